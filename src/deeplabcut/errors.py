@@ -1,0 +1,45 @@
+"""The exceptions raised when input is wrong.
+
+Every error says which file (or key, or bodypart) is at fault, what was
+expected, and how to fix it. They all derive from :class:`DLCError`, so a
+script can catch the whole family at once; the more specific classes also
+derive from the built-in exception a Python user would expect
+(``FileNotFoundError``, ``ValueError``...).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class DLCError(Exception):
+    """Base class of every error raised for bad input by ``deeplabcut``."""
+
+
+class ConfigError(DLCError, ValueError):
+    """A ``config.yaml`` or ``pytorch_config.yaml`` is missing a key or holds a bad value."""
+
+
+class LabelError(DLCError, ValueError):
+    """Labeled data (``CollectedData_*.h5``/``.csv``) do not match the project."""
+
+
+class MissingFileError(DLCError, FileNotFoundError):
+    """A file the project refers to does not exist."""
+
+
+class VideoError(DLCError, OSError):
+    """A video cannot be opened or read."""
+
+
+class ShuffleExistsError(DLCError, FileExistsError):
+    """A training-dataset shuffle already exists and overwriting was not asked for."""
+
+
+class ModelError(DLCError, ValueError):
+    """A model cannot be built, loaded or used as asked."""
+
+
+def where(path: str | Path) -> str:
+    """Format a path for an error message."""
+    return f"'{Path(path)}'"

@@ -1,0 +1,1 @@
+"""PyTorch engine of DeepLabCut: data, models, training, inference and APIs."""

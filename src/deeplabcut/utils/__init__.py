@@ -1,0 +1,1 @@
+"""Small helpers shared by the whole package (YAML I/O, atomic writes)."""
