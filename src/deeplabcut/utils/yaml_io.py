@@ -13,7 +13,7 @@ from deeplabcut.errors import ConfigError, MissingFileError
 from deeplabcut.utils.atomic import write_text_atomic
 
 
-def _round_trip_yaml() -> YAML:
+def round_trip_yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
@@ -33,7 +33,7 @@ def read_yaml(path: str | Path) -> Any:
         raise MissingFileError(f"YAML file '{path}' does not exist.")
     try:
         with path.open(encoding="utf-8") as stream:
-            return _round_trip_yaml().load(stream)
+            return round_trip_yaml().load(stream)
     except YAMLError as err:
         raise ConfigError(
             f"'{path}' is not valid YAML: {err}. Fix the syntax at the line shown "
@@ -44,7 +44,7 @@ def read_yaml(path: str | Path) -> Any:
 def dump_yaml(data: Any) -> str:
     """Serialize ``data`` to YAML text (round-trip style)."""
     stream = io.StringIO()
-    _round_trip_yaml().dump(data, stream)
+    round_trip_yaml().dump(data, stream)
     return stream.getvalue()
 
 

@@ -1,0 +1,330 @@
+"""``CollectedData_<scorer>.h5`` and its ``.csv`` twin: read, check, write, convert.
+
+Layout (DeepLabCut's):
+
+* single-animal columns: levels ``scorer / bodyparts / coords`` with coords ``x, y``;
+* multi-animal columns: ``scorer / individuals / bodyparts / coords``, the
+  individuals in config order with every multi-animal bodypart, then the
+  pseudo-individual ``single`` holding the unique bodyparts;
+* rows: a 3-level index ``("labeled-data", <video stem>, <image name>)``, or in
+  older files one string ``"labeled-data/<video stem>/<image name>"``;
+* values: float pixel coordinates, NaN where a bodypart is not labeled;
+* HDF key ``df_with_missing``.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from deeplabcut.errors import LabelError, MissingFileError
+from deeplabcut.utils.atomic import write_text_atomic
+from deeplabcut.utils.hdf import write_hdf
+
+HDF_KEY = "df_with_missing"
+SINGLE_INDIVIDUAL = "single"
+SINGLE_ANIMAL_LEVELS = ["scorer", "bodyparts", "coords"]
+MULTI_ANIMAL_LEVELS = ["scorer", "individuals", "bodyparts", "coords"]
+
+
+@dataclass
+class LabeledFrames:
+    """Labels of a set of images as arrays.
+
+    Attributes:
+        image_paths: image paths relative to the project, ``labeled-data/<video>/<img>``
+            (always with forward slashes).
+        keypoints: ``(frames, individuals, bodyparts, 2)`` pixel coordinates, NaN where unlabeled.
+        unique_keypoints: ``(frames, unique bodyparts, 2)``; zero-width when there are none.
+        bodyparts, unique_bodyparts, individuals: names in array order.
+        scorer: the labeler's name (top column level).
+    """
+
+    image_paths: list[str]
+    keypoints: np.ndarray
+    unique_keypoints: np.ndarray
+    bodyparts: list[str]
+    unique_bodyparts: list[str]
+    individuals: list[str]
+    scorer: str
+
+    def __len__(self) -> int:
+        return len(self.image_paths)
+
+
+def read_collected_data(path: str | Path) -> pd.DataFrame:
+    """Read a CollectedData file exactly as stored (``.h5``, or the ``.csv`` twin).
+
+    A ``.h5`` path whose file is missing falls back to the ``.csv`` beside it.
+
+    Raises:
+        MissingFileError: neither file exists.
+        LabelError: the file cannot be parsed as DeepLabCut labels.
+    """
+    path = Path(path)
+    h5_path = path.with_suffix(".h5")
+    csv_path = path.with_suffix(".csv")
+    if path.suffix == ".h5" and h5_path.is_file():
+        try:
+            df = pd.read_hdf(h5_path, key=HDF_KEY) if _has_key(h5_path, HDF_KEY) else pd.read_hdf(h5_path)
+        except (ValueError, KeyError, OSError, TypeError) as err:
+            raise LabelError(f"Cannot read labels from '{h5_path}': {err}. Is it a DeepLabCut CollectedData file?") from err
+        if not isinstance(df, pd.DataFrame):
+            raise LabelError(f"'{h5_path}' does not hold a DataFrame under key '{HDF_KEY}'.")
+        return df
+    if csv_path.is_file():
+        return read_collected_csv(csv_path)
+    raise MissingFileError(
+        f"No labels at '{h5_path}' (nor '{csv_path.name}' beside it). Label frames of this video "
+        "first, or remove the video from video_sets in config.yaml."
+    )
+
+
+def _has_key(path: Path, key: str) -> bool:
+    with pd.HDFStore(path, mode="r") as store:
+        return f"/{key}" in store.keys()
+
+
+def read_collected_csv(path: str | Path) -> pd.DataFrame:
+    """Read DeepLabCut's CollectedData ``.csv``: 3 or 4 header rows, 1- or 3-column index."""
+    path = Path(path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if len(lines) < 3:
+        raise LabelError(f"'{path}' has fewer than 3 lines; it is not a DeepLabCut labels file.")
+    multi = lines[1].split(",")[0] == "individuals"
+    header = [0, 1, 2, 3] if multi else [0, 1, 2]
+    data_start = len(header)
+    first_cell = lines[data_start].split(",")[0] if len(lines) > data_start else ""
+    # A 3-level row index writes "labeled-data" alone in the first cell;
+    # a one-string index writes "labeled-data/<video>/<image>".
+    index_col = [0, 1, 2] if first_cell == "labeled-data" else 0
+    try:
+        df = pd.read_csv(io.StringIO("\n".join(lines)), header=header, index_col=index_col)
+    except (ValueError, pd.errors.ParserError) as err:
+        raise LabelError(f"Cannot parse '{path}' as DeepLabCut labels: {err}.") from err
+    df.columns = df.columns.set_names(MULTI_ANIMAL_LEVELS if multi else SINGLE_ANIMAL_LEVELS)
+    if isinstance(df.index, pd.MultiIndex):
+        df.index = df.index.set_names([None] * df.index.nlevels)
+    else:
+        df.index.name = None
+    return df.astype("float64")
+
+
+def write_collected_data(df: pd.DataFrame, h5_path: str | Path, write_csv: bool = True) -> None:
+    """Write labels to ``CollectedData_<scorer>.h5`` (key ``df_with_missing``) and its ``.csv``.
+
+    Both files are written atomically (temporary name, then rename).
+    """
+    h5_path = Path(h5_path).with_suffix(".h5")
+    write_hdf(df, h5_path, key=HDF_KEY, format="fixed")
+    if write_csv:
+        write_text_atomic(h5_path.with_suffix(".csv"), df.to_csv())
+
+
+def normalize_collected_data(df: pd.DataFrame) -> pd.DataFrame:
+    """Labels in the form the rest of the package uses.
+
+    * rows get the 3-level index ``(labeled-data, video, image)`` (one-string
+      indexes are split on ``/`` or ``\\``);
+    * ``likelihood`` columns (present in machine-labeled files) are dropped;
+    * values become float64.
+    """
+    df = df.copy()
+    df.index = three_level_index(df.index)
+    if "coords" in df.columns.names:
+        coords = df.columns.get_level_values("coords")
+        df = df.loc[:, coords != "likelihood"]
+    return df.astype("float64")
+
+
+def three_level_index(index: pd.Index) -> pd.MultiIndex:
+    """Turn ``labeled-data/<video>/<img>`` strings into a 3-level MultiIndex (no-op if already)."""
+    if isinstance(index, pd.MultiIndex):
+        if index.nlevels != 3:
+            raise LabelError(f"Row index has {index.nlevels} levels; expected 3 (labeled-data, video, image).")
+        return pd.MultiIndex.from_tuples([tuple(str(v) for v in row) for row in index])
+    rows = []
+    for value in index:
+        parts = str(value).replace("\\", "/").split("/")
+        if len(parts) < 3:
+            raise LabelError(
+                f"Row '{value}' is not 'labeled-data/<video>/<image>'; the labels file does not "
+                "follow DeepLabCut's layout."
+            )
+        rows.append(tuple(parts[-3:]))
+    return pd.MultiIndex.from_tuples(rows)
+
+
+def image_relative_paths(index: pd.Index) -> list[str]:
+    """Image paths ``labeled-data/<video>/<img>`` of a labels DataFrame's rows."""
+    return ["/".join(row) for row in three_level_index(index)]
+
+
+def build_columns(
+    scorer: str,
+    bodyparts: list[str],
+    individuals: list[str] | None = None,
+    unique_bodyparts: list[str] | None = None,
+    coords: tuple[str, ...] = ("x", "y"),
+) -> pd.MultiIndex:
+    """DeepLabCut's column MultiIndex.
+
+    ``individuals=None`` gives single-animal columns (scorer/bodyparts/coords);
+    otherwise multi-animal columns, with ``single`` last for unique bodyparts.
+    """
+    if individuals is None:
+        tuples = [(scorer, bp, c) for bp in bodyparts for c in coords]
+        return pd.MultiIndex.from_tuples(tuples, names=SINGLE_ANIMAL_LEVELS)
+    tuples = [(scorer, ind, bp, c) for ind in individuals for bp in bodyparts for c in coords]
+    tuples += [(scorer, SINGLE_INDIVIDUAL, bp, c) for bp in unique_bodyparts or [] for c in coords]
+    return pd.MultiIndex.from_tuples(tuples, names=MULTI_ANIMAL_LEVELS)
+
+
+def labels_to_arrays(
+    df: pd.DataFrame,
+    bodyparts: list[str],
+    individuals: list[str] | None = None,
+    unique_bodyparts: list[str] | None = None,
+) -> LabeledFrames:
+    """Convert a labels DataFrame into arrays ordered as the config lists names.
+
+    ``individuals=None`` reads single-animal columns. Columns the DataFrame
+    lacks give NaN; call :func:`check_labels_match` first to make that an error.
+    """
+    df = normalize_collected_data(df)
+    scorer = str(df.columns.get_level_values("scorer")[0])
+    unique_bodyparts = list(unique_bodyparts or [])
+    multi = individuals is not None
+    coords = ["x", "y"]
+    if multi and "individuals" not in df.columns.names:
+        raise LabelError(
+            "These labels are single-animal (no 'individuals' column level) but the project is "
+            "multi-animal. Convert them (deeplabcut.convert2_maDLC) or set multianimalproject: false."
+        )
+    if not multi and "individuals" in df.columns.names:
+        raise LabelError(
+            "These labels are multi-animal (they have an 'individuals' column level) but the "
+            "project is single-animal. Set multianimalproject: true in config.yaml."
+        )
+    frame = df.droplevel("scorer", axis=1)
+    if multi:
+        wanted = pd.MultiIndex.from_tuples(
+            [(ind, bp, c) for ind in individuals for bp in bodyparts for c in coords]
+        )
+        values = frame.reindex(columns=wanted).to_numpy(dtype=np.float64)
+        keypoints = values.reshape(len(df), len(individuals), len(bodyparts), 2)
+        if unique_bodyparts:
+            wanted_unique = pd.MultiIndex.from_tuples(
+                [(SINGLE_INDIVIDUAL, bp, c) for bp in unique_bodyparts for c in coords]
+            )
+            unique = frame.reindex(columns=wanted_unique).to_numpy(dtype=np.float64)
+            unique = unique.reshape(len(df), len(unique_bodyparts), 2)
+        else:
+            unique = np.zeros((len(df), 0, 2))
+    else:
+        wanted = pd.MultiIndex.from_tuples([(bp, c) for bp in bodyparts for c in coords])
+        values = frame.reindex(columns=wanted).to_numpy(dtype=np.float64)
+        keypoints = values.reshape(len(df), 1, len(bodyparts), 2)
+        unique = np.zeros((len(df), 0, 2))
+    return LabeledFrames(
+        image_paths=image_relative_paths(df.index),
+        keypoints=keypoints,
+        unique_keypoints=unique,
+        bodyparts=list(bodyparts),
+        unique_bodyparts=unique_bodyparts,
+        individuals=list(individuals) if multi else ["animal"],
+        scorer=scorer,
+    )
+
+
+def arrays_to_labels(frames: LabeledFrames, multianimal: bool) -> pd.DataFrame:
+    """Inverse of :func:`labels_to_arrays`: a DataFrame in DeepLabCut's layout."""
+    n = len(frames)
+    if multianimal:
+        columns = build_columns(frames.scorer, frames.bodyparts, frames.individuals, frames.unique_bodyparts)
+        values = np.concatenate(
+            [frames.keypoints.reshape(n, -1), frames.unique_keypoints.reshape(n, -1)], axis=1
+        )
+    else:
+        columns = build_columns(frames.scorer, frames.bodyparts)
+        values = frames.keypoints[:, 0].reshape(n, -1)
+    index = pd.MultiIndex.from_tuples([tuple(path.split("/")) for path in frames.image_paths])
+    return pd.DataFrame(values.astype(np.float64), index=index, columns=columns)
+
+
+def check_labels_match(
+    df: pd.DataFrame,
+    path: str | Path,
+    scorer: str,
+    bodyparts: list[str],
+    individuals: list[str] | None,
+    unique_bodyparts: list[str] | None = None,
+) -> None:
+    """Raise :class:`LabelError` if the labels' scorer, bodyparts or individuals differ from the config.
+
+    Args:
+        df: labels as read from ``path``.
+        path: the file, named in the message.
+        individuals: ``None`` for a single-animal project.
+    """
+    where = f"'{path}'"
+    if "scorer" not in df.columns.names or "coords" not in df.columns.names:
+        raise LabelError(
+            f"{where} has column levels {list(df.columns.names)}; expected {SINGLE_ANIMAL_LEVELS} "
+            f"or {MULTI_ANIMAL_LEVELS}."
+        )
+    scorers = sorted(set(df.columns.get_level_values("scorer")))
+    if scorers != [scorer]:
+        raise LabelError(
+            f"{where} was labeled by scorer(s) {scorers}, but config.yaml says scorer: {scorer}. "
+            "Set 'scorer' in config.yaml to the labeler's name, or relabel."
+        )
+    unique_bodyparts = list(unique_bodyparts or [])
+    multi = individuals is not None
+    if multi != ("individuals" in df.columns.names):
+        kind = "multi-animal" if "individuals" in df.columns.names else "single-animal"
+        raise LabelError(
+            f"{where} holds {kind} labels but config.yaml has multianimalproject: {multi}. "
+            "Make the two agree."
+        )
+    coords = set(df.columns.get_level_values("coords")) - {"likelihood"}
+    if coords != {"x", "y"}:
+        raise LabelError(f"{where} has coords {sorted(coords)}; expected x and y.")
+    if multi:
+        found_individuals = list(dict.fromkeys(df.columns.get_level_values("individuals")))
+        animals = [ind for ind in found_individuals if ind != SINGLE_INDIVIDUAL]
+        extra = [ind for ind in animals if ind not in individuals]
+        if extra:
+            raise LabelError(
+                f"{where} has individuals {extra} that config.yaml does not list ({individuals}). "
+                "Add them to 'individuals' in config.yaml or remove them from the labels."
+            )
+        animal_columns = df.columns[df.columns.get_level_values("individuals") != SINGLE_INDIVIDUAL]
+        single_columns = df.columns[df.columns.get_level_values("individuals") == SINGLE_INDIVIDUAL]
+        _compare_names(
+            where, "multianimalbodyparts", list(dict.fromkeys(animal_columns.get_level_values("bodyparts"))), bodyparts
+        )
+        _compare_names(
+            where, "uniquebodyparts", list(dict.fromkeys(single_columns.get_level_values("bodyparts"))), unique_bodyparts
+        )
+    else:
+        _compare_names(where, "bodyparts", list(dict.fromkeys(df.columns.get_level_values("bodyparts"))), bodyparts)
+
+
+def _compare_names(where: str, key: str, found: list[str], expected: list[str]) -> None:
+    not_in_config = [name for name in found if name not in expected]
+    not_in_labels = [name for name in expected if name not in found]
+    if not_in_config:
+        raise LabelError(
+            f"{where} has bodypart(s) {not_in_config} that config.yaml does not list under '{key}' "
+            f"({expected}). Add them to '{key}' in config.yaml, or remove them from the labels."
+        )
+    if not_in_labels:
+        raise LabelError(
+            f"config.yaml lists bodypart(s) {not_in_labels} under '{key}' that {where} does not "
+            "have. Label them (or remove them from config.yaml)."
+        )

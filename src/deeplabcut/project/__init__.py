@@ -1,0 +1,1 @@
+"""DeepLabCut projects: ``config.yaml``, creation, paths, frame extraction."""

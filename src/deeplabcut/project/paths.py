@@ -1,0 +1,125 @@
+"""Every file and folder name of a DeepLabCut project, in one place.
+
+Names follow DeepLabCut 3 exactly so that existing projects, model folders and
+analysis outputs are interchangeable. Paths returned here are relative to the
+project folder unless a function says otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+ENGINE_MODEL_FOLDER = {"pytorch": "dlc-models-pytorch", "tensorflow": "dlc-models"}
+ENGINE_EVALUATION_FOLDER = {"pytorch": "evaluation-results-pytorch", "tensorflow": "evaluation-results"}
+POSE_CONFIG_NAME = "pytorch_config.yaml"
+SNAPSHOT_PREFIX = "snapshot"
+DETECTOR_SNAPSHOT_PREFIX = "snapshot-detector"
+
+
+def training_fraction_percent(fraction: float) -> int:
+    """``int(100 * fraction)``, truncating as DeepLabCut does (0.95 -> 95, 0.29 -> 28)."""
+    return int(100 * fraction)
+
+
+def training_set_folder(cfg: dict[str, Any]) -> Path:
+    """``training-datasets/iteration-<N>/UnaugmentedDataSet_<Task><date>``."""
+    return (
+        Path("training-datasets")
+        / f"iteration-{cfg['iteration']}"
+        / f"UnaugmentedDataSet_{cfg['Task']}{cfg['date']}"
+    )
+
+
+def data_and_documentation_filenames(
+    cfg: dict[str, Any], fraction: float, shuffle: int
+) -> tuple[Path, Path]:
+    """The training-data file and the split documentation pickle of one shuffle.
+
+    Returns ``(<Task>_<scorer><P>shuffle<k>.mat|.pickle,
+    Documentation_data-<Task>_<P>shuffle<k>.pickle)`` inside the training set folder.
+    """
+    folder = training_set_folder(cfg)
+    percent = training_fraction_percent(fraction)
+    extension = ".pickle" if cfg.get("multianimalproject") else ".mat"
+    data_file = folder / f"{cfg['Task']}_{cfg['scorer']}{percent}shuffle{shuffle}{extension}"
+    documentation = folder / f"Documentation_data-{cfg['Task']}_{percent}shuffle{shuffle}.pickle"
+    return data_file, documentation
+
+
+def shuffle_name(cfg: dict[str, Any], fraction: float, shuffle: int) -> str:
+    """``<Task><date>-trainset<P>shuffle<k>``, the name of a shuffle's model folder."""
+    return f"{cfg['Task']}{cfg['date']}-trainset{training_fraction_percent(fraction)}shuffle{shuffle}"
+
+
+def model_folder(
+    cfg: dict[str, Any],
+    fraction: float,
+    shuffle: int,
+    modelprefix: str = "",
+    engine: str = "pytorch",
+) -> Path:
+    """``[<modelprefix>/]dlc-models-pytorch/iteration-<N>/<Task><date>-trainset<P>shuffle<k>``."""
+    return (
+        Path(modelprefix or "")
+        / ENGINE_MODEL_FOLDER[engine]
+        / f"iteration-{cfg['iteration']}"
+        / shuffle_name(cfg, fraction, shuffle)
+    )
+
+
+def evaluation_folder(
+    cfg: dict[str, Any],
+    fraction: float,
+    shuffle: int,
+    modelprefix: str = "",
+    engine: str = "pytorch",
+) -> Path:
+    """``[<modelprefix>/]evaluation-results-pytorch/iteration-<N>/<Task><date>-trainset<P>shuffle<k>``."""
+    return (
+        Path(modelprefix or "")
+        / ENGINE_EVALUATION_FOLDER[engine]
+        / f"iteration-{cfg['iteration']}"
+        / shuffle_name(cfg, fraction, shuffle)
+    )
+
+
+def net_name(net_type: str) -> str:
+    """Net type as it appears in scorer names: ``dekr_w32`` -> ``DekrW32``."""
+    return "".join(part.capitalize() for part in net_type.split("_"))
+
+
+def scorer_name(
+    cfg: dict[str, Any],
+    shuffle: int,
+    net_type: str,
+    snapshot_uid: str,
+    detector_uid: str | None = None,
+) -> str:
+    """DeepLabCut's scorer: ``DLC_<NetName>_<Task><date>shuffle<k>[_detector_<d>]_snapshot_<uid>``."""
+    detector = f"_detector_{detector_uid}" if detector_uid is not None else ""
+    return (
+        f"DLC_{net_name(net_type)}_{cfg['Task']}{cfg['date']}shuffle{shuffle}"
+        f"{detector}_snapshot_{snapshot_uid}"
+    )
+
+
+def snapshot_filename(epoch: int, best: bool = False, prefix: str = SNAPSHOT_PREFIX) -> str:
+    """``snapshot-005.pt`` or ``snapshot-best-120.pt``."""
+    return f"{prefix}-{'best-' if best else ''}{epoch:03d}.pt"
+
+
+def snapshot_pattern(prefix: str = SNAPSHOT_PREFIX) -> re.Pattern[str]:
+    """Regex matching snapshot file names of ``prefix`` (groups ``best`` and ``epoch``)."""
+    return re.compile(rf"^{re.escape(prefix)}(?P<best>-best)?-(?P<epoch>\d+)\.pt$")
+
+
+def labeled_data_folder(project_path: str | Path, video_stem: str) -> Path:
+    """``<project>/labeled-data/<video stem>`` (absolute when ``project_path`` is)."""
+    return Path(project_path) / "labeled-data" / video_stem
+
+
+def collected_data_filename(scorer: str, extension: str = ".h5") -> str:
+    """``CollectedData_<scorer>.h5``."""
+    return f"CollectedData_{scorer}{extension}"
