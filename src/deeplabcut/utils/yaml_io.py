@@ -8,13 +8,26 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.representer import RoundTripRepresenter
 
 from deeplabcut.errors import ConfigError, MissingFileError
 from deeplabcut.utils.atomic import write_text_atomic
 
 
+class _Representer(RoundTripRepresenter):
+    """Round-trip representer that writes ``None`` as ``null`` rather than an empty value."""
+
+    def represent_none(self, data: Any) -> Any:  # noqa: ARG002 - ruamel's hook signature
+        return self.represent_scalar("tag:yaml.org,2002:null", "null")
+
+
+_Representer.add_representer(type(None), _Representer.represent_none)
+
+
 def round_trip_yaml() -> YAML:
+    """A ruamel.yaml instance that keeps comments, quotes and key order."""
     yaml = YAML(typ="rt")
+    yaml.Representer = _Representer
     yaml.preserve_quotes = True
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=2, offset=0)

@@ -1,0 +1,1 @@
+"""Training datasets: merged labels, train/test splits, shuffles and model folders."""
