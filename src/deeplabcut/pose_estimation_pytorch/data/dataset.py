@@ -1,0 +1,115 @@
+"""``PoseTrainDataset``: images and augmented keypoints for training and evaluation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from deeplabcut.errors import MissingFileError
+from deeplabcut.pose_estimation_pytorch.data.project import Project, SplitName
+from deeplabcut.pose_estimation_pytorch.data.transforms import build_transforms
+
+
+def load_image(path: str | Path) -> np.ndarray:
+    """Read an image file as RGB uint8 ``(H, W, 3)``.
+
+    Raises:
+        MissingFileError: the file is missing or not an image OpenCV can read.
+    """
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise MissingFileError(f"Cannot read image '{path}'. Check that the file exists and is a PNG/JPEG.")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+class PoseTrainDataset(Dataset):
+    """Images of one split with their keypoints, augmented and normalized.
+
+    Each item is a dict (see ``docs/architecture.md``): ``image`` float32
+    ``(3, H, W)``; ``keypoints`` ``(A, K, 2)`` and ``visibility`` ``(A, K)``;
+    ``keypoints_unique`` ``(U, 2)`` and ``visibility_unique`` ``(U,)``;
+    ``offset``/``scale`` (``original = p * scale + offset``); ``image_path``;
+    ``index`` (row in the merged labels). Keypoints that are unlabeled or
+    outside the (augmented) image have visibility 0 and coordinates 0.
+
+    Args:
+        project: the shuffle.
+        split: ``"train"`` or ``"test"``.
+        transform: a callable ``transform(image=..., keypoints=...) -> {"image", "keypoints", ...}``
+            (an albumentations ``Compose`` works too); by default built from
+            ``pytorch_config.yaml`` (``data.train`` when ``augment`` else ``data.inference``).
+        augment: which config section to build the default transform from.
+        pytorch_config: the config to build from (default: the shuffle's file).
+        seed: seeds the default transform's random draws.
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        split: SplitName = "train",
+        transform: Callable[..., dict[str, Any]] | None = None,
+        augment: bool = True,
+        pytorch_config: dict[str, Any] | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.project = project
+        self.split_name = split
+        self.data = project.split(split)
+        self.max_individuals = len(project.individuals)
+        if transform is None:
+            config = pytorch_config if pytorch_config is not None else project.pytorch_config()
+            section = config["data"].get("train" if augment else "inference")
+            transform = build_transforms(
+                section,
+                bodyparts=project.bodyparts,
+                max_individuals=self.max_individuals,
+                num_unique_bodyparts=len(project.unique_bodyparts),
+                seed=seed,
+            )
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        image = load_image(self.data.image_paths[index])
+        animals = self.data.keypoints[index]  # (A, K, 2)
+        unique = self.data.unique_keypoints[index]  # (U, 2)
+        num_animal_points = animals.shape[0] * animals.shape[1]
+        points = np.concatenate([animals.reshape(-1, 2), unique.reshape(-1, 2)]).astype(np.float32)
+
+        result = self.transform(image=image, keypoints=points)
+        out_image = np.asarray(result["image"], dtype=np.float32)
+        if out_image.ndim == 2:
+            out_image = out_image[..., None].repeat(3, axis=2)
+        height, width = out_image.shape[:2]
+        points = np.asarray(result["keypoints"], dtype=np.float32).reshape(-1, 2)
+        if len(points) != num_animal_points + len(unique):
+            raise ValueError(
+                "The transform changed the number of keypoints; use remove_invisible=False in "
+                "albumentations' KeypointParams so that every keypoint is kept."
+            )
+        with np.errstate(invalid="ignore"):
+            visible = np.isfinite(points).all(axis=1) & (points[:, 0] >= 0) & (points[:, 1] >= 0)
+            visible &= (points[:, 0] <= width - 1) & (points[:, 1] <= height - 1)
+        points = np.where(visible[:, None], points, 0.0).astype(np.float32)
+
+        animal_points = points[:num_animal_points].reshape(animals.shape)
+        animal_visible = visible[:num_animal_points].reshape(animals.shape[:2])
+        return {
+            "image": torch.from_numpy(np.ascontiguousarray(out_image.transpose(2, 0, 1))),
+            "keypoints": torch.from_numpy(animal_points),
+            "visibility": torch.from_numpy(animal_visible.astype(np.float32)),
+            "keypoints_unique": torch.from_numpy(points[num_animal_points:]),
+            "visibility_unique": torch.from_numpy(visible[num_animal_points:].astype(np.float32)),
+            "offset": torch.as_tensor(result.get("offset", np.zeros(2)), dtype=torch.float32),
+            "scale": torch.as_tensor(result.get("scale", np.ones(2)), dtype=torch.float32),
+            "image_path": str(self.data.image_paths[index]),
+            "index": int(self.data.indices[index]),
+        }

@@ -1,0 +1,240 @@
+"""``Project``: a shuffle's labels, its train/test split, and COCO export."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from deeplabcut.errors import ConfigError, MissingFileError
+from deeplabcut.labels.collected_data import LabeledFrames, labels_to_arrays, read_collected_data
+from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_config
+from deeplabcut.project.config import (
+    get_bodyparts,
+    get_individuals,
+    get_unique_bodyparts,
+    is_multianimal,
+    read_config,
+)
+from deeplabcut.project.paths import (
+    POSE_CONFIG_NAME,
+    collected_data_filename,
+    data_and_documentation_filenames,
+    evaluation_folder,
+    model_folder,
+    training_set_folder,
+)
+from deeplabcut.training_dataset.splits import read_documentation
+
+SplitName = Literal["train", "test"]
+
+
+@dataclass
+class SplitData:
+    """Labels of one split.
+
+    Attributes:
+        indices: rows of the merged labels.
+        image_paths: absolute image paths.
+        keypoints: ``(images, individuals, bodyparts, 2)`` pixels, NaN where unlabeled.
+        unique_keypoints: ``(images, unique bodyparts, 2)``.
+    """
+
+    indices: np.ndarray
+    image_paths: list[Path]
+    keypoints: np.ndarray
+    unique_keypoints: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.image_paths)
+
+
+class Project:
+    """One shuffle of a DeepLabCut project: labels, split and model folder.
+
+    Args:
+        config_path: the project's ``config.yaml``.
+        shuffle: shuffle index.
+        trainingsetindex: index into ``TrainingFraction`` of config.yaml.
+        modelprefix: folder (relative to the project) holding the model folders.
+    """
+
+    def __init__(
+        self,
+        config_path: str | Path,
+        shuffle: int = 1,
+        trainingsetindex: int = 0,
+        modelprefix: str = "",
+    ) -> None:
+        self.config_path = Path(config_path).resolve()
+        self.cfg = read_config(self.config_path)
+        self.path = Path(self.cfg["project_path"])
+        self.shuffle = int(shuffle)
+        fractions = self.cfg["TrainingFraction"]
+        if not 0 <= int(trainingsetindex) < len(fractions):
+            raise ConfigError(
+                f"trainingsetindex {trainingsetindex} is out of range: config.yaml has "
+                f"TrainingFraction {list(fractions)} (indices 0..{len(fractions) - 1})."
+            )
+        self.trainingsetindex = int(trainingsetindex)
+        self.train_fraction = float(fractions[self.trainingsetindex])
+        self.modelprefix = modelprefix or ""
+        self.multianimal = is_multianimal(self.cfg)
+        self.bodyparts = get_bodyparts(self.cfg)
+        self.unique_bodyparts = get_unique_bodyparts(self.cfg)
+        self.individuals = get_individuals(self.cfg)
+        self._labels: LabeledFrames | None = None
+        self._split: dict[str, np.ndarray] | None = None
+
+    # -- folders -------------------------------------------------------------
+    @property
+    def model_folder(self) -> Path:
+        """Absolute ``dlc-models-pytorch/iteration-<N>/<Task><date>-trainset<P>shuffle<k>``."""
+        return self.path / model_folder(self.cfg, self.train_fraction, self.shuffle, self.modelprefix)
+
+    @property
+    def train_folder(self) -> Path:
+        return self.model_folder / "train"
+
+    @property
+    def pose_config_path(self) -> Path:
+        return self.train_folder / POSE_CONFIG_NAME
+
+    @property
+    def evaluation_folder(self) -> Path:
+        return self.path / evaluation_folder(self.cfg, self.train_fraction, self.shuffle, self.modelprefix)
+
+    def pytorch_config(self) -> dict[str, Any]:
+        """The shuffle's ``train/pytorch_config.yaml``.
+
+        Raises:
+            MissingFileError: the shuffle has not been created.
+        """
+        if not self.pose_config_path.is_file():
+            raise MissingFileError(
+                f"'{self.pose_config_path}' does not exist: shuffle {self.shuffle} (training fraction "
+                f"{self.train_fraction}) has no PyTorch model folder. Create it with "
+                f"deeplabcut.create_training_dataset('{self.config_path}', Shuffles=[{self.shuffle}], net_type=...)."
+            )
+        return read_pytorch_config(self.pose_config_path)
+
+    # -- labels --------------------------------------------------------------
+    @property
+    def labels(self) -> LabeledFrames:
+        """All merged labels of the training set (rows as in the merged CollectedData)."""
+        if self._labels is None:
+            merged = self.path / training_set_folder(self.cfg) / collected_data_filename(self.cfg["scorer"])
+            if not merged.is_file():
+                raise MissingFileError(
+                    f"Merged labels '{merged}' do not exist. Run deeplabcut.create_training_dataset first."
+                )
+            df = read_collected_data(merged)
+            self._labels = labels_to_arrays(
+                df, self.bodyparts, self.individuals if self.multianimal else None, self.unique_bodyparts
+            )
+        return self._labels
+
+    @property
+    def split_indices(self) -> dict[str, np.ndarray]:
+        """``{"train": rows, "test": rows}`` from the shuffle's documentation pickle."""
+        if self._split is None:
+            _, documentation = data_and_documentation_filenames(self.cfg, self.train_fraction, self.shuffle)
+            _, train, test, _ = read_documentation(self.path / documentation)
+            if len(train) and train.max() >= len(self.labels):
+                raise ConfigError(
+                    f"Shuffle {self.shuffle}'s split refers to row {train.max()} but the merged labels have "
+                    f"{len(self.labels)} rows; the training set changed after the shuffle was created. "
+                    "Recreate the shuffle."
+                )
+            self._split = {"train": train, "test": test}
+        return self._split
+
+    def split(self, name: SplitName) -> SplitData:
+        """Labels of the ``"train"`` or ``"test"`` images."""
+        if name not in ("train", "test"):
+            raise ValueError(f"split must be 'train' or 'test', not {name!r}")
+        indices = self.split_indices[name]
+        labels = self.labels
+        return SplitData(
+            indices=indices,
+            image_paths=[self.path / labels.image_paths[i] for i in indices],
+            keypoints=labels.keypoints[indices],
+            unique_keypoints=labels.unique_keypoints[indices],
+        )
+
+    # -- COCO ----------------------------------------------------------------
+    def to_coco(self, name: SplitName, bbox_margin: float = 20.0) -> dict[str, Any]:
+        """The split in COCO keypoint format.
+
+        One annotation per individual with at least one labeled point (category 1,
+        ``animal``); unique bodyparts form one annotation of category 2
+        (``unique_bodypart``). Keypoints are ``[x, y, v]`` triples with ``v = 2``
+        for labeled and ``0`` (and x = y = 0) for unlabeled points; boxes are the
+        labeled points' extent plus ``bbox_margin`` px, clipped to the image.
+        """
+        from PIL import Image
+
+        data = self.split(name)
+        skeleton = [
+            [self.bodyparts.index(a) + 1, self.bodyparts.index(b) + 1]
+            for a, b in self.cfg.get("skeleton") or []
+            if a in self.bodyparts and b in self.bodyparts
+        ]
+        categories = [{"id": 1, "name": "animal", "supercategory": "animal", "keypoints": self.bodyparts, "skeleton": skeleton}]
+        if self.unique_bodyparts:
+            categories.append(
+                {"id": 2, "name": "unique_bodypart", "supercategory": "animal", "keypoints": self.unique_bodyparts, "skeleton": []}
+            )
+        images, annotations = [], []
+        for image_id, (path, keypoints, unique) in enumerate(
+            zip(data.image_paths, data.keypoints, data.unique_keypoints), start=1
+        ):
+            with Image.open(path) as image:
+                width, height = image.size
+            images.append({"id": image_id, "file_name": str(path), "width": width, "height": height})
+            groups = [(1, i, points) for i, points in enumerate(keypoints)]
+            if self.unique_bodyparts:
+                groups.append((2, -1, unique))
+            for category, individual, points in groups:
+                labeled = np.isfinite(points).all(axis=1)
+                if not labeled.any():
+                    continue
+                triples = np.zeros((len(points), 3))
+                triples[labeled, :2] = points[labeled]
+                triples[labeled, 2] = 2
+                x0, y0 = np.maximum(points[labeled].min(axis=0) - bbox_margin, 0)
+                x1 = min(points[labeled, 0].max() + bbox_margin, width)
+                y1 = min(points[labeled, 1].max() + bbox_margin, height)
+                annotations.append(
+                    {
+                        "id": len(annotations) + 1,
+                        "image_id": image_id,
+                        "category_id": category,
+                        "keypoints": triples.reshape(-1).round(3).tolist(),
+                        "num_keypoints": int(labeled.sum()),
+                        "bbox": [float(x0), float(y0), float(x1 - x0), float(y1 - y0)],
+                        "area": float((x1 - x0) * (y1 - y0)),
+                        "iscrowd": 0,
+                        "individual": self.individuals[individual] if individual >= 0 else "single",
+                    }
+                )
+        return {"images": images, "annotations": annotations, "categories": categories}
+
+    def export_coco(self, output_folder: str | Path) -> dict[str, Path]:
+        """Write ``train.json`` and ``test.json`` (COCO keypoints) into ``output_folder``."""
+        output_folder = Path(output_folder)
+        output_folder.mkdir(parents=True, exist_ok=True)
+        paths = {}
+        for name in ("train", "test"):
+            paths[name] = output_folder / f"{name}.json"
+            paths[name].write_text(json.dumps(self.to_coco(name), indent=1), encoding="utf-8")
+        return paths
+
+    def dataframe(self) -> pd.DataFrame:
+        """The merged labels as DeepLabCut's DataFrame."""
+        merged = self.path / training_set_folder(self.cfg) / collected_data_filename(self.cfg["scorer"])
+        return read_collected_data(merged)
