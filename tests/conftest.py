@@ -1,0 +1,106 @@
+"""Shared fixtures: the real openfield example (copied) and tiny hand-made projects."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from deeplabcut.labels.collected_data import LabeledFrames, arrays_to_labels, write_collected_data
+from deeplabcut.project.config import read_config, write_config
+from deeplabcut.project.create import create_new_project
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+OPENFIELD = REPO_ROOT.parent / "shared" / "data" / "openfield-Pranav-2018-10-30"
+OPENFIELD_BENCHMARK_TEST = ["img0000", "img0020", "img0040", "img0060", "img0080", "img0100"]
+
+
+def openfield_available() -> bool:
+    return (OPENFIELD / "labeled-data" / "m4s1" / "CollectedData_Pranav.h5").is_file()
+
+
+requires_openfield = pytest.mark.skipif(
+    not openfield_available(),
+    reason=f"the openfield example project is not at {OPENFIELD} (it lives in ../shared/data beside the repo)",
+)
+
+
+@pytest.fixture
+def openfield_project(tmp_path: Path) -> Path:
+    """A writable copy of the openfield example; returns its config path."""
+    if not openfield_available():
+        pytest.skip(f"the openfield example project is not at {OPENFIELD}")
+    target = tmp_path / OPENFIELD.name
+    shutil.copytree(OPENFIELD, target, ignore=shutil.ignore_patterns("*.mp4"))
+    return target / "config.yaml"
+
+
+def write_video(path: Path, num_frames: int = 5, size: tuple[int, int] = (64, 48), fps: int = 10) -> Path:
+    """A small mp4 whose frame i is filled with grey level 10*i; size is (width, height)."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    for i in range(num_frames):
+        writer.write(np.full((size[1], size[0], 3), 10 * i, np.uint8))
+    writer.release()
+    return path
+
+
+def make_tiny_project(
+    root: Path,
+    multianimal: bool = True,
+    num_images: int = 10,
+    individuals: tuple[str, ...] = ("mouse1", "mouse2"),
+    bodyparts: tuple[str, ...] = ("snout", "leftear", "rightear", "tail"),
+    unique_bodyparts: tuple[str, ...] = ("food",),
+    image_size: tuple[int, int] = (96, 128),
+    seed: int = 0,
+) -> Path:
+    """A project with random images and labels written through the package's own writers.
+
+    Returns the config path. ``image_size`` is (height, width).
+    """
+    rng = np.random.default_rng(seed)
+    video = write_video(root / "tiny.mp4", size=(image_size[1], image_size[0]))
+    config_path = Path(create_new_project("tiny", "tester", [video], working_directory=root, multianimal=multianimal))
+    cfg = read_config(config_path)
+    if multianimal:
+        cfg["individuals"] = list(individuals)
+        cfg["multianimalbodyparts"] = list(bodyparts)
+        cfg["uniquebodyparts"] = list(unique_bodyparts)
+    else:
+        cfg["bodyparts"] = list(bodyparts)
+        individuals, unique_bodyparts = ("animal",), ()
+    cfg["skeleton"] = [[bodyparts[0], bodyparts[1]]]
+    write_config(config_path, cfg)
+
+    height, width = image_size
+    folder = config_path.parent / "labeled-data" / "tiny"
+    names = [f"img{i:03d}.png" for i in range(num_images)]
+    for name in names:
+        cv2.imwrite(str(folder / name), rng.integers(0, 255, (height, width, 3), dtype=np.uint8))
+    keypoints = rng.uniform([4, 4], [width - 4, height - 4], size=(num_images, len(individuals), len(bodyparts), 2))
+    keypoints[1, 0, 2] = np.nan  # an unlabeled bodypart
+    unique = rng.uniform([4, 4], [width - 4, height - 4], size=(num_images, len(unique_bodyparts), 2))
+    frames = LabeledFrames(
+        image_paths=[f"labeled-data/tiny/{name}" for name in names],
+        keypoints=keypoints,
+        unique_keypoints=unique,
+        bodyparts=list(bodyparts),
+        unique_bodyparts=list(unique_bodyparts),
+        individuals=list(individuals),
+        scorer="tester",
+    )
+    write_collected_data(arrays_to_labels(frames, multianimal), folder / "CollectedData_tester.h5")
+    return config_path
+
+
+@pytest.fixture
+def tiny_multianimal_project(tmp_path: Path) -> Path:
+    return make_tiny_project(tmp_path, multianimal=True)
+
+
+@pytest.fixture
+def tiny_single_animal_project(tmp_path: Path) -> Path:
+    return make_tiny_project(tmp_path, multianimal=False)
