@@ -74,6 +74,13 @@ class PoseTrainDataset(Dataset):
             )
         self.transform = transform
 
+    def set_epoch_seed(self, seed: int) -> None:
+        """Reseed the augmentation (when it supports it) so an epoch's draws depend only on ``seed``."""
+        if hasattr(self.transform, "set_seed"):
+            self.transform.set_seed(seed)
+        elif hasattr(self.transform, "set_random_seed"):
+            self.transform.set_random_seed(seed)
+
     def __len__(self) -> int:
         return len(self.data)
 

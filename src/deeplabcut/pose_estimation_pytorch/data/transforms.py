@@ -79,6 +79,13 @@ class KeypointTransform:
     keypoint_layout: tuple[int, int, int] = (1, 0, 0)
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
 
+    def set_seed(self, seed: int | None) -> None:
+        """Reseed every random draw of the pipeline (used per epoch for reproducible training)."""
+        self.rng = np.random.default_rng(seed)
+        for offset, compose in enumerate((self.geometric, self.photometric), start=1):
+            if compose is not None:
+                compose.set_random_seed(None if seed is None else seed + offset)
+
     def __call__(self, image: np.ndarray, keypoints: np.ndarray | None = None) -> dict[str, Any]:
         """Transform an RGB uint8 ``image`` (H, W, 3) and ``keypoints`` (N, 2) in its pixels."""
         points = np.zeros((0, 2), np.float32) if keypoints is None else np.asarray(keypoints, np.float32).reshape(-1, 2)

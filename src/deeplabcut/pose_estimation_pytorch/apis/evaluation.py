@@ -1,0 +1,286 @@
+"""``evaluate_network``: predict the train and test images, score them, write DeepLabCut's result files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from deeplabcut.errors import ConfigError
+from deeplabcut.labels.collected_data import build_columns
+from deeplabcut.metrics import compute_metrics
+from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
+from deeplabcut.pose_estimation_pytorch.data import Project, load_image
+from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
+from deeplabcut.pose_estimation_pytorch.train_module import Snapshot, resolve_device, select_snapshots
+from deeplabcut.project.paths import ENGINE_EVALUATION_FOLDER, scorer_name
+from deeplabcut.utils.atomic import write_text_atomic
+from deeplabcut.utils.hdf import write_hdf
+
+RESULT_INDEX = ["%Training dataset", "Shuffle number", "Training epochs", "Detector epochs (TD only)", "pcutoff"]
+RESULT_VALUES = ["train rmse", "train rmse_pcutoff", "train mAP", "train mAR", "test rmse", "test rmse_pcutoff", "test mAP", "test mAR"]
+
+
+def evaluate_network(
+    config: str | Path,
+    shuffles: list[int] | tuple[int, ...] = (1,),
+    trainingsetindex: int | str = 0,
+    snapshotindex: int | str | None = None,
+    plotting: bool | str = False,
+    show_errors: bool = True,
+    transform: Any = None,
+    modelprefix: str = "",
+    batch_size: int = 1,
+    device: str | None = None,
+    comparison_bodyparts: str | list[str] = "all",
+    per_keypoint_evaluation: bool = True,
+    pcutoff: float | None = None,
+    Shuffles: list[int] | None = None,
+    shuffle: int | None = None,
+) -> pd.DataFrame:
+    """Evaluate trained snapshots on their train and test images.
+
+    For every shuffle, training fraction and chosen snapshot: predicts every
+    labeled image at its own size, computes the errors, and writes into
+    ``evaluation-results-pytorch/iteration-<N>/<Task><date>-trainset<P>shuffle<k>/``
+    ``<scorer>.h5`` (predictions), ``<scorer>-results.csv`` (one row: train/test
+    ``rmse``, ``rmse_pcutoff``, ``mAP``, ``mAR``) and ``<scorer>-keypoint-results.csv``
+    (per-bodypart errors); all rows also go to ``CombinedEvaluation-results.csv``.
+
+    "rmse" keeps DeepLabCut's meaning: the mean Euclidean distance in pixels
+    between predicted and labeled keypoints (all keypoints, and with
+    ``rmse_pcutoff`` only those predicted with a score >= ``pcutoff``).
+    mAP/mAR (object keypoint similarity, COCO-style, x100) are reported for
+    multi-animal projects.
+
+    Args:
+        config: path to the project's ``config.yaml``.
+        shuffles: shuffle indices (``Shuffles=`` and ``shuffle=`` are accepted too).
+        trainingsetindex: index into ``TrainingFraction``, or ``"all"``.
+        snapshotindex: which snapshot (-1: the last, i.e. the best one if it
+            exists; ``"all"``; an index); ``None`` takes ``snapshotindex`` from config.yaml.
+        plotting: draw ground truth and predictions on every image
+            (``True``/``"bodypart"``: colours by bodypart; ``"individual"``: by animal).
+        show_errors: print the results.
+        transform: unused (kept for DeepLabCut's signature); predictions use
+            ``data.inference`` of ``pytorch_config.yaml``, the normalization of training.
+        batch_size: images per forward pass.
+        device: ``"cpu"``, ``"cuda"``, ... (default: the config's ``device``).
+        comparison_bodyparts: bodyparts that enter the scores (default all).
+        per_keypoint_evaluation: write the per-bodypart errors file.
+        pcutoff: score threshold for ``rmse_pcutoff`` (default: config.yaml's ``pcutoff``).
+
+    Returns:
+        One row per evaluated snapshot, DeepLabCut's columns.
+    """
+    if Shuffles is not None:
+        shuffles = Shuffles
+    if shuffle is not None:
+        shuffles = [shuffle]
+    if isinstance(shuffles, int):
+        shuffles = [shuffles]
+    if transform is not None:
+        raise ConfigError(
+            "evaluate_network(transform=...) is not supported: predictions use data.inference of "
+            "pytorch_config.yaml so that they are normalized exactly as in training. Edit that section instead."
+        )
+    if plotting not in (False, True, "bodypart", "individual"):
+        raise ConfigError(f"plotting must be True, False, 'bodypart' or 'individual', not {plotting!r}.")
+    log = get_logger()
+    first = Project(config, shuffle=list(shuffles)[0])
+    fractions = range(len(first.cfg["TrainingFraction"])) if trainingsetindex == "all" else [int(trainingsetindex)]
+    if snapshotindex is None:
+        snapshotindex = first.cfg.get("snapshotindex", -1)
+    rows = []
+    for shuffle_index in shuffles:
+        for fraction_index in fractions:
+            project = Project(config, shuffle=shuffle_index, trainingsetindex=fraction_index, modelprefix=modelprefix)
+            for snapshot in select_snapshots(project.train_folder, snapshotindex):
+                row = _evaluate_snapshot(
+                    project, snapshot, plotting, batch_size, device, comparison_bodyparts, per_keypoint_evaluation, pcutoff
+                )
+                rows.append(row)
+                if show_errors:
+                    log.info(_format_row(row))
+    results = pd.concat(rows)
+    _update_combined(first, modelprefix, results)
+    return results
+
+
+def _evaluate_snapshot(
+    project: Project,
+    snapshot: Snapshot,
+    plotting: bool | str,
+    batch_size: int,
+    device: str | None,
+    comparison_bodyparts: str | list[str],
+    per_keypoint_evaluation: bool,
+    pcutoff: float | None,
+) -> pd.DataFrame:
+    pose_cfg = project.pytorch_config()
+    runner = PoseInferenceRunner.from_snapshot(
+        pose_cfg, snapshot.path, resolve_device(device or pose_cfg.get("device")), batch_size=batch_size
+    )
+    cfg = project.cfg
+    pcutoff = float(cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
+    scorer = scorer_name(cfg, project.shuffle, pose_cfg["net_type"], snapshot.uid)
+    labels = project.labels
+    keep = _comparison_indices(project, comparison_bodyparts)
+
+    predictions = np.full((len(labels), len(project.individuals), len(project.bodyparts), 3), np.nan)
+    unique_predictions = np.full((len(labels), len(project.unique_bodyparts), 3), np.nan)
+    scores: dict[str, dict[str, Any]] = {}
+    for split in ("train", "test"):
+        data = project.split(split)
+        bar = progress_bar(len(data), f"Evaluating {split} images ({snapshot.path.name})", unit="img", leave=False)
+        for row, prediction in zip(data.indices, runner.predict(load_image(p) for p in data.image_paths)):
+            predictions[row] = prediction["bodyparts"]
+            if project.unique_bodyparts:
+                unique_predictions[row] = prediction["unique_bodyparts"]
+            bar.update(1)
+        bar.close()
+        scores[split] = compute_metrics(
+            list(data.keypoints[:, :, keep]),
+            list(predictions[data.indices][:, :, keep]),
+            single_animal=not project.multianimal,
+            pcutoff=pcutoff,
+            unique_ground_truth=list(data.unique_keypoints) if project.unique_bodyparts else None,
+            unique_predictions=list(unique_predictions[data.indices]) if project.unique_bodyparts else None,
+        )
+
+    folder = project.evaluation_folder
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_predictions(project, scorer, predictions, unique_predictions, folder / f"{scorer}.h5")
+    values = {
+        f"{split} {name}": round(float(scores[split].get(name, np.nan)), 2)
+        for split in ("train", "test")
+        for name in ("rmse", "rmse_pcutoff", "mAP", "mAR")
+    }
+    index = pd.MultiIndex.from_tuples(
+        [(project.train_fraction, project.shuffle, snapshot.epoch, -1, pcutoff)], names=RESULT_INDEX
+    )
+    results = pd.DataFrame([values], index=index)[RESULT_VALUES]
+    write_text_atomic(folder / f"{scorer}-results.csv", results.to_csv())
+    if per_keypoint_evaluation:
+        names = [project.bodyparts[i] for i in keep] + project.unique_bodyparts
+        per_keypoint = pd.DataFrame(
+            [_per_bodypart(scores["train"]), _per_bodypart(scores["test"])],
+            index=["Train error (px)", "Test error (px)"],
+            columns=names,
+        ).round(2)
+        write_text_atomic(folder / f"{scorer}-keypoint-results.csv", per_keypoint.to_csv())
+    if plotting:
+        _plot(project, scorer, predictions, unique_predictions, folder, pcutoff, "individual" if plotting == "individual" else "bodypart")
+    return results
+
+
+def _per_bodypart(scores: dict[str, Any]) -> np.ndarray:
+    """Per-bodypart errors, then per unique bodypart."""
+    return np.concatenate([scores["rmse_per_bodypart"], scores.get("rmse_per_unique_bodypart", np.zeros(0))])
+
+
+def _comparison_indices(project: Project, comparison_bodyparts: str | list[str]) -> list[int]:
+    if comparison_bodyparts in (None, "all"):
+        return list(range(len(project.bodyparts)))
+    names = [comparison_bodyparts] if isinstance(comparison_bodyparts, str) else list(comparison_bodyparts)
+    unknown = [name for name in names if name not in project.bodyparts]
+    if unknown:
+        raise ConfigError(f"comparison_bodyparts {unknown} are not bodyparts of this project ({project.bodyparts}).")
+    return [project.bodyparts.index(name) for name in names]
+
+
+def predictions_dataframe(
+    scorer: str,
+    bodyparts: list[str],
+    individuals: list[str],
+    unique_bodyparts: list[str],
+    predictions: np.ndarray,
+    unique_predictions: np.ndarray,
+    index: pd.Index,
+) -> pd.DataFrame:
+    """DeepLabCut's 4-level prediction DataFrame (x, y, likelihood; unique bodyparts under ``single``).
+
+    Rows the model did not fill (-1) become NaN.
+    """
+    columns = build_columns(scorer, bodyparts, individuals, unique_bodyparts, coords=("x", "y", "likelihood"))
+    values = [predictions.reshape(len(predictions), -1)]
+    if unique_bodyparts:
+        values.append(unique_predictions.reshape(len(unique_predictions), -1))
+    data = np.concatenate(values, axis=1)
+    data[data < 0] = np.nan
+    return pd.DataFrame(data, index=index, columns=columns)
+
+
+def _write_predictions(project: Project, scorer: str, predictions, unique_predictions, path: Path) -> None:
+    df = predictions_dataframe(
+        scorer,
+        project.bodyparts,
+        project.individuals,
+        project.unique_bodyparts,
+        predictions,
+        unique_predictions,
+        project.dataframe().index,
+    )
+    write_hdf(df, path, key="df_with_missing", format="fixed")
+
+
+def _plot(project: Project, scorer: str, predictions, unique_predictions, folder: Path, pcutoff: float, mode: str) -> None:
+    from deeplabcut.visualization import plot_labeled_frame
+
+    out = folder / f"LabeledImages_{scorer}"
+    out.mkdir(parents=True, exist_ok=True)
+    labels = project.labels
+    names = project.bodyparts + project.unique_bodyparts
+    for split, prefix in (("train", "Training"), ("test", "Test")):
+        data = project.split(split)
+        bar = progress_bar(len(data), f"Plotting {split} images", unit="img", leave=False)
+        for row, path in zip(data.indices, data.image_paths):
+            truth = labels.keypoints[row]
+            predicted = predictions[row]
+            if project.unique_bodyparts:
+                truth = _append_unique(truth, labels.unique_keypoints[row])
+                predicted = _append_unique(predicted, unique_predictions[row])
+            plot_labeled_frame(
+                load_image(path),
+                ground_truth=truth,
+                predictions=predicted,
+                bodyparts=names,
+                pcutoff=pcutoff,
+                mode=mode,
+                output_path=out / f"{prefix}-{path.parent.name}-{path.name}",
+                cmap=project.cfg.get("colormap", "rainbow"),
+                dot_size=project.cfg.get("dotsize", 12),
+            )
+            bar.update(1)
+        bar.close()
+
+
+def _append_unique(animals: np.ndarray, unique: np.ndarray) -> np.ndarray:
+    """(A, K, c) and (U, c) -> (A + 1, K + U, c) with unique points on an extra row."""
+    num_animals, num_bodyparts, channels = animals.shape
+    out = np.full((num_animals + 1, num_bodyparts + len(unique), channels), np.nan)
+    out[:num_animals, :num_bodyparts] = animals
+    out[num_animals, num_bodyparts:] = unique
+    return out
+
+
+def _update_combined(project: Project, modelprefix: str, results: pd.DataFrame) -> None:
+    folder = project.path / (modelprefix or "") / ENGINE_EVALUATION_FOLDER["pytorch"] / f"iteration-{project.cfg['iteration']}"
+    path = folder / "CombinedEvaluation-results.csv"
+    combined = results
+    if path.is_file():
+        previous = pd.read_csv(path, index_col=list(range(len(RESULT_INDEX))))
+        combined = results.combine_first(previous)
+    write_text_atomic(path, combined.sort_index().to_csv())
+
+
+def _format_row(row: pd.DataFrame) -> str:
+    (fraction, shuffle, epochs, _, pcutoff), values = next(iter(row.iterrows()))
+    text = f"Shuffle {shuffle}, trainset {int(100 * fraction)}%, snapshot epoch {epochs}: "
+    text += f"train rmse {values['train rmse']:.2f} px, test rmse {values['test rmse']:.2f} px "
+    text += f"(with p > {pcutoff}: {values['train rmse_pcutoff']:.2f} / {values['test rmse_pcutoff']:.2f} px)"
+    if not np.isnan(values["test mAP"]):
+        text += f", test mAP {values['test mAP']:.1f}, mAR {values['test mAR']:.1f}"
+    return text

@@ -1,0 +1,336 @@
+"""``analyze_videos``: stream videos through a trained model into DeepLabCut's output files.
+
+Per video ``<stem>.<ext>`` and scorer ``DLC_...``, next to the video (or in
+``destfolder``):
+
+* single-animal projects: ``<stem><scorer>.h5`` (key ``df_with_missing``,
+  ``format="table"``, columns ``scorer/bodyparts/coords`` with x, y,
+  likelihood, index ``0..nframes-1``) and optionally ``.csv``;
+* multi-animal projects: ``<stem><scorer>_full.pickle`` (per-frame candidates),
+  ``_assemblies.pickle`` (per-frame animals), ``_meta.pickle``; with
+  ``save_as_df`` also ``<stem><scorer>.h5`` (4-level columns); with
+  ``auto_track`` the tracklets (``_el.pickle``) and tracks (``_el.h5``).
+
+Frames are decoded in a background thread while the model runs, predictions
+are kept in NumPy arrays (a few bytes per keypoint), and the pickles are
+written as streams, so host memory stays flat with video length. Every file is
+written under a temporary name and renamed.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from deeplabcut.errors import ConfigError
+from deeplabcut.labels.collected_data import build_columns
+from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
+from deeplabcut.pose_estimation_pytorch.data import Project
+from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
+from deeplabcut.pose_estimation_pytorch.train_module import autocast_dtype, resolve_device, select_snapshots
+from deeplabcut.project.config import parse_crop
+from deeplabcut.project.create import find_videos
+from deeplabcut.project.paths import scorer_name
+from deeplabcut.utils.atomic import write_bytes_atomic, write_text_atomic
+from deeplabcut.utils.hdf import write_hdf
+from deeplabcut.utils.pickle_stream import write_dict_stream
+from deeplabcut.video import TruncatedVideoError, VideoReader
+
+
+@dataclass
+class VideoPredictions:
+    """Predictions of one video, in frame pixels (of the cropped frame when cropping).
+
+    Attributes:
+        bodyparts: ``(frames, max_individuals, K, 3)`` x, y, score; -1 where nothing was found.
+        unique_bodyparts: ``(frames, U, 3)``.
+        num_frames: frames actually analysed (fewer than declared if the video broke).
+    """
+
+    bodyparts: np.ndarray
+    unique_bodyparts: np.ndarray
+    num_frames: int
+
+
+def resolve_scorer(project: Project, snapshotindex: int | str | None) -> tuple[Any, str, dict[str, Any]]:
+    """The snapshot ``snapshotindex`` names (config.yaml's when None), its scorer, and the pytorch config."""
+    if snapshotindex is None:
+        snapshotindex = project.cfg.get("snapshotindex", -1)
+    if snapshotindex == "all":
+        snapshotindex = -1
+    snapshot = select_snapshots(project.train_folder, snapshotindex)[0]
+    pose_cfg = project.pytorch_config()
+    return snapshot, scorer_name(project.cfg, project.shuffle, pose_cfg["net_type"], snapshot.uid), pose_cfg
+
+
+def output_prefix(video: Path, scorer: str, destfolder: str | Path | None) -> Path:
+    """``<folder>/<video stem><scorer>`` (no separator, as DeepLabCut names it)."""
+    folder = Path(destfolder) if destfolder is not None else video.parent
+    return folder / f"{video.stem}{scorer}"
+
+
+def analyze_videos(
+    config: str | Path,
+    videos: list[str | Path] | str | Path,
+    videotype: str = "",
+    shuffle: int = 1,
+    trainingsetindex: int = 0,
+    snapshotindex: int | str | None = None,
+    device: str | None = None,
+    destfolder: str | Path | None = None,
+    batch_size: int | None = None,
+    save_as_csv: bool = False,
+    auto_track: bool = True,
+    n_tracks: int | None = None,
+    overwrite: bool = False,
+    modelprefix: str = "",
+    cropping: list[int] | None = None,
+    save_as_df: bool = False,
+    robust_nframes: bool = False,
+    video_extensions: str | None = None,
+    track_method: str = "",
+    **kwargs: Any,
+) -> str:
+    """Analyze videos with a trained shuffle and write DeepLabCut's result files.
+
+    Args:
+        config: path to the project's ``config.yaml``.
+        videos: video files and/or folders of videos.
+        videotype: extension to pick in folders (e.g. ``".mp4"``; ``video_extensions`` is an alias).
+        shuffle, trainingsetindex, modelprefix: which model folder.
+        snapshotindex: which snapshot (default: config.yaml's ``snapshotindex``; -1 = best/last).
+        device: ``"cpu"``, ``"cuda"``, ... (default: the pytorch config's ``device``, ``auto``).
+        destfolder: where outputs go (default: beside each video).
+        batch_size: frames per forward pass (default: config.yaml's ``batch_size``).
+        save_as_csv: also write ``.csv`` twins.
+        auto_track: multi-animal projects: run ``convert_detections2tracklets`` and
+            ``stitch_tracklets`` afterwards.
+        n_tracks: number of animals to stitch (default: the config's individuals).
+        overwrite: analyze again even if the result file exists.
+        cropping: ``[x1, x2, y1, y2]`` to analyze only that region (default: config.yaml's
+            ``cropping``/``x1..y2`` when ``cropping: true``). Coordinates in the outputs
+            are in full-frame pixels.
+        save_as_df: multi-animal projects: also write the untracked ``<stem><scorer>.h5``.
+        robust_nframes: count frames by decoding instead of trusting the container.
+        track_method: ``ellipse`` (default from config.yaml) or ``box``.
+
+    Returns:
+        The scorer name (``DLC_<Net>_<Task><date>shuffle<k>_snapshot_<epoch>``).
+    """
+    unknown = sorted(set(kwargs) - {"in_random_order", "dynamic", "use_shelve", "gputouse", "TFGPUinference", "allow_growth"})
+    if unknown:
+        raise ConfigError(f"analyze_videos got unknown argument(s) {unknown}.")
+    log = get_logger()
+    project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
+    snapshot, scorer, pose_cfg = resolve_scorer(project, snapshotindex)
+    video_files = find_videos(videos, video_extensions or videotype)
+    torch_device = resolve_device(device or pose_cfg.get("device"))
+    batch_size = int(batch_size or project.cfg.get("batch_size", 8))
+    runner = PoseInferenceRunner.from_snapshot(
+        pose_cfg,
+        snapshot.path,
+        torch_device,
+        batch_size=batch_size,
+        autocast_dtype=autocast_dtype(pose_cfg["runner"].get("mixed_precision", "auto"), torch_device),
+    )
+    crop = _cropping(project.cfg, cropping)
+    log.info("Analyzing %d video(s) with %s (%s) on %s", len(video_files), scorer, snapshot.path.name, torch_device)
+    for video in video_files:
+        prefix = output_prefix(video, scorer, destfolder)
+        result = prefix.with_name(prefix.name + "_full.pickle") if project.multianimal else prefix.with_suffix(".h5")
+        if result.exists() and not overwrite:
+            log.info("%s was already analyzed (%s); pass overwrite=True to analyze it again.", video.name, result.name)
+        else:
+            prefix.parent.mkdir(parents=True, exist_ok=True)
+            started = time.perf_counter()
+            predictions = predict_video(runner, video, crop, robust_nframes, log)
+            seconds = time.perf_counter() - started
+            _write_outputs(project, pose_cfg, scorer, video, prefix, predictions, crop, batch_size, seconds, save_as_csv, save_as_df)
+            log.info(
+                "%s: %d frames in %.1f s (%.1f frames/s) -> %s",
+                video.name,
+                predictions.num_frames,
+                seconds,
+                predictions.num_frames / max(seconds, 1e-9),
+                result,
+            )
+        if project.multianimal and auto_track:
+            from deeplabcut.pose_estimation_pytorch.apis.tracklets import convert_detections2tracklets
+            from deeplabcut.tracking_api import stitch_tracklets
+
+            convert_detections2tracklets(
+                config, [video], shuffle=shuffle, trainingsetindex=trainingsetindex, snapshotindex=snapshotindex,
+                destfolder=destfolder, modelprefix=modelprefix, track_method=track_method, overwrite=overwrite,
+            )
+            stitch_tracklets(
+                config, [video], shuffle=shuffle, trainingsetindex=trainingsetindex, snapshotindex=snapshotindex,
+                n_tracks=n_tracks, destfolder=destfolder, modelprefix=modelprefix, track_method=track_method,
+                save_as_csv=save_as_csv,
+            )
+    return scorer
+
+
+def _cropping(cfg: dict[str, Any], cropping: list[int] | None) -> tuple[int, int, int, int] | None:
+    if cropping is not None:
+        return parse_crop(cropping, "analyze_videos(cropping=...)")
+    if cfg.get("cropping"):
+        return parse_crop([cfg["x1"], cfg["x2"], cfg["y1"], cfg["y2"]], "config.yaml x1, x2, y1, y2")
+    return None
+
+
+def predict_video(
+    runner: PoseInferenceRunner,
+    video: Path,
+    cropping: tuple[int, int, int, int] | None,
+    robust_nframes: bool,
+    log: Any,
+) -> VideoPredictions:
+    """Run the model over every frame; a video that breaks mid-way keeps what was analyzed."""
+    reader = VideoReader(video, cropping=cropping, robust_nframes=robust_nframes)
+    capacity = max(reader.num_frames, 1)
+    bodyparts: np.ndarray | None = None
+    unique: np.ndarray | None = None
+    done = 0
+    bar = progress_bar(reader.num_frames or None, f"Analyzing {video.name}", unit="frame")
+    try:
+        for first, frames in reader.iter_batches(runner.batch_size, prefetch=4):
+            batch = runner.predict_batch(frames)
+            if bodyparts is None:
+                bodyparts = np.full((capacity, *batch["bodyparts"].shape[1:]), -1.0, np.float32)
+                unique = np.full((capacity, *batch.get("unique_bodyparts", np.zeros((1, 0, 3))).shape[1:]), -1.0, np.float32)
+            end = first + len(frames)
+            if end > len(bodyparts):  # the container under-reported its frame count
+                grow = max(end, 2 * len(bodyparts))
+                bodyparts = _grow(bodyparts, grow)
+                unique = _grow(unique, grow)
+            bodyparts[first:end] = batch["bodyparts"]
+            if "unique_bodyparts" in batch:
+                unique[first:end] = batch["unique_bodyparts"]
+            done = end
+            bar.update(len(frames))
+    except TruncatedVideoError as err:
+        log.warning("%s The %d frames analyzed before frame %d are kept.", err, err.frames_read, err.frames_read)
+    finally:
+        bar.close()
+        reader.close()
+    if bodyparts is None:
+        raise ConfigError(f"Video '{video}' yielded no frame to analyze.")
+    offset = np.array([cropping[0], cropping[2]], np.float32) if cropping else np.zeros(2, np.float32)
+    bodyparts, unique = bodyparts[:done], unique[:done]
+    for array in (bodyparts, unique):
+        valid = array[..., 2] >= 0
+        array[..., :2] = np.where(valid[..., None], array[..., :2] + offset, -1.0)
+    return VideoPredictions(bodyparts=bodyparts, unique_bodyparts=unique, num_frames=done)
+
+
+def _grow(array: np.ndarray, length: int) -> np.ndarray:
+    grown = np.full((length, *array.shape[1:]), -1.0, array.dtype)
+    grown[: len(array)] = array
+    return grown
+
+
+def _write_outputs(
+    project: Project,
+    pose_cfg: dict[str, Any],
+    scorer: str,
+    video: Path,
+    prefix: Path,
+    predictions: VideoPredictions,
+    cropping: tuple[int, int, int, int] | None,
+    batch_size: int,
+    seconds: float,
+    save_as_csv: bool,
+    save_as_df: bool,
+) -> None:
+    nframes = predictions.num_frames
+    if not project.multianimal:
+        data = predictions.bodyparts[:, 0].reshape(nframes, -1).astype(np.float64)
+        data[data < 0] = np.nan
+        columns = build_columns(scorer, project.bodyparts, coords=("x", "y", "likelihood"))
+        _write_frame(pd.DataFrame(data, columns=columns), prefix.with_suffix(".h5"), save_as_csv)
+    else:
+        write_dict_stream(prefix.with_name(prefix.name + "_full.pickle"), _full_items(project, pose_cfg, predictions))
+        write_dict_stream(prefix.with_name(prefix.name + "_assemblies.pickle"), _assembly_items(predictions))
+        if save_as_df:
+            data = np.concatenate(
+                [predictions.bodyparts.reshape(nframes, -1), predictions.unique_bodyparts.reshape(nframes, -1)], axis=1
+            ).astype(np.float64)
+            data[data < 0] = np.nan
+            columns = build_columns(
+                scorer, project.bodyparts, project.individuals, project.unique_bodyparts, coords=("x", "y", "likelihood")
+            )
+            _write_frame(pd.DataFrame(data, columns=columns), prefix.with_suffix(".h5"), save_as_csv)
+    reader = VideoReader(video, cropping=cropping)
+    meta = {
+        "data": {
+            "start": time.time() - seconds,
+            "stop": time.time(),
+            "run_duration": seconds,
+            "Scorer": scorer,
+            "pytorch-config": pose_cfg,
+            "fps": reader.fps,
+            "batch_size": batch_size,
+            "frame_dimensions": (reader.width, reader.height),
+            "nframes": nframes,
+            "iteration (active-learning)": project.cfg["iteration"],
+            "training set fraction": project.train_fraction,
+            "cropping": cropping is not None,
+            "cropping_parameters": list(cropping) if cropping else None,
+            "individuals": project.individuals,
+            "bodyparts": project.bodyparts,
+            "unique_bodyparts": project.unique_bodyparts,
+        }
+    }
+    reader.close()
+    write_bytes_atomic(prefix.with_name(prefix.name + "_meta.pickle"), pickle.dumps(meta, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _write_frame(df: pd.DataFrame, path: Path, save_as_csv: bool) -> None:
+    write_hdf(df, path, key="df_with_missing", format="table")
+    if save_as_csv:
+        write_text_atomic(path.with_suffix(".csv"), df.to_csv())
+
+
+def _full_items(project: Project, pose_cfg: dict[str, Any], predictions: VideoPredictions):
+    """``(key, value)`` pairs of DeepLabCut's ``_full.pickle``, generated frame by frame."""
+    nframes = predictions.num_frames
+    joints = project.bodyparts + project.unique_bodyparts
+    width = max(1, int(math.ceil(math.log10(max(nframes, 1)))))
+    yield "metadata", {
+        "nms radius": None,
+        "minimal confidence": None,
+        "sigma": 1,
+        "PAFgraph": None,
+        "PAFinds": None,
+        "all_joints": [[i] for i in range(len(joints))],
+        "all_joints_names": joints,
+        "nframes": nframes,
+        "key_str_width": width,
+    }
+    for frame in range(nframes):
+        animals = predictions.bodyparts[frame]  # (A, K, 3)
+        coordinates = [animals[:, k, :2].astype(np.float64) for k in range(animals.shape[1])]
+        confidence = [animals[:, k, 2:3].astype(np.float64) for k in range(animals.shape[1])]
+        for point in predictions.unique_bodyparts[frame]:
+            coordinates.append(point[None, :2].astype(np.float64))
+            confidence.append(point[None, 2:3].astype(np.float64))
+        yield f"frame{frame:0{width}d}", {"coordinates": (coordinates,), "confidence": confidence, "costs": None}
+
+
+def _assembly_items(predictions: VideoPredictions):
+    """``{frame: (n, K, 4) [x, y, score, id]}`` plus ``"single": {frame: (U, 3)}``."""
+    for frame in range(predictions.num_frames):
+        animals = predictions.bodyparts[frame]
+        kept = animals[~(animals < 0).all(axis=(1, 2))]
+        identity = np.full((*kept.shape[:2], 1), -1.0, np.float32)
+        yield frame, np.concatenate([kept, identity], axis=2).astype(np.float64)
+    if predictions.unique_bodyparts.shape[1]:
+        yield "single", {frame: predictions.unique_bodyparts[frame].astype(np.float64) for frame in range(predictions.num_frames)}

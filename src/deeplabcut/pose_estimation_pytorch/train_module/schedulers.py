@@ -1,0 +1,84 @@
+"""Optimizers and learning-rate schedules built from the ``runner`` config section."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from deeplabcut.errors import ConfigError
+
+
+class LRListScheduler(torch.optim.lr_scheduler.LRScheduler):
+    """DeepLabCut's step schedule: at epoch ``milestones[i]`` the learning rates become ``lr_list[i]``.
+
+    Between milestones the learning rate is left as it is. ``lr_list[i]`` holds
+    one value per parameter group (or one value for all). Stepped once per epoch.
+    """
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        milestones: list[int],
+        lr_list: list[list[float]],
+        last_epoch: int = -1,
+    ) -> None:
+        if len(milestones) != len(lr_list):
+            raise ConfigError(
+                f"LRListScheduler needs one lr_list entry per milestone; got {len(milestones)} milestones "
+                f"and {len(lr_list)} lr_list entries (runner.scheduler.params in pytorch_config.yaml)."
+            )
+        self.milestones = [int(m) for m in milestones]
+        self.lr_list = [list(lrs) if isinstance(lrs, (list, tuple)) else [lrs] for lrs in lr_list]
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        current = [group["lr"] for group in self.optimizer.param_groups]
+        if self.last_epoch in self.milestones:
+            values = self.lr_list[self.milestones.index(self.last_epoch)]
+            return [float(values[i] if i < len(values) else values[-1]) for i in range(len(current))]
+        return current
+
+    def lr_at(self, epoch: int, base_lrs: list[float]) -> list[float]:
+        """Learning rates in effect during ``epoch`` (1-based) from scratch: the last milestone <= epoch - 1 wins."""
+        lrs = list(base_lrs)
+        for milestone, values in zip(self.milestones, self.lr_list):
+            if milestone <= epoch - 1:
+                lrs = [float(values[i] if i < len(values) else values[-1]) for i in range(len(lrs))]
+        return lrs
+
+
+def build_optimizer(parameters: Any, optimizer_cfg: dict[str, Any]) -> torch.optim.Optimizer:
+    """``getattr(torch.optim, type)(parameters, **params)``.
+
+    Raises:
+        ConfigError: unknown optimizer type or parameters it does not accept.
+    """
+    name = optimizer_cfg.get("type", "AdamW")
+    optimizer_class = getattr(torch.optim, name, None)
+    if optimizer_class is None or not isinstance(optimizer_class, type):
+        raise ConfigError(f"runner.optimizer.type '{name}' is not a torch.optim optimizer (e.g. AdamW, SGD, Adam).")
+    try:
+        return optimizer_class(parameters, **(optimizer_cfg.get("params") or {}))
+    except TypeError as err:
+        raise ConfigError(f"runner.optimizer.params do not fit {name}: {err}") from err
+
+
+def build_scheduler(optimizer: torch.optim.Optimizer, scheduler_cfg: dict[str, Any] | None) -> torch.optim.lr_scheduler.LRScheduler | None:
+    """``LRListScheduler`` or any ``torch.optim.lr_scheduler`` class, from ``runner.scheduler``."""
+    if not scheduler_cfg:
+        return None
+    name = scheduler_cfg.get("type")
+    params = dict(scheduler_cfg.get("params") or {})
+    if name == "LRListScheduler":
+        return LRListScheduler(optimizer, **params)
+    scheduler_class = getattr(torch.optim.lr_scheduler, str(name), None)
+    if scheduler_class is None:
+        raise ConfigError(
+            f"runner.scheduler.type '{name}' is unknown; use LRListScheduler or a torch.optim.lr_scheduler "
+            "class (e.g. StepLR, CosineAnnealingLR)."
+        )
+    try:
+        return scheduler_class(optimizer, **params)
+    except TypeError as err:
+        raise ConfigError(f"runner.scheduler.params do not fit {name}: {err}") from err

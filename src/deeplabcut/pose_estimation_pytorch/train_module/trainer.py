@@ -1,0 +1,275 @@
+"""The training loop: epochs of optimisation, periodic validation, snapshots and logs.
+
+The trainer never prints; it reports through :class:`TrainerCallbacks`, which
+the API layer turns into a progress bar and log lines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from deeplabcut.metrics import compute_metrics
+from deeplabcut.pose_estimation_pytorch.train_module.logger import CSVLogger
+from deeplabcut.pose_estimation_pytorch.train_module.snapshots import SnapshotManager
+
+
+@dataclass
+class TrainerCallbacks:
+    """Hooks for progress reporting (all optional).
+
+    ``on_epoch_start(epoch, num_batches)``, ``on_batch(epoch, batch_index, loss)``,
+    ``on_epoch_end(epoch, record)`` where ``record`` has ``losses/train.*``,
+    ``learning_rate``, ``seconds``, ``images_per_second`` and, on validation
+    epochs, ``losses/eval.*`` and ``metrics/test.*``.
+    """
+
+    on_epoch_start: Callable[[int, int], None] | None = None
+    on_batch: Callable[[int, int, float], None] | None = None
+    on_epoch_end: Callable[[int, dict[str, float]], None] | None = None
+
+
+@dataclass
+class TrainingResult:
+    """What :meth:`PoseTrainer.fit` returns."""
+
+    last_epoch: int
+    history: dict[int, dict[str, float]] = field(default_factory=dict)
+
+
+def _move(batch: dict[str, Any], device: torch.device) -> dict[str, Any]:
+    return {k: v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
+
+
+class PoseTrainer:
+    """Trains a ``PoseModel`` (see ``docs/architecture.md`` for the model contract).
+
+    Args:
+        model: the model, already on ``device``.
+        optimizer, scheduler: from the ``runner`` section (the scheduler steps once per epoch).
+        device: where batches go.
+        snapshots: decides which snapshots to write.
+        logger: ``learning_stats.csv``.
+        eval_interval: validate every this many epochs (and at the last epoch).
+        autocast_dtype: mixed-precision dtype, or None for full precision.
+        seed: base seed; epoch ``e`` draws its data order and augmentation from ``seed + e``,
+            so a resumed run repeats exactly what an uninterrupted one would do.
+        pcutoff: score threshold of ``rmse_pcutoff``.
+        single_animal: compute single-animal metrics (no mAP).
+        save_optimizer_state: store the optimizer in snapshots (needed for exact resumes).
+        callbacks: progress hooks.
+    """
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        optimizer: torch.optim.Optimizer,
+        scheduler: torch.optim.lr_scheduler.LRScheduler | None,
+        device: torch.device,
+        snapshots: SnapshotManager,
+        logger: CSVLogger,
+        eval_interval: int = 10,
+        autocast_dtype: torch.dtype | None = None,
+        seed: int = 42,
+        pcutoff: float = 0.6,
+        single_animal: bool = False,
+        save_optimizer_state: bool = True,
+        callbacks: TrainerCallbacks | None = None,
+        extra_state: dict[str, Any] | None = None,
+    ) -> None:
+        self.model = model
+        self.optimizer = optimizer
+        self.scheduler = scheduler
+        self.device = device
+        self.snapshots = snapshots
+        self.logger = logger
+        self.eval_interval = max(1, int(eval_interval))
+        self.autocast_dtype = autocast_dtype
+        self.seed = int(seed)
+        self.pcutoff = pcutoff
+        self.single_animal = single_animal
+        self.save_optimizer_state = save_optimizer_state
+        self.callbacks = callbacks or TrainerCallbacks()
+        self.extra_state = extra_state or {}
+        use_scaler = autocast_dtype == torch.float16 and device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda", enabled=use_scaler)
+
+    # -- checkpoints ---------------------------------------------------------
+    def checkpoint(self, epoch: int, metrics: dict[str, float], losses: dict[str, float]) -> dict[str, Any]:
+        """The snapshot dict: ``metadata``, ``model``, ``scheduler`` and (optionally) ``optimizer``."""
+        state: dict[str, Any] = {
+            "metadata": {"epoch": int(epoch), "metrics": dict(metrics), "losses": dict(losses), **self.extra_state},
+            "model": self.model.state_dict(),
+        }
+        if self.scheduler is not None:
+            state["scheduler"] = self.scheduler.state_dict()
+        if self.save_optimizer_state:
+            state["optimizer"] = self.optimizer.state_dict()
+        return state
+
+    def restore(self, checkpoint: dict[str, Any], load_head_weights: bool = True) -> int:
+        """Load a snapshot's model, optimizer and scheduler state; returns its epoch."""
+        weights = checkpoint["model"]
+        if not load_head_weights:
+            weights = {k: v for k, v in weights.items() if k.startswith("backbone.")}
+        self.model.load_state_dict(weights, strict=load_head_weights)
+        epoch = int(checkpoint.get("metadata", {}).get("epoch", 0))
+        if "optimizer" in checkpoint:
+            self.optimizer.load_state_dict(checkpoint["optimizer"])
+        if self.scheduler is not None:
+            if "scheduler" in checkpoint:
+                self.scheduler.load_state_dict(checkpoint["scheduler"])
+            else:
+                self.scheduler.last_epoch = epoch
+        return epoch
+
+    # -- loop ----------------------------------------------------------------
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+
+    def _seed_epoch(self, loader: DataLoader, epoch: int) -> None:
+        generator = getattr(loader, "generator", None)
+        if generator is not None:
+            generator.manual_seed(self.seed + epoch)
+        torch.manual_seed(self.seed + epoch)
+        dataset = loader.dataset
+        if hasattr(dataset, "set_epoch_seed") and loader.num_workers == 0:
+            dataset.set_epoch_seed(self.seed + 1000 * epoch)
+
+    def train_epoch(self, loader: DataLoader, epoch: int) -> tuple[dict[str, float], int]:
+        """One pass over ``loader``; returns the mean losses and the number of images."""
+        self.model.train()
+        self._seed_epoch(loader, epoch)
+        sums: dict[str, float] = {}
+        batches, images = 0, 0
+        if self.callbacks.on_epoch_start:
+            self.callbacks.on_epoch_start(epoch, len(loader))
+        for index, batch in enumerate(loader):
+            batch = _move(batch, self.device)
+            self.optimizer.zero_grad(set_to_none=True)
+            with self._autocast():
+                outputs = self.model(batch["image"])
+            targets = self.model.get_targets(batch)
+            losses = self.model.get_loss(outputs, targets)
+            total = losses["total_loss"]
+            if not torch.isfinite(total):
+                raise FloatingPointError(
+                    f"The training loss became {total.item()} at epoch {epoch}, batch {index}. Lower the "
+                    "learning rate (runner.optimizer.params.lr) or disable mixed precision."
+                )
+            self.scaler.scale(total).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+            for name, value in losses.items():
+                sums[name] = sums.get(name, 0.0) + float(value.detach())
+            batches += 1
+            images += int(batch["image"].shape[0])
+            if self.callbacks.on_batch:
+                self.callbacks.on_batch(epoch, index, float(total.detach()))
+        return {f"losses/train.{name}": value / max(batches, 1) for name, value in sums.items()}, images
+
+    @torch.no_grad()
+    def evaluate(self, loader: Iterable[dict[str, Any]]) -> dict[str, float]:
+        """Validation losses and metrics (rmse, rmse_pcutoff, mAP, mAR) in original-image pixels."""
+        self.model.eval()
+        sums: dict[str, float] = {}
+        batches = 0
+        ground_truth, predictions, unique_truth, unique_predictions = [], [], [], []
+        for batch in loader:
+            batch = _move(batch, self.device)
+            with self._autocast():
+                outputs = self.model(batch["image"])
+            outputs = _to_float(outputs)
+            losses = self.model.get_loss(outputs, self.model.get_targets(batch))
+            for name, value in losses.items():
+                sums[name] = sums.get(name, 0.0) + float(value)
+            batches += 1
+            poses = self.model.predict(outputs)
+            scale = batch["scale"].float().cpu().numpy()[:, None, None, :]
+            offset = batch["offset"].float().cpu().numpy()[:, None, None, :]
+            predicted = to_original_pixels(poses["bodyparts"].float().cpu().numpy(), scale, offset)
+            truth = batch["keypoints"].float().cpu().numpy() * scale + offset
+            truth[batch["visibility"].cpu().numpy() <= 0] = np.nan
+            ground_truth.extend(truth)
+            predictions.extend(predicted)
+            if "unique_bodyparts" in poses:
+                unique = to_original_pixels(poses["unique_bodyparts"].float().cpu().numpy(), scale, offset)
+                unique_predictions.extend(unique[:, 0])
+                truth_u = batch["keypoints_unique"].float().cpu().numpy() * scale[:, 0] + offset[:, 0]
+                truth_u[batch["visibility_unique"].cpu().numpy() <= 0] = np.nan
+                unique_truth.extend(truth_u)
+        record = {f"losses/eval.{name}": value / max(batches, 1) for name, value in sums.items()}
+        metrics = compute_metrics(
+            ground_truth,
+            predictions,
+            single_animal=self.single_animal,
+            pcutoff=self.pcutoff,
+            unique_ground_truth=unique_truth or None,
+            unique_predictions=unique_predictions or None,
+        )
+        for name in ("rmse", "rmse_pcutoff", "mAP", "mAR"):
+            if name in metrics and metrics[name] is not None:
+                record[f"metrics/test.{name}"] = float(metrics[name])
+        return record
+
+    def fit(
+        self,
+        train_loader: DataLoader,
+        test_loader: Iterable[dict[str, Any]] | None,
+        epochs: int,
+        start_epoch: int = 0,
+    ) -> TrainingResult:
+        """Train epochs ``start_epoch + 1 .. epochs`` (``epochs`` is the final epoch count)."""
+        result = TrainingResult(last_epoch=start_epoch)
+        self.logger.truncate_after(start_epoch)
+        for epoch in range(start_epoch + 1, epochs + 1):
+            started = time.perf_counter()
+            learning_rate = float(self.optimizer.param_groups[0]["lr"])
+            record, images = self.train_epoch(train_loader, epoch)
+            if self.scheduler is not None:
+                self.scheduler.step()
+            last = epoch == epochs
+            if test_loader is not None and (epoch % self.eval_interval == 0 or last):
+                record.update(self.evaluate(test_loader))
+            seconds = time.perf_counter() - started
+            record["learning_rate"] = learning_rate
+            metrics = {k: v for k, v in record.items() if k.startswith("metrics/")}
+            losses = {k: v for k, v in record.items() if k.startswith("losses/")}
+            self.snapshots.update(epoch, metrics, lambda: self.checkpoint(epoch, metrics, losses), last)
+            self.logger.log(epoch, record)
+            record["seconds"] = seconds
+            record["images_per_second"] = images / seconds if seconds > 0 else math.nan
+            result.history[epoch] = record
+            result.last_epoch = epoch
+            if self.callbacks.on_epoch_end:
+                self.callbacks.on_epoch_end(epoch, record)
+        return result
+
+
+def to_original_pixels(poses: np.ndarray, scale: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """Map ``(B, N, K, 3)`` predictions from network-input pixels back to the original image.
+
+    Rows the model did not fill (-1 padding) stay -1.
+    """
+    mapped = poses.copy()
+    valid = poses[..., 2] >= 0
+    xy = poses[..., :2] * scale + offset
+    mapped[..., :2] = np.where(valid[..., None], xy, -1.0)
+    return mapped
+
+
+def _to_float(outputs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        head: {name: tensor.float() for name, tensor in values.items()} if isinstance(values, dict) else values
+        for head, values in outputs.items()
+    }
