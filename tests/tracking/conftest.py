@@ -58,12 +58,13 @@ def make_scene(
     truth = ground_truth_poses(n_frames, n_animals)
     n_bodyparts = truth.shape[2]
     absent = np.zeros((n_frames, n_animals), dtype=bool)
-    for animal in range(n_animals):
+    margin = 20  # the first and last frames see every animal
+    for animal in range(n_animals if n_frames > 2 * margin + long_absence else 0):
         for _ in range(n_short_dropouts):
-            start = rng.integers(20, n_frames - 20)
+            start = rng.integers(margin, n_frames - margin)
             absent[start : start + rng.integers(1, 3), animal] = True
         for _ in range(n_long_absences):
-            start = rng.integers(20, n_frames - 20)
+            start = rng.integers(margin, n_frames - margin - long_absence)
             absent[start : start + long_absence, animal] = True
     observed = truth + rng.normal(0, noise, truth.shape)
     scores = rng.uniform(0.5, 1.0, truth.shape[:3])

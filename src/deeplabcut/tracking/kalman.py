@@ -78,6 +78,10 @@ class KalmanBank:
     def __init__(self, model: LinearModel) -> None:
         self.model = model
         n = model.dim_state
+        m = model.dim_measurement
+        selection = np.zeros((m, n))
+        selection[:, :m] = np.eye(m)
+        self._selects_first = bool(np.array_equal(model.observation, selection))
         self.x = np.zeros((0, n))
         self.P = np.zeros((0, n, n))
 
@@ -116,28 +120,27 @@ class KalmanBank:
         return self.x
 
     def update(self, rows: np.ndarray, measurements: np.ndarray) -> None:
-        """Correct the filters ``rows`` (B,) with ``measurements`` (B, m).
-
-        Uses the Joseph form of the covariance update, which keeps ``P``
-        symmetric positive definite under rounding.
-        """
+        """Correct the filters ``rows`` (B,) with ``measurements`` (B, m)."""
         rows = np.asarray(rows, dtype=np.intp)
         if rows.size == 0:
             return
-        H = self.model.observation
-        R = self.model.measurement_noise
         x = self.x[rows]
         P = self.P[rows]
-        innovation = np.asarray(measurements, dtype=np.float64) - x @ H.T  # (B, m)
-        PHt = P @ H.T  # (B, n, m)
-        S = H @ PHt + R  # (B, m, m)
-        # K = P H^T S^-1, computed as a solve of S^T K^T = (P H^T)^T.
-        gain = np.linalg.solve(
-            np.swapaxes(S, 1, 2), np.swapaxes(PHt, 1, 2)
-        ).swapaxes(1, 2)  # (B, n, m)
-        self.x[rows] = x + np.einsum("bnm,bm->bn", gain, innovation)
-        identity_minus_kh = np.eye(self.model.dim_state) - gain @ H  # (B, n, n)
-        self.P[rows] = (
-            identity_minus_kh @ P @ np.swapaxes(identity_minus_kh, 1, 2)
-            + gain @ R @ np.swapaxes(gain, 1, 2)
-        )
+        measurements = np.asarray(measurements, dtype=np.float64)
+        R = self.model.measurement_noise
+        m = self.model.dim_measurement
+        if self._selects_first:
+            # H = [I, 0]: H x, H P and H P H^T are slices.
+            innovation = measurements - x[:, :m]
+            HP = P[:, :m, :]  # (B, m, n)
+            S = HP[:, :, :m] + R
+        else:
+            H = self.model.observation
+            innovation = measurements - x @ H.T
+            HP = H @ P
+            S = HP @ H.T + R
+        # Gain K = P H^T S^-1; with P and S symmetric, K^T = S^-1 (H P).
+        gain_t = np.linalg.solve(S, HP)  # (B, m, n)
+        self.x[rows] = x + np.einsum("bmn,bm->bn", gain_t, innovation)
+        P = P - np.swapaxes(gain_t, 1, 2) @ HP
+        self.P[rows] = 0.5 * (P + np.swapaxes(P, 1, 2))

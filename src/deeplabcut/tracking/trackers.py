@@ -69,14 +69,12 @@ def fit_ellipses(
     finite = np.isfinite(xy).all(axis=-1)  # (n, K)
     count = finite.sum(axis=1)
     valid = count >= max(min_points, 2)
-    safe_count = np.maximum(count, 1)[:, None]
     filled = np.where(finite[..., None], xy, 0.0)
-    mean = filled.sum(axis=1) / safe_count  # (n, 2)
-    centred = np.where(finite[..., None], xy - mean[:, None, :], 0.0)
-    denominator = np.maximum(count - 1, 1)  # unbiased, as np.cov
-    var_x = (centred[..., 0] ** 2).sum(axis=1) / denominator
-    var_y = (centred[..., 1] ** 2).sum(axis=1) / denominator
-    cov_xy = (centred[..., 0] * centred[..., 1]).sum(axis=1) / denominator
+    mean = filled.sum(axis=1) / np.maximum(count, 1)[:, None]  # (n, 2)
+    centred = (filled - mean[:, None, :]) * finite[..., None]
+    # Unbiased covariance (as np.cov) of the finite points.
+    cov = np.einsum("nki,nkj->nij", centred, centred) / np.maximum(count - 1, 1)[:, None, None]
+    var_x, var_y, cov_xy = cov[:, 0, 0], cov[:, 1, 1], cov[:, 0, 1]
     # Eigen-decomposition of the symmetric 2x2 covariance, in closed form.
     half_trace = 0.5 * (var_x + var_y)
     radius = np.sqrt((0.5 * (var_x - var_y)) ** 2 + cov_xy**2)
@@ -112,12 +110,11 @@ def ellipse_similarity(ellipses_a: np.ndarray, ellipses_b: np.ndarray) -> np.nda
         np.maximum(np.abs(a[..., 2]), np.abs(a[..., 3])),
         np.maximum(np.abs(b[..., 2]), np.abs(b[..., 3])),
     )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(longest_axis > 0, distance / longest_axis, np.where(distance > 0, 1.0, 0.0))
-    closeness = 1.0 - np.minimum(ratio, 1.0)
-    alignment = np.abs(np.cos(a[..., 4] - b[..., 4]))
-    similarity = 0.8 * closeness + 0.2 * alignment * closeness
-    return np.nan_to_num(similarity, nan=0.0)
+    # Two point-like ellipses: similar only if at the same place.
+    closeness = 1.0 - np.minimum(distance / np.maximum(longest_axis, 1e-12), 1.0)
+    similarity = closeness * (0.8 + 0.2 * np.abs(np.cos(a[..., 4] - b[..., 4])))
+    similarity[np.isnan(similarity)] = 0.0
+    return similarity
 
 
 # ---------------------------------------------------------------------------
@@ -152,15 +149,15 @@ def box_iou(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
     """
     a = np.asarray(boxes_a, dtype=np.float64)[:, None, :]
     b = np.asarray(boxes_b, dtype=np.float64)[None, :, :]
-    width = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
-    height = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
-    intersection = width * height
+    width = np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0])
+    height = np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1])
+    intersection = np.maximum(width, 0.0) * np.maximum(height, 0.0)
     area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
     area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
     union = area_a + area_b - intersection
-    with np.errstate(divide="ignore", invalid="ignore"):
-        iou = np.where(union > 0, intersection / union, 0.0)
-    return np.nan_to_num(iou, nan=0.0)
+    iou = intersection / np.maximum(union, 1e-12)  # an empty union has no intersection
+    iou[np.isnan(iou)] = 0.0
+    return iou
 
 
 _MIN_SIDE = 1e-6  # pixels; keeps aspect ratios finite for degenerate boxes
@@ -179,16 +176,18 @@ def boxes_to_measurements(boxes: np.ndarray) -> np.ndarray:
 def measurements_to_boxes(measurements: np.ndarray) -> np.ndarray:
     """SORT ``[cx, cy, area, aspect]`` (n, 4+) -> boxes ``[x1, y1, x2, y2]``.
 
-    A negative area or aspect gives a NaN box.
+    A non-positive area or aspect gives a NaN box.
     """
     z = np.asarray(measurements, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        width = np.sqrt(z[:, 2] * z[:, 3])
-        height = z[:, 2] / width
-    return np.stack(
-        [z[:, 0] - width / 2, z[:, 1] - height / 2, z[:, 0] + width / 2, z[:, 1] + height / 2],
-        axis=1,
-    )
+    product = z[:, 2] * z[:, 3]
+    width = np.sqrt(np.where(product > 0, product, np.nan))
+    height = z[:, 2] / width
+    boxes = np.empty((len(z), 4))
+    boxes[:, 0] = z[:, 0] - width / 2
+    boxes[:, 1] = z[:, 1] - height / 2
+    boxes[:, 2] = z[:, 0] + width / 2
+    boxes[:, 3] = z[:, 1] + height / 2
+    return boxes
 
 
 # ---------------------------------------------------------------------------
