@@ -25,7 +25,9 @@ BODYPARTS = ["snout", "leftear", "rightear", "centre", "tailbase", "tailtip"]
 TEMPLATE = np.array([[24, 0], [12, -9], [12, 9], [0, 0], [-14, 0], [-28, 0]], dtype=float)
 PHASES = np.array([[5.1, 4.3], [2.4, 2.1], [0.2, 3.1]])
 PERIODS = np.array([830.0, 830.0, 790.0])
-INFERENCE_CFG = {"pcutoff": 0.1, "iou_threshold": 0.6, "max_age": 1, "min_hits": 1, "topktoretain": 3, "boundingboxslack": 0}
+INFERENCE_CFG = {
+    "pcutoff": 0.1, "iou_threshold": 0.6, "max_age": 1, "min_hits": 1, "topktoretain": 3, "boundingboxslack": 0
+}
 
 
 def synthetic_sequence(n_frames: int, seed: int = 0) -> tuple[np.ndarray, dict]:
@@ -37,10 +39,9 @@ def synthetic_sequence(n_frames: int, seed: int = 0) -> tuple[np.ndarray, dict]:
     y = 240 + 160 * np.sin(omega * t + PHASES[:, 1])
     heading = np.arctan2(np.cos(omega * t + PHASES[:, 1]) * 160, np.cos(omega * t + PHASES[:, 0]) * 220)
     cos, sin = np.cos(heading)[..., None], np.sin(heading)[..., None]
-    truth = np.stack(
-        [x[..., None] + TEMPLATE[:, 0] * cos - TEMPLATE[:, 1] * sin, y[..., None] + TEMPLATE[:, 0] * sin + TEMPLATE[:, 1] * cos],
-        axis=-1,
-    )
+    along_x = TEMPLATE[:, 0] * cos - TEMPLATE[:, 1] * sin
+    along_y = TEMPLATE[:, 0] * sin + TEMPLATE[:, 1] * cos
+    truth = np.stack([x[..., None] + along_x, y[..., None] + along_y], axis=-1)
     absent = np.zeros((n_frames, 3), dtype=bool)
     for animal in range(3):
         for _ in range(n_frames // 150):

@@ -194,7 +194,12 @@ def test_default_weight_links_nearest_and_custom_weight_func_is_used():
 
 def test_identity_predictions_order_tracks_and_favour_same_identity_links():
     tracklets = _tracklet_dict(
-        [(range(0, 20), (0.0, 0.0)), (range(0, 20), (60.0, 0.0)), (range(25, 45), (58.0, 0.0)), (range(25, 45), (2.0, 0.0))],
+        [
+            (range(0, 20), (0.0, 0.0)),
+            (range(0, 20), (60.0, 0.0)),
+            (range(25, 45), (58.0, 0.0)),
+            (range(25, 45), (2.0, 0.0)),
+        ],
         num_frames=45,
     )
     identities = {0: 1, 1: 0, 2: 1, 3: 0}  # links against distance: 0 -> 2 and 1 -> 3
@@ -275,3 +280,36 @@ def test_tracklet_geometry():
 def test_format_frame_ranges():
     assert format_frame_ranges([3, 4, 5, 9, 11, 12]) == "3-5, 9, 11-12"
     assert format_frame_ranges([]) == "none"
+
+
+def test_topktoretain_one_tracklets_stitch_into_one_track(scene_factory, bodyparts, inference_cfg):
+    scene = scene_factory(n_frames=200, n_animals=1, seed=3)
+    cfg = dict(inference_cfg, topktoretain=1)
+    tracklets = build_tracklets(scene.assemblies, cfg, "ellipse", bodyparts, [], "s", 200)
+    stitcher, report = _stitch_without_warning(tracklets, 1)
+    tracks = stitcher.tracks_array(200)
+    assert tracks.shape == (200, 1, len(bodyparts), 3)
+    detected = ~scene.absent[:, 0]
+    assert np.isfinite(tracks[detected, 0, :, 0]).any(axis=-1).all()  # every detected frame is kept
+    assert np.isnan(tracks[~detected, 0]).all()
+    assert np.nanmean(per_frame_error(tracks[..., :2], scene.ground_truth)) == pytest.approx(1.25, abs=0.15)
+
+
+def test_no_detections_at_all_give_an_all_nan_frame_and_a_warning(bodyparts):
+    tracklets = {"header": tracklet_header("s", bodyparts)}
+    with pytest.warns(StitchingWarning, match="0 of 2 tracks"):
+        stitcher, report = stitch_tracklet_dict(tracklets, 2)
+    df = stitcher.to_dataframe(num_frames=5)
+    assert df.shape == (5, 2 * len(bodyparts) * 3) and df.isna().all().all()
+
+
+def test_a_long_sequence_is_tracked_and_stitched_quickly(scene_factory, bodyparts, inference_cfg):
+    import time
+
+    scene = scene_factory(n_frames=2000, seed=11, n_short_dropouts=12, n_long_absences=3)
+    start = time.perf_counter()
+    tracklets = build_tracklets(scene.assemblies, inference_cfg, "ellipse", bodyparts, [], "s", 2000)
+    stitcher, report = _stitch_without_warning(tracklets, 3)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 15  # about 0.5 s on one core; generous for shared machines
+    assert count_identity_switches(stitcher.tracks_array(2000)[..., :2], scene.ground_truth) == 0

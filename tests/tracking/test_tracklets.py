@@ -17,7 +17,9 @@ from deeplabcut.tracking.tracklets import (
 )
 
 
-@pytest.mark.parametrize("num_frames, width", [(1, 1), (9, 1), (10, 1), (11, 2), (100, 2), (101, 3), (1000, 3), (2000, 4)])
+@pytest.mark.parametrize(
+    "num_frames, width", [(1, 1), (9, 1), (10, 1), (11, 2), (100, 2), (101, 3), (1000, 3), (2000, 4)]
+)
 def test_frame_key_width_is_ceil_log10_at_least_one(num_frames, width):
     assert frame_key_width(num_frames) == width
     assert len(frame_key(num_frames - 1, width)) == len("frame") + width
@@ -30,7 +32,9 @@ def test_tracklet_dict_layout(scene_factory, bodyparts, inference_cfg):
     assert isinstance(header, pd.MultiIndex)
     assert header.names == ["scorer", "bodyparts", "coords"]
     assert len(header) == 3 * len(bodyparts)
-    assert header[:3].tolist() == [("DLC_scorer", "snout", "x"), ("DLC_scorer", "snout", "y"), ("DLC_scorer", "snout", "likelihood")]
+    assert header[:3].tolist() == [
+        ("DLC_scorer", "snout", "x"), ("DLC_scorer", "snout", "y"), ("DLC_scorer", "snout", "likelihood")
+    ]
     assert "single" not in tracklets  # no unique bodyparts
     ids = [k for k in tracklets if k != "header"]
     assert all(isinstance(k, int) for k in ids)
@@ -168,3 +172,29 @@ def test_failed_write_leaves_previous_file(tmp_path):
         write_pickle(path, {"b": Unpicklable()})
     assert read_pickle(path) == {"a": 1}
     assert os.listdir(tmp_path) == ["x.pickle"]
+
+
+def test_two_bodyparts_use_the_box_tracker(inference_cfg):
+    assemblies = {f: np.array([[[10.0 + f, 10.0, 0.9, -1], [20.0 + f, 30.0, 0.9, -1]]]) for f in range(10)}
+    with pytest.warns(UserWarning, match="at least 3 bodyparts"):
+        tracklets = build_tracklets(assemblies, inference_cfg, "ellipse", ["head", "tail"], [], "s", 10)
+    assert len(tracklets[0]) == 10
+
+
+def test_frames_beyond_num_frames_are_an_error(inference_cfg, bodyparts):
+    assemblies = {12: np.zeros((1, len(bodyparts), 4))}
+    with pytest.raises(ValueError, match="num_frames=10"):
+        build_tracklets(assemblies, inference_cfg, "ellipse", bodyparts, [], "s", 10)
+
+
+def test_identity_only_assigns_animals_to_tracklets_by_predicted_identity(inference_cfg):
+    cfg = dict(inference_cfg, topktoretain=2)
+    assemblies = {}
+    for f in range(6):
+        left = np.column_stack([[0.0, 5.0, 10.0], [0.0, 5.0, 0.0], [0.9] * 3, [1, 1, 0]])  # identity 1 (votes)
+        right = np.column_stack([[90.0, 95.0, 99.0], [0.0, 5.0, 0.0], [0.9] * 3, [0, 0, 0]])  # identity 0
+        assemblies[f] = np.stack([left, right] if f % 2 else [right, left])
+    tracklets = build_tracklets(assemblies, cfg, "ellipse", ["a", "b", "c"], [], "s", 6, identity_only=True)
+    assert sorted(k for k in tracklets if k != "header") == [0, 1]
+    assert all(v[0, 0] == 90.0 for v in tracklets[0].values())
+    assert all(v[0, 0] == 0.0 for v in tracklets[1].values())

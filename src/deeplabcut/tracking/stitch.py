@@ -19,21 +19,28 @@ The algorithm (:class:`TrackletStitcher`):
    tracklet is entered once (from the source or the tracklet before it) and
    left once (to the sink or the tracklet after it), and the flow decomposes
    into exactly ``n_tracks`` chains of tracklets. A link *out_i -> in_j*
-   exists when tracklet ``j`` starts 1 to ``max_gap`` frames after ``i`` ends;
-   it costs ``int(100 * weight)``, the weight being by default the distance
-   in pixels between the likelihood-weighted centroids of ``i``'s last frame
-   and ``j``'s first frame (times 0.01 when both carry the same predicted
-   identity).
+   exists when tracklet ``j`` starts 1 to ``max_gap`` frames after ``i`` ends
+   (``max_gap`` defaults to DeepLabCut's ``int(1.5 *`` the largest smallest
+   gap ``)``; with that default, each tracklet is also linked to the first
+   few tracklets starting beyond it, so that an animal lost for longer is
+   still picked up again). A link costs ``int(100 * weight)``, the weight
+   being by default the distance in pixels between the likelihood-weighted
+   centroids of ``i``'s last frame and ``j``'s first frame (times 0.01 when
+   both carry the same predicted identity), or ``weight_func(i, j)``.
 4. When no such flow exists (more tracklets overlap in time than
-   ``n_tracks``, fewer tracklets than tracks, or gaps longer than
-   ``max_gap``), the problem is solved again with three escape routes, each
-   far costlier than any ordinary link: a link across a longer gap, an empty
-   track, and leaving a tracklet out (priced per frame, so the fewest frames
-   are left out). A :class:`StitchingWarning` then says which frames are
-   concerned; :attr:`TrackletStitcher.report` keeps the details.
+   ``n_tracks``, fewer tracklets than tracks, or a given ``max_gap`` too
+   short), the problem is solved again with escape routes: links beyond
+   ``max_gap`` at their plain weight, then, dearer than any set of links, an
+   empty track, and dearest, leaving a tracklet out (priced per frame, so the
+   fewest frames are left out).
 5. Residuals (and tracklets left out) are added back: first those that fit
    in time into a single track, then greedily the one closest in space to a
    track's neighbouring frames.
+6. Whenever the tracklets cannot give ``n_tracks`` complete tracks (too many
+   overlapping tracklets, fewer animals ever seen at once than tracks, an
+   empty track, a given ``max_gap`` exceeded), a :class:`StitchingWarning`
+   says why and at which frames, and :class:`StitchingReport` keeps the
+   details; the result still has ``n_tracks`` tracks.
 
 Coordinates are pixels of the analysed video frame; frame indices are
 0-based video frames.
@@ -730,26 +737,32 @@ class TrackletStitcher:
     def _names(
         self, scorer: str | None, bodyparts: list[str] | None, unique_bodyparts: list[str] | None
     ) -> tuple[str, list[str], list[str]]:
-        n_multi = self._n_bodyparts or (len(bodyparts) if bodyparts else 0)
-        n_unique = self.single.data.shape[1] if self.single is not None else 0
+        n_unique = self.single.data.shape[1] if self.single is not None else len(unique_bodyparts or [])
         header_scorer, header_parts = None, []
         if self.header is not None:
             header_scorer = str(self.header.get_level_values("scorer")[0])
             header_parts = list(dict.fromkeys(self.header.get_level_values("bodyparts")))
+        n_multi = self._n_bodyparts or (len(bodyparts) if bodyparts else max(len(header_parts) - n_unique, 0))
         scorer = scorer or header_scorer or "scorer"
         if bodyparts is None:
-            bodyparts = header_parts[:n_multi] if len(header_parts) >= n_multi else [f"bpt{i}" for i in range(1, n_multi + 1)]
+            if len(header_parts) >= n_multi:
+                bodyparts = header_parts[:n_multi]
+            else:
+                bodyparts = [f"bpt{i}" for i in range(1, n_multi + 1)]
         if unique_bodyparts is None:
             rest = header_parts[len(bodyparts):]
             unique_bodyparts = rest if len(rest) == n_unique else [f"bpt_unique{i}" for i in range(1, n_unique + 1)]
         return scorer, list(bodyparts), list(unique_bodyparts)
 
-    def tracks_array(self, num_frames: int | None = None) -> np.ndarray:
-        """The tracks as (num_frames, n_tracks, n_bodyparts, 3) ``x, y, likelihood``, NaN where absent."""
+    def tracks_array(self, num_frames: int | None = None, n_bodyparts: int | None = None) -> np.ndarray:
+        """The tracks as (num_frames, n_tracks, n_bodyparts, 3) ``x, y, likelihood``, NaN where absent.
+
+        ``n_bodyparts`` is only needed when there are no tracklets at all.
+        """
         if self.tracks is None:
             raise ConfigError("No tracks yet: call stitch() before tracks_array()/to_dataframe().")
         n_frames = self._last_frame() + 1 if num_frames is None else int(num_frames)
-        n_bodyparts = self._n_bodyparts or 0
+        n_bodyparts = self._n_bodyparts or n_bodyparts or 0
         array = np.full((n_frames, self.n_tracks, n_bodyparts, 3), np.nan)
         for k, track in enumerate(self.tracks):
             if track is None:
@@ -793,7 +806,7 @@ class TrackletStitcher:
         coords = ["x", "y", "likelihood"]
         names = ["scorer", "individuals", "bodyparts", "coords"]
         columns = pd.MultiIndex.from_product([[scorer], list(individuals), bodyparts, coords], names=names)
-        values = self.tracks_array(n_frames).reshape(n_frames, -1)
+        values = self.tracks_array(n_frames, len(bodyparts)).reshape(n_frames, -1)
         frame = pd.DataFrame(values, columns=columns, index=pd.RangeIndex(n_frames))
         if unique_bodyparts:
             single = np.full((n_frames, len(unique_bodyparts), 3), np.nan)

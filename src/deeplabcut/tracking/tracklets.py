@@ -110,7 +110,14 @@ def make_tracker(
 
 def _as_animals(frame: int, value: Any, n_bodyparts: int) -> np.ndarray:
     """One frame of the assemblies file as float64 (n, K, 4), id -1 if absent."""
-    animals = np.asarray(value, dtype=np.float64)
+    try:
+        animals = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TrackingDataError(
+            f"Assemblies of frame {frame} cannot be read as an array (n_animals, "
+            f"{n_bodyparts}, 4) of [x, y, score, id]: {error}. DeepLabCut 2's lists of "
+            "Assembly objects must be converted first."
+        ) from error
     if animals.size == 0:
         return np.zeros((0, n_bodyparts, 4))
     if animals.ndim == 2:
@@ -154,7 +161,9 @@ def build_tracklets(
         track_method: ``"ellipse"`` or ``"box"``. With a single multi-animal
             bodypart the box tracker is used whatever is asked, with
             ``boundingboxslack`` raised to at least 40 pixels (a warning says
-            so when another method was asked).
+            so when another method was asked). With two tracked bodyparts
+            the ellipse, which needs three points, also gives way to the box
+            tracker (with a warning; DeepLabCut would find no tracklets).
         bodyparts: the multi-animal bodyparts, in the order of the arrays.
         unique_bodyparts: the unique bodyparts (may be empty).
         scorer: the DeepLabCut scorer name, for the header.
@@ -212,8 +221,12 @@ def build_tracklets(
             single[int(frame)] = np.asarray(value)
         tracklets["single"] = dict(sorted(single.items()))
 
-    frames = [int(f) for f in assemblies if not isinstance(f, str)]
-    frames = sorted(f for f in frames if 0 <= f < num_frames)
+    frames = sorted(int(f) for f in assemblies if not isinstance(f, str))
+    if frames and (frames[0] < 0 or frames[-1] >= num_frames):
+        raise TrackingDataError(
+            f"The assemblies hold frames {frames[0]} to {frames[-1]} but num_frames={num_frames}; "
+            "pass the video's frame count (the '_full.pickle' metadata 'nframes')."
+        )
     iterator: Iterable[int] = progress(frames) if progress is not None else frames
     n_bodyparts = len(bodyparts)
 
@@ -239,6 +252,14 @@ def build_tracklets(
         keep = np.array([i for i, name in enumerate(bodyparts) if name not in ignored], dtype=np.intp)
         if keep.size == 0:
             raise ConfigError("ignore_bodyparts removes every bodypart; nothing is left to track.")
+        if track_method == "ellipse" and keep.size < 3 and not identity_only:
+            warnings.warn(
+                f"An ellipse needs at least 3 bodyparts but only {keep.size} are tracked: "
+                "switching to the 'box' tracker.",
+                UserWarning,
+                stacklevel=2,
+            )
+            track_method = "box"
         tracker = None if identity_only else make_tracker(track_method, inference_cfg)
         slack = float(inference_cfg.get("boundingboxslack", 0) or 0)
         for frame in iterator:
