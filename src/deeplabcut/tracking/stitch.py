@@ -61,7 +61,8 @@ import pandas as pd
 from deeplabcut.errors import ConfigError
 from deeplabcut.tracking.trackers import TrackingDataError, box_iou
 from deeplabcut.tracking.tracklets import frame_index
-from deeplabcut.utils.atomic import atomic_path
+from deeplabcut.utils.atomic import write_text_atomic
+from deeplabcut.utils.hdf import write_hdf
 
 #: residuals separated by fewer frames than this are chained when pre-stitching
 PRESTITCH_MAX_GAP = 5
@@ -1035,11 +1036,9 @@ def write_tracks_h5(df: pd.DataFrame, path: str | Path, save_as_csv: bool = Fals
     ``save_as_csv`` a ``.csv`` twin is written too. Returns ``path``.
     """
     path = Path(path)
-    with atomic_path(path) as temporary:
-        df.to_hdf(temporary, key="tracks", format="table", mode="w")
+    write_hdf(df, path, key="tracks", format="table")
     if save_as_csv:
-        with atomic_path(path.with_suffix(".csv")) as temporary:
-            df.to_csv(temporary)
+        write_text_atomic(path.with_suffix(".csv"), df.to_csv())
     return path
 
 

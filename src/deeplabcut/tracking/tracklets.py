@@ -21,9 +21,7 @@ the analysed video frame.
 from __future__ import annotations
 
 import math
-import os
 import pickle
-import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -36,6 +34,7 @@ from scipy.special import softmax
 
 from deeplabcut.errors import ConfigError, MissingFileError, where
 from deeplabcut.tracking.trackers import SORTBox, SORTEllipse, TrackingDataError, keypoints_to_boxes
+from deeplabcut.utils.atomic import write_bytes_atomic
 
 #: Suffix of the tracklet pickle per tracker (DeepLabCut's ``TRACK_METHODS``).
 TRACK_METHODS = {"box": "_bx", "skeleton": "_sk", "ellipse": "_el", "transformer": "_tr"}
@@ -301,16 +300,7 @@ def _assign_by_identity(animals: np.ndarray, n_identities: int) -> np.ndarray:
 
 def write_pickle(path: str | Path, data: Any) -> None:
     """Pickle ``data`` to ``path`` atomically (temporary file beside it, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            pickle.dump(data, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    write_bytes_atomic(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def read_pickle(path: str | Path) -> Any:
