@@ -164,7 +164,7 @@ def analyze_videos(
             )
         if project.multianimal and auto_track:
             from deeplabcut.pose_estimation_pytorch.apis.tracklets import convert_detections2tracklets
-            from deeplabcut.tracking_api import stitch_tracklets
+            from deeplabcut.pose_estimation_pytorch.apis.tracklets import stitch_tracklets
 
             convert_detections2tracklets(
                 config, [video], shuffle=shuffle, trainingsetindex=trainingsetindex, snapshotindex=snapshotindex,

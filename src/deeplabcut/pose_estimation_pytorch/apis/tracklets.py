@@ -1,0 +1,222 @@
+"""``convert_detections2tracklets`` and ``stitch_tracklets``: from per-frame animals to identities.
+
+``convert_detections2tracklets`` reads ``<video><scorer>_assemblies.pickle``
+and writes the tracklets ``<video><scorer>_el.pickle`` (ellipse tracker) or
+``_bx.pickle`` (box tracker). ``stitch_tracklets`` joins the tracklets into
+exactly ``n_tracks`` identities and writes ``<video><scorer>_el.h5`` (HDF key
+``tracks``), the multi-animal layout DeepLabCut users' scripts read.
+"""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from deeplabcut.errors import ConfigError, MissingFileError
+from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
+from deeplabcut.pose_estimation_pytorch.apis.videos import output_prefix, resolve_scorer
+from deeplabcut.pose_estimation_pytorch.data import Project
+from deeplabcut.project.create import find_videos
+from deeplabcut.tracking.stitch import StitchingWarning, Tracklet, stitch_tracklet_dict, write_tracks_h5
+from deeplabcut.tracking.tracklets import TRACK_METHODS, build_tracklets, read_pickle, write_pickle
+from deeplabcut.utils.yaml_io import read_yaml, to_builtin
+
+
+def _track_method(project: Project, track_method: str) -> str:
+    method = track_method or project.cfg.get("default_track_method") or "ellipse"
+    if method not in ("ellipse", "box"):
+        raise ConfigError(f"track_method must be 'ellipse' or 'box', not {method!r}.")
+    return method
+
+
+def _inference_cfg(project: Project, inferencecfg: dict[str, Any] | None) -> dict[str, Any]:
+    if inferencecfg is not None:
+        return dict(inferencecfg)
+    path = project.model_folder / "test" / "inference_cfg.yaml"
+    if not path.is_file():
+        raise MissingFileError(
+            f"'{path}' does not exist. Recreate the shuffle with deeplabcut.create_training_dataset, "
+            "or pass inferencecfg={...} (keys pcutoff, iou_threshold, max_age, min_hits, boundingboxslack, topktoretain)."
+        )
+    return to_builtin(read_yaml(path))
+
+
+def _require_multianimal(project: Project, what: str) -> None:
+    if not project.multianimal:
+        raise ConfigError(f"{what} applies to multi-animal projects; '{project.config_path}' is single-animal.")
+
+
+def _num_frames(prefix: Path) -> int:
+    meta = prefix.with_name(prefix.name + "_meta.pickle")
+    if not meta.is_file():
+        raise MissingFileError(f"'{meta}' does not exist. Analyze the video first (api.analyze_videos).")
+    with meta.open("rb") as stream:
+        return int(pickle.load(stream)["data"]["nframes"])
+
+
+def convert_detections2tracklets(
+    config: str | Path,
+    videos: list[str | Path] | str | Path,
+    videotype: str = "",
+    shuffle: int = 1,
+    trainingsetindex: int = 0,
+    overwrite: bool = False,
+    destfolder: str | Path | None = None,
+    ignore_bodyparts: list[str] | None = None,
+    inferencecfg: dict[str, Any] | None = None,
+    modelprefix: str = "",
+    greedy: bool = False,
+    calibrate: bool = False,
+    window_size: int = 0,
+    identity_only: bool = False,
+    track_method: str = "",
+    snapshotindex: int | str | None = None,
+    video_extensions: str | None = None,
+) -> list[Path]:
+    """Track the animals of analyzed videos from frame to frame into tracklets.
+
+    Uses the shuffle's ``test/inference_cfg.yaml`` (``pcutoff``,
+    ``iou_threshold``, ``max_age``, ``min_hits``, ``boundingboxslack``,
+    ``topktoretain``) unless ``inferencecfg`` is given. Returns the tracklet files.
+    """
+    if greedy or calibrate or window_size:
+        raise ConfigError("greedy, calibrate and window_size are not available in this package.")
+    log = get_logger()
+    project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
+    _require_multianimal(project, "convert_detections2tracklets")
+    method = _track_method(project, track_method)
+    inference_cfg = _inference_cfg(project, inferencecfg)
+    _, scorer, _ = resolve_scorer(project, snapshotindex)
+    written = []
+    for video in find_videos(videos, video_extensions or videotype):
+        prefix = output_prefix(video, scorer, destfolder)
+        output = prefix.with_name(prefix.name + TRACK_METHODS[method] + ".pickle")
+        if output.exists() and not overwrite:
+            log.info("Tracklets of %s exist (%s); pass overwrite=True to track again.", video.name, output.name)
+            written.append(output)
+            continue
+        assemblies_path = prefix.with_name(prefix.name + "_assemblies.pickle")
+        if not assemblies_path.is_file():
+            raise MissingFileError(f"'{assemblies_path}' does not exist. Analyze the video first (api.analyze_videos).")
+        assemblies = read_pickle(assemblies_path)
+        num_frames = _num_frames(prefix)
+        bar = progress_bar(num_frames, f"Tracking {video.name} ({method})", unit="frame")
+
+        def progress(frames, bar=bar):
+            for frame in frames:
+                yield frame
+                bar.update(1)
+
+        try:
+            tracklets = build_tracklets(
+                assemblies,
+                inference_cfg,
+                method,
+                project.bodyparts,
+                project.unique_bodyparts,
+                scorer,
+                num_frames,
+                progress=progress,
+                ignore_bodyparts=ignore_bodyparts,
+                identity_only=identity_only,
+            )
+        finally:
+            bar.close()
+        write_pickle(output, tracklets)
+        log.info("%s: %d tracklets -> %s", video.name, sum(isinstance(k, int) for k in tracklets), output)
+        written.append(output)
+    return written
+
+
+def stitch_tracklets(
+    config: str | Path,
+    videos: list[str | Path] | str | Path,
+    videotype: str = "",
+    shuffle: int = 1,
+    trainingsetindex: int = 0,
+    n_tracks: int | None = None,
+    animal_names: list[str] | None = None,
+    min_length: int = 10,
+    split_tracklets: bool = True,
+    prestitch_residuals: bool = True,
+    max_gap: int | None = None,
+    weight_func: Callable[[Tracklet, Tracklet], float] | None = None,
+    destfolder: str | Path | None = None,
+    modelprefix: str = "",
+    track_method: str = "",
+    output_name: str = "",
+    save_as_csv: bool = False,
+    snapshotindex: int | str | None = None,
+    video_extensions: str | None = None,
+) -> list[Path]:
+    """Join each video's tracklets into exactly ``n_tracks`` identities (min-cost flow).
+
+    Writes ``<video><scorer>_el.h5`` (HDF key ``tracks``; ``_bx`` for the box
+    tracker) with columns ``scorer/individuals/bodyparts/coords``. When the
+    tracklets cannot give ``n_tracks`` complete tracks (more animals at once than
+    ``n_tracks``, or fewer ever seen), the message says which frames and
+    tracklets, and the best result is still written.
+
+    Args:
+        n_tracks: number of identities (default: the config's individuals).
+        animal_names: names of the tracks (default: the config's individuals when
+            there are ``n_tracks`` of them, else ``ind1..n``).
+        min_length: tracklets shorter than this are set aside first, then added back.
+        split_tracklets: split tracklets where frames are missing.
+        max_gap: longest gap (frames) a link may bridge (default: from the data).
+        weight_func: ``f(tracklet_a, tracklet_b) -> cost`` of linking a to b.
+        output_name: file name (without extension) instead of the default.
+
+    Returns:
+        The written ``.h5`` files.
+    """
+    log = get_logger()
+    project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
+    _require_multianimal(project, "stitch_tracklets")
+    method = _track_method(project, track_method)
+    _, scorer, _ = resolve_scorer(project, snapshotindex)
+    n_tracks = int(n_tracks or len(project.individuals))
+    names = _animal_names(animal_names, project.individuals, n_tracks)
+    written = []
+    for video in find_videos(videos, video_extensions or videotype):
+        prefix = output_prefix(video, scorer, destfolder)
+        tracklets_path = prefix.with_name(prefix.name + TRACK_METHODS[method] + ".pickle")
+        if not tracklets_path.is_file():
+            raise MissingFileError(
+                f"'{tracklets_path}' does not exist. Run api.convert_detections2tracklets first "
+                f"(track_method='{method}')."
+            )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", StitchingWarning)
+            stitcher, report = stitch_tracklet_dict(
+                read_pickle(tracklets_path),
+                n_tracks,
+                min_length=min_length,
+                split_tracklets=split_tracklets,
+                prestitch_residuals=prestitch_residuals,
+                max_gap=max_gap,
+                weight_func=weight_func,
+            )
+        if not report.ok:
+            log.warning("%s: %s", video.name, report.message)
+        df = stitcher.to_dataframe(scorer, project.bodyparts, project.unique_bodyparts, names, _num_frames(prefix))
+        output = (prefix.parent / output_name).with_suffix(".h5") if output_name else prefix.with_name(
+            prefix.name + TRACK_METHODS[method] + ".h5"
+        )
+        write_tracks_h5(df, output, save_as_csv=save_as_csv)
+        log.info("%s: %d tracks -> %s", video.name, n_tracks, output)
+        written.append(output)
+    return written
+
+
+def _animal_names(animal_names: list[str] | None, individuals: list[str], n_tracks: int) -> list[str]:
+    if animal_names is not None:
+        if len(animal_names) != n_tracks:
+            raise ConfigError(f"Got {len(animal_names)} animal_names for n_tracks={n_tracks}; give one name per track.")
+        return list(animal_names)
+    if len(individuals) == n_tracks:
+        return list(individuals)
+    return [f"ind{i + 1}" for i in range(n_tracks)]
