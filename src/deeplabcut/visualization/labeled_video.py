@@ -102,12 +102,12 @@ def create_labeled_video_from_dataframe(
     row_of_frame = np.full(num_rows, -1, dtype=np.int64)
     valid = table.frame_indices >= 0
     row_of_frame[table.frame_indices[valid]] = np.flatnonzero(valid)
-    poses = table.poses.copy()
-    poses[..., :2] += offset
-
     def poses_at(frame_index: int) -> np.ndarray | None:
+        """``(N, K, 3)`` of one frame in output-frame pixels, or None without data."""
         if 0 <= frame_index < num_rows and row_of_frame[frame_index] >= 0:
-            return poses[row_of_frame[frame_index]]
+            frame_poses = table.poses[row_of_frame[frame_index]].copy()
+            frame_poses[..., :2] += offset
+            return frame_poses
         return None
 
     trail_radius = max(dot_size / 2.0, 1.0)
