@@ -39,10 +39,10 @@ def openfield_project(tmp_path: Path) -> Path:
 
 
 def write_video(path: Path, num_frames: int = 5, size: tuple[int, int] = (64, 48), fps: int = 10) -> Path:
-    """A small mp4 whose frame i is filled with grey level 10*i; size is (width, height)."""
+    """A small mp4 whose frame i is filled with grey level 6*i (at most 42 frames); size is (width, height)."""
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
     for i in range(num_frames):
-        writer.write(np.full((size[1], size[0], 3), 10 * i, np.uint8))
+        writer.write(np.full((size[1], size[0], 3), 6 * i, np.uint8))
     writer.release()
     return path
 

@@ -8,15 +8,13 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import cv2
 from ruamel.yaml.comments import CommentedMap
 
 from deeplabcut.errors import ConfigError, MissingFileError, VideoError
 from deeplabcut.project.config import format_crop, read_config, write_config
 from deeplabcut.utils.yaml_io import round_trip_yaml
+from deeplabcut.video.reader import VIDEO_EXTENSIONS, VideoReader
 
-#: Extensions DeepLabCut treats as videos.
-VIDEO_EXTENSIONS = {".avi", ".mp4", ".mov", ".mpeg", ".mpg", ".mpv", ".mkv", ".flv", ".qt", ".yuv"}
 MONTHS_3LETTER = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 CONFIG_TEMPLATE = """\
@@ -92,7 +90,10 @@ def find_videos(videos: list[str | Path] | str | Path, videotype: str = "") -> l
     """
     if isinstance(videos, (str, Path)):
         videos = [videos]
-    extensions = {videotype.lower() if videotype.startswith(".") else f".{videotype.lower()}"} if videotype else VIDEO_EXTENSIONS
+    if videotype:
+        extensions = {videotype.lower() if videotype.startswith(".") else f".{videotype.lower()}"}
+    else:
+        extensions = {f".{extension}" for extension in VIDEO_EXTENSIONS}
     found: list[Path] = []
     for entry in videos:
         path = Path(entry).expanduser()
@@ -216,17 +217,20 @@ def _fill_template(cfg: CommentedMap, values: dict[str, Any]) -> None:
 
 
 def _video_size(video: Path) -> tuple[int, int]:
-    capture = cv2.VideoCapture(str(video))
-    try:
-        ok, frame = capture.read() if capture.isOpened() else (False, None)
-        if not ok:
+    """``(width, height)`` of a video whose first frame decodes.
+
+    Raises:
+        VideoError: the video cannot be opened or holds no readable frame.
+    """
+    with VideoReader(video) as reader:
+        try:
+            reader.read_frame(0)
+        except (VideoError, IndexError) as err:
             raise VideoError(
-                f"Video '{video}' cannot be opened or holds no readable frame. Check the file, or "
-                "re-encode it (e.g. ffmpeg -i in.avi -c:v libx264 out.mp4)."
-            )
-        return frame.shape[1], frame.shape[0]
-    finally:
-        capture.release()
+                f"Video '{video}' holds no readable frame. Check the file, or re-encode it "
+                "(e.g. ffmpeg -i in.avi -c:v libx264 out.mp4)."
+            ) from err
+        return reader.width, reader.height
 
 
 def _place_videos(project_path: Path, sizes: dict[Path, tuple[int, int]], copy_videos: bool) -> CommentedMap:

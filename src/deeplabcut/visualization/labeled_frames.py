@@ -241,3 +241,17 @@ def plot_labeled_frame(
         title=title,
         **options,
     )
+
+
+def with_unique_row(animals: np.ndarray, unique: np.ndarray) -> np.ndarray:
+    """Put unique bodyparts on an extra row so one array can be plotted.
+
+    ``(A, K, c)`` animals and ``(U, c)`` unique points give ``(A + 1, K + U, c)``:
+    the animals fill the first ``K`` columns, the unique points the last ``U``
+    columns of the extra row, NaN elsewhere.
+    """
+    num_animals, num_bodyparts, channels = animals.shape
+    out = np.full((num_animals + 1, num_bodyparts + len(unique), channels), np.nan)
+    out[:num_animals, :num_bodyparts] = animals
+    out[num_animals, num_bodyparts:] = unique
+    return out

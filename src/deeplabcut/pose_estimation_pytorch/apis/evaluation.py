@@ -227,12 +227,15 @@ def _write_predictions(project: Project, scorer: str, predictions, unique_predic
 
 
 def _plot(project: Project, scorer: str, predictions, unique_predictions, folder: Path, pcutoff: float, mode: str) -> None:
-    from deeplabcut.visualization import plot_labeled_frame
+    """``LabeledImages_<scorer>/Training-<video>-<img>.png`` and ``Test-...``: labels "+", predictions dots/"x"."""
+    from deeplabcut.visualization import LabeledFramePlotter, with_unique_row
 
     out = folder / f"LabeledImages_{scorer}"
     out.mkdir(parents=True, exist_ok=True)
     labels = project.labels
     names = project.bodyparts + project.unique_bodyparts
+    individuals = project.individuals + (["single"] if project.unique_bodyparts else [])
+    plotter = LabeledFramePlotter()
     for split, prefix in (("train", "Training"), ("test", "Test")):
         data = project.split(split)
         bar = progress_bar(len(data), f"Plotting {split} images", unit="img", leave=False)
@@ -240,9 +243,9 @@ def _plot(project: Project, scorer: str, predictions, unique_predictions, folder
             truth = labels.keypoints[row]
             predicted = predictions[row]
             if project.unique_bodyparts:
-                truth = _append_unique(truth, labels.unique_keypoints[row])
-                predicted = _append_unique(predicted, unique_predictions[row])
-            plot_labeled_frame(
+                truth = with_unique_row(truth, labels.unique_keypoints[row])
+                predicted = with_unique_row(predicted, unique_predictions[row])
+            plotter.plot(
                 load_image(path),
                 ground_truth=truth,
                 predictions=predicted,
@@ -250,20 +253,13 @@ def _plot(project: Project, scorer: str, predictions, unique_predictions, folder
                 pcutoff=pcutoff,
                 mode=mode,
                 output_path=out / f"{prefix}-{path.parent.name}-{path.name}",
+                individuals=individuals,
                 cmap=project.cfg.get("colormap", "rainbow"),
                 dot_size=project.cfg.get("dotsize", 12),
+                alpha=project.cfg.get("alphavalue", 0.7),
             )
             bar.update(1)
         bar.close()
-
-
-def _append_unique(animals: np.ndarray, unique: np.ndarray) -> np.ndarray:
-    """(A, K, c) and (U, c) -> (A + 1, K + U, c) with unique points on an extra row."""
-    num_animals, num_bodyparts, channels = animals.shape
-    out = np.full((num_animals + 1, num_bodyparts + len(unique), channels), np.nan)
-    out[:num_animals, :num_bodyparts] = animals
-    out[num_animals, num_bodyparts:] = unique
-    return out
 
 
 def _update_combined(project: Project, modelprefix: str, results: pd.DataFrame) -> None:

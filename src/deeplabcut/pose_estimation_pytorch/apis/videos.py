@@ -47,7 +47,7 @@ from deeplabcut.video import TruncatedVideoError, VideoReader
 
 @dataclass
 class VideoPredictions:
-    """Predictions of one video, in frame pixels (of the cropped frame when cropping).
+    """Predictions of one video, in pixels of the analyzed (cropped, if cropping) frame.
 
     Attributes:
         bodyparts: ``(frames, max_individuals, K, 3)`` x, y, score; -1 where nothing was found.
@@ -116,8 +116,9 @@ def analyze_videos(
         n_tracks: number of animals to stitch (default: the config's individuals).
         overwrite: analyze again even if the result file exists.
         cropping: ``[x1, x2, y1, y2]`` to analyze only that region (default: config.yaml's
-            ``cropping``/``x1..y2`` when ``cropping: true``). Coordinates in the outputs
-            are in full-frame pixels.
+            ``cropping``/``x1..y2`` when ``cropping: true``). As in DeepLabCut, output
+            coordinates are then relative to the crop's top-left corner, and ``_meta.pickle``
+            records the crop (``create_labeled_video`` shifts the points back).
         save_as_df: multi-animal projects: also write the untracked ``<stem><scorer>.h5``.
         robust_nframes: count frames by decoding instead of trusting the container.
         track_method: ``ellipse`` (default from config.yaml) or ``box``.
@@ -223,12 +224,7 @@ def predict_video(
         reader.close()
     if bodyparts is None:
         raise ConfigError(f"Video '{video}' yielded no frame to analyze.")
-    offset = np.array([cropping[0], cropping[2]], np.float32) if cropping else np.zeros(2, np.float32)
-    bodyparts, unique = bodyparts[:done], unique[:done]
-    for array in (bodyparts, unique):
-        valid = array[..., 2] >= 0
-        array[..., :2] = np.where(valid[..., None], array[..., :2] + offset, -1.0)
-    return VideoPredictions(bodyparts=bodyparts, unique_bodyparts=unique, num_frames=done)
+    return VideoPredictions(bodyparts=bodyparts[:done], unique_bodyparts=unique[:done], num_frames=done)
 
 
 def _grow(array: np.ndarray, length: int) -> np.ndarray:

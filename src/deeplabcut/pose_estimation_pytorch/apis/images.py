@@ -1,0 +1,127 @@
+"""``analyze_images``: predict folders of frames, with the same output layout as video analysis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from deeplabcut.errors import MissingFileError
+from deeplabcut.labels.collected_data import build_columns
+from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
+from deeplabcut.pose_estimation_pytorch.apis.videos import resolve_scorer
+from deeplabcut.pose_estimation_pytorch.data import Project, load_image
+from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
+from deeplabcut.pose_estimation_pytorch.train_module import resolve_device
+from deeplabcut.utils.atomic import write_text_atomic
+from deeplabcut.utils.hdf import write_hdf
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+
+
+def find_images(images: list[str | Path] | str | Path, frame_type: str | None = None) -> dict[Path, list[Path]]:
+    """Group image files by folder; folders contribute their images (of ``frame_type``, e.g. ``.png``).
+
+    Raises:
+        MissingFileError: a path does not exist or a folder holds no image.
+    """
+    if isinstance(images, (str, Path)):
+        images = [images]
+    extensions = (frame_type.lower() if frame_type.startswith(".") else f".{frame_type.lower()}",) if frame_type else IMAGE_EXTENSIONS
+    groups: dict[Path, list[Path]] = {}
+    for entry in images:
+        path = Path(entry)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in extensions)
+            if not found:
+                raise MissingFileError(f"Folder '{path}' holds no image with extension {list(extensions)}.")
+            groups.setdefault(path, []).extend(found)
+        elif path.is_file():
+            groups.setdefault(path.parent, []).append(path)
+        else:
+            raise MissingFileError(f"Image '{path}' does not exist.")
+    return groups
+
+
+def analyze_images(
+    config: str | Path,
+    images: list[str | Path] | str | Path,
+    frame_type: str | None = None,
+    output_dir: str | Path | None = None,
+    shuffle: int = 1,
+    trainingsetindex: int = 0,
+    snapshotindex: int | str | None = None,
+    modelprefix: str = "",
+    device: str | None = None,
+    batch_size: int = 1,
+    save_as_csv: bool = False,
+    plotting: bool = False,
+    pcutoff: float | None = None,
+) -> dict[Path, pd.DataFrame]:
+    """Predict poses in image files or folders of images.
+
+    Per folder, writes ``<output_dir or folder>/<folder name><scorer>.h5`` (key
+    ``df_with_missing``): one row per image (its file name), columns
+    ``scorer/bodyparts/coords`` (single-animal) or
+    ``scorer/individuals/bodyparts/coords`` (multi-animal) with x, y, likelihood.
+    With ``plotting``, labeled copies go to ``LabeledImages_<scorer>/`` beside it.
+
+    Returns:
+        The written files and their DataFrames.
+    """
+    log = get_logger()
+    project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
+    snapshot, scorer, pose_cfg = resolve_scorer(project, snapshotindex)
+    runner = PoseInferenceRunner.from_snapshot(
+        pose_cfg, snapshot.path, resolve_device(device or pose_cfg.get("device")), batch_size=batch_size
+    )
+    pcutoff = float(project.cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
+    results: dict[Path, pd.DataFrame] = {}
+    for folder, files in find_images(images, frame_type).items():
+        bar = progress_bar(len(files), f"Analyzing images in {folder.name}", unit="img")
+        rows = []
+        for prediction in runner.predict(load_image(path) for path in files):
+            row = [prediction["bodyparts"].reshape(-1)]
+            if project.multianimal and project.unique_bodyparts:
+                row.append(prediction["unique_bodyparts"].reshape(-1))
+            rows.append(np.concatenate(row) if project.multianimal else prediction["bodyparts"][0].reshape(-1))
+            bar.update(1)
+        bar.close()
+        if project.multianimal:
+            columns = build_columns(scorer, project.bodyparts, project.individuals, project.unique_bodyparts, coords=("x", "y", "likelihood"))
+        else:
+            columns = build_columns(scorer, project.bodyparts, coords=("x", "y", "likelihood"))
+        data = np.asarray(rows, dtype=np.float64)
+        data[data < 0] = np.nan
+        df = pd.DataFrame(data, index=[path.name for path in files], columns=columns)
+        out_folder = Path(output_dir) if output_dir is not None else folder
+        output = out_folder / f"{folder.name}{scorer}.h5"
+        write_hdf(df, output, key="df_with_missing", format="table")
+        if save_as_csv:
+            write_text_atomic(output.with_suffix(".csv"), df.to_csv())
+        if plotting:
+            _plot(project, scorer, files, df, out_folder / f"LabeledImages_{scorer}", pcutoff)
+        log.info("%d images -> %s", len(files), output)
+        results[output] = df
+    return results
+
+
+def _plot(project: Project, scorer: str, files: list[Path], df: pd.DataFrame, folder: Path, pcutoff: float) -> None:
+    from deeplabcut.visualization import LabeledFramePlotter, poses_from_dataframe
+
+    folder.mkdir(parents=True, exist_ok=True)
+    table = poses_from_dataframe(df)
+    plotter = LabeledFramePlotter()
+    for path, poses in zip(files, table.poses):
+        plotter.plot(
+            load_image(path),
+            predictions=poses,
+            bodyparts=table.bodyparts,
+            pcutoff=pcutoff,
+            mode="individual" if project.multianimal else "bodypart",
+            output_path=folder / path.name,
+            individuals=table.individuals,
+            cmap=project.cfg.get("colormap", "rainbow"),
+            dot_size=project.cfg.get("dotsize", 12),
+        )

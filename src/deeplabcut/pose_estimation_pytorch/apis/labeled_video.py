@@ -1,0 +1,193 @@
+"""``create_labeled_video`` and ``plot_trajectories`` for analyzed videos."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from deeplabcut.errors import ConfigError, MissingFileError
+from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
+from deeplabcut.pose_estimation_pytorch.apis.videos import output_prefix, resolve_scorer
+from deeplabcut.pose_estimation_pytorch.data import Project
+from deeplabcut.project.create import find_videos
+from deeplabcut.tracking.tracklets import TRACK_METHODS
+from deeplabcut.video.reader import VideoReader
+from deeplabcut.visualization import create_labeled_video_from_dataframe
+from deeplabcut.visualization import plot_trajectories as plot_trajectories_of_dataframe
+
+
+def analysis_file(project: Project, prefix: Path, filtered: bool, track_method: str) -> tuple[Path, str]:
+    """The analysis ``.h5`` of a video and its HDF key: tracks (multi-animal) or raw poses (single).
+
+    Raises:
+        MissingFileError: naming the file and the step that writes it.
+    """
+    if project.multianimal:
+        method = track_method or project.cfg.get("default_track_method") or "ellipse"
+        if method not in TRACK_METHODS:
+            raise ConfigError(f"track_method must be one of {sorted(TRACK_METHODS)}, not {method!r}.")
+        stem = prefix.name + TRACK_METHODS[method] + ("_filtered" if filtered else "")
+        path, key, step = prefix.with_name(stem + ".h5"), "tracks", "stitch_tracklets"
+    else:
+        stem = prefix.name + ("_filtered" if filtered else "")
+        path, key, step = prefix.with_name(stem + ".h5"), "df_with_missing", "analyze_videos"
+    if not path.is_file():
+        raise MissingFileError(f"'{path}' does not exist. Run {step} on this video first.")
+    return path, key
+
+
+def _read_analysis(path: Path, key: str) -> pd.DataFrame:
+    with pd.HDFStore(path, mode="r") as store:
+        keys = store.keys()
+    return pd.read_hdf(path, key=key if f"/{key}" in keys else keys[0])
+
+
+def _cropping(prefix: Path) -> list[int] | None:
+    meta = prefix.with_name(prefix.name + "_meta.pickle")
+    if not meta.is_file():
+        return None
+    with meta.open("rb") as stream:
+        data = pickle.load(stream)["data"]
+    return list(data["cropping_parameters"]) if data.get("cropping") else None
+
+
+def create_labeled_video(
+    config: str | Path,
+    videos: list[str | Path] | str | Path,
+    videotype: str = "",
+    shuffle: int = 1,
+    trainingsetindex: int = 0,
+    filtered: bool = False,
+    draw_skeleton: bool = False,
+    pcutoff: float | None = None,
+    color_by: str = "bodypart",
+    trailpoints: int = 0,
+    codec: str = "mp4v",
+    destfolder: str | Path | None = None,
+    snapshotindex: int | str | None = None,
+    modelprefix: str = "",
+    track_method: str = "",
+    displayedbodyparts: str | list[str] = "all",
+    displayedindividuals: str | list[str] = "all",
+    outputframerate: float | None = None,
+    overwrite: bool = False,
+    displaycropped: bool = False,
+    dotsize: float | None = None,
+    colormap: str | None = None,
+    alphavalue: float | None = None,
+    skeleton_color: Any = None,
+    video_extensions: str | None = None,
+    **kwargs: Any,
+) -> list[Path]:
+    """Draw the analysis results onto each video: ``<video><scorer>[_el][_bp|_id]_p<cutoff>_labeled.mp4``.
+
+    Points whose likelihood is not above ``pcutoff`` are hidden. Multi-animal
+    projects draw the stitched tracks (``_el.h5``); single-animal projects the
+    poses (``.h5``). Style values default to config.yaml (``pcutoff``,
+    ``dotsize``, ``colormap``, ``alphavalue``, ``skeleton``, ``skeleton_color``).
+
+    Args:
+        color_by: ``"bodypart"`` or ``"individual"``.
+        trailpoints: also draw each point's positions in this many previous frames.
+        draw_skeleton: connect the config's ``skeleton`` pairs.
+        codec: OpenCV fourcc of the output (``mp4v`` plays everywhere).
+        displayedbodyparts, displayedindividuals: subsets to draw (default all).
+        outputframerate: frames per second of the output (default: the video's).
+        overwrite: redraw an existing labeled video.
+        displaycropped: for cropped analyses, write only the cropped area.
+
+    Returns:
+        The labeled videos.
+    """
+    unknown = sorted(set(kwargs) - {"fastmode", "save_frames", "keypoints_only", "Frames2plot", "init_weights", "max_workers"})
+    if unknown:
+        raise ConfigError(f"create_labeled_video got unknown argument(s) {unknown}.")
+    if color_by not in ("bodypart", "individual"):
+        raise ConfigError(f"color_by must be 'bodypart' or 'individual', not {color_by!r}.")
+    log = get_logger()
+    project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
+    cfg = project.cfg
+    _, scorer, _ = resolve_scorer(project, snapshotindex)
+    pcutoff = float(cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
+    written = []
+    for video in find_videos(videos, video_extensions or videotype):
+        prefix = output_prefix(video, scorer, destfolder)
+        path, key = analysis_file(project, prefix, filtered, track_method)
+        tag = ("_bp" if color_by == "bodypart" else "_id") if project.multianimal else ""
+        output = path.with_name(f"{path.stem}{tag}_p{int(100 * pcutoff)}_labeled.mp4")
+        if output.exists() and not overwrite:
+            log.info("%s exists; pass overwrite=True to draw it again.", output.name)
+            written.append(output)
+            continue
+        df = _read_analysis(path, key)
+        with VideoReader(video) as reader:
+            total = reader.num_frames
+        bar = progress_bar(total, f"Labeling {video.name}", unit="frame")
+        try:
+            create_labeled_video_from_dataframe(
+                video,
+                df,
+                output,
+                pcutoff=pcutoff,
+                dot_size=dotsize if dotsize is not None else cfg.get("dotsize", 8),
+                cmap=colormap or cfg.get("colormap", "rainbow"),
+                color_by=color_by,
+                skeleton=(cfg.get("skeleton") or None) if draw_skeleton else None,
+                skeleton_color=skeleton_color or cfg.get("skeleton_color", "white"),
+                trailpoints=trailpoints,
+                codec=codec,
+                cropping=_cropping(prefix),
+                display_cropped=displaycropped,
+                progress=bar.update,
+                alpha=alphavalue if alphavalue is not None else cfg.get("alphavalue", 0.7),
+                bodyparts=None if displayedbodyparts == "all" else list(displayedbodyparts),
+                individuals=None if displayedindividuals == "all" else list(displayedindividuals),
+                fps=outputframerate,
+            )
+        finally:
+            bar.close()
+        log.info("Labeled video: %s", output)
+        written.append(output)
+    return written
+
+
+def plot_trajectories(
+    config: str | Path,
+    videos: list[str | Path] | str | Path,
+    videotype: str = "",
+    shuffle: int = 1,
+    trainingsetindex: int = 0,
+    filtered: bool = False,
+    displayedbodyparts: str | list[str] = "all",
+    destfolder: str | Path | None = None,
+    modelprefix: str = "",
+    track_method: str = "",
+    pcutoff: float | None = None,
+    snapshotindex: int | str | None = None,
+    video_extensions: str | None = None,
+) -> list[Path]:
+    """Plot trajectories, coordinates over time, likelihoods and motion histograms per bodypart.
+
+    Figures go to ``<video folder>/plot-poses/<video stem>/`` (or ``destfolder``).
+    Returns the written files.
+    """
+    project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
+    _, scorer, _ = resolve_scorer(project, snapshotindex)
+    pcutoff = float(project.cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
+    written: list[Path] = []
+    for video in find_videos(videos, video_extensions or videotype):
+        prefix = output_prefix(video, scorer, destfolder)
+        path, key = analysis_file(project, prefix, filtered, track_method)
+        folder = prefix.parent / "plot-poses" / video.stem
+        written += plot_trajectories_of_dataframe(
+            _read_analysis(path, key),
+            folder,
+            bodyparts=None if displayedbodyparts == "all" else list(displayedbodyparts),
+            pcutoff=pcutoff,
+            cmap=project.cfg.get("colormap", "rainbow"),
+        )
+        get_logger().info("Trajectory plots of %s: %s", video.name, folder)
+    return written
