@@ -344,3 +344,15 @@ class HRNet(BaseBackbone):
             F.interpolate(branch, size=size, mode="bilinear", align_corners=False) for branch in branches[1:]
         ]
         return torch.cat(resized, dim=1)
+
+
+def hrnet_width_from_net_type(net_type: str) -> int:
+    """HRNet width of a DEKR net type: ``dekr_32`` -> 32; DeepLabCut's ``dekr_w32`` too.
+
+    Raises:
+        ConfigError: the name is not ``dekr_<width>`` or ``dekr_w<width>``.
+    """
+    match = re.fullmatch(r"dekr_w?(\d+)", net_type)
+    if match is None:
+        raise ConfigError(f"'{net_type}' is not a DEKR net type (dekr_16, dekr_32, dekr_48, dekr_w18...)")
+    return int(match.group(1))
