@@ -1,0 +1,7 @@
+"""Heads: layers that turn features into outputs, each with its codec and criteria."""
+
+from deeplabcut.pose_estimation_pytorch.models.heads.base import BaseHead
+from deeplabcut.pose_estimation_pytorch.models.heads.dekr import DEKRHead
+from deeplabcut.pose_estimation_pytorch.models.heads.heatmap import HeatmapHead
+
+__all__ = ["BaseHead", "DEKRHead", "HeatmapHead"]

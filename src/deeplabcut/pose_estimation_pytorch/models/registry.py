@@ -1,0 +1,121 @@
+"""Registries that turn the ``type:`` of a ``pytorch_config.yaml`` section into an object.
+
+Every model part (backbone, neck, head, codec, loss) is built from a dict such
+as ``{"type": "HRNet", "model_name": "hrnet_w32", ...}``: the registry looks up
+the builder registered under ``type`` and calls it with the other keys as
+keyword arguments. Adding a variant is registering one more name (or writing
+one more YAML template), never editing the code that builds models.
+
+Example::
+
+    @BACKBONES.register("HRNet")
+    class HRNet(nn.Module): ...
+
+    backbone = BACKBONES.build({"type": "HRNet", "model_name": "hrnet_w32"})
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from deeplabcut.errors import ConfigError
+
+BuilderT = TypeVar("BuilderT", bound=Callable[..., Any])
+
+
+class Registry:
+    """A mapping from ``type`` names to builders (classes or functions) of one kind of part.
+
+    Args:
+        kind: what the registry builds, used in error messages (``"backbone"``, ``"head"``...).
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._builders: dict[str, Callable[..., Any]] = {}
+
+    def register(self, *names: str) -> Callable[[BuilderT], BuilderT]:
+        """Decorator registering a builder under ``names`` (default: its ``__name__``)."""
+
+        def decorator(builder: BuilderT) -> BuilderT:
+            for name in names or (builder.__name__,):
+                if name in self._builders and self._builders[name] is not builder:
+                    raise ValueError(f"{self.kind} type '{name}' is registered twice")
+                self._builders[name] = builder
+            return builder
+
+        return decorator
+
+    def names(self) -> list[str]:
+        """The registered type names, sorted."""
+        return sorted(self._builders)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._builders
+
+    def get(self, name: str) -> Callable[..., Any]:
+        """The builder registered under ``name``.
+
+        Raises:
+            ConfigError: no builder has that name.
+        """
+        try:
+            return self._builders[name]
+        except KeyError:
+            raise ConfigError(
+                f"unknown {self.kind} type '{name}' in the model section of pytorch_config.yaml; "
+                f"known {self.kind} types: {', '.join(self.names())}"
+            ) from None
+
+    def build(self, config: Mapping[str, Any], **extra: Any) -> Any:
+        """Build the part described by ``config`` (a dict with a ``type`` key).
+
+        ``extra`` keyword arguments (e.g. the input channels a head reads from the
+        backbone) are passed along with the config values.
+
+        Raises:
+            ConfigError: ``type`` is missing or unknown, or the builder rejects a key.
+        """
+        if not isinstance(config, Mapping) or "type" not in config:
+            raise ConfigError(
+                f"a {self.kind} section of pytorch_config.yaml must be a mapping with a "
+                f"'type' key, got {config!r}"
+            )
+        builder = self.get(config["type"])
+        kwargs = {key: value for key, value in config.items() if key != "type"}
+        kwargs.update(extra)
+        _check_arguments(builder, kwargs, f"{self.kind} '{config['type']}'")
+        return builder(**kwargs)
+
+
+def _check_arguments(builder: Callable[..., Any], kwargs: dict[str, Any], what: str) -> None:
+    """Raise a ConfigError naming unknown or missing keys before calling ``builder``."""
+    signature = inspect.signature(builder)
+    parameters = signature.parameters
+    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    known = {name for name, p in parameters.items() if p.kind is not inspect.Parameter.VAR_POSITIONAL}
+    unknown = sorted(set(kwargs) - known)
+    if unknown and not accepts_any:
+        raise ConfigError(
+            f"{what} does not accept the key(s) {unknown}; accepted keys: "
+            f"{sorted(known - {'self'})}"
+        )
+    missing = sorted(
+        name
+        for name, p in parameters.items()
+        if p.default is inspect.Parameter.empty
+        and p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        and name not in kwargs
+        and name != "self"
+    )
+    if missing:
+        raise ConfigError(f"{what} needs the key(s) {missing} in its config section")
+
+
+BACKBONES = Registry("backbone")
+NECKS = Registry("neck")
+HEADS = Registry("head")
+CODECS = Registry("codec")
+LOSSES = Registry("loss")
