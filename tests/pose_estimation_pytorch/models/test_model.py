@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch import nn
 
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.models import PoseModel

@@ -87,7 +87,7 @@ def test_cuda_matches_cpu(tiny_model_config, dtype, channels_last):
     with torch.no_grad(), torch.autocast("cuda", dtype=dtype, enabled=dtype != torch.float32):
         outputs = model(images)
         predictions = model.predict(outputs)
-    tolerance = 1e-3 if dtype == torch.float32 else 0.05  # TF32 convolutions in float32
+    tolerance = 0.01 if dtype == torch.float32 else 0.05  # cuDNN may use TF32 in float32
     assert _relative_error(outputs, reference) < tolerance
     assert predictions["bodyparts"].dtype == torch.float32
     cuda_batch = {key: value.cuda() for key, value in batch.items()}

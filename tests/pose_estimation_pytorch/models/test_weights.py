@@ -134,7 +134,7 @@ def test_unrelated_weights_raise(tmp_path: Path):
         HRNet(width=8, pretrained=path, **TINY_LAYOUT)
 
 
-def test_pretrained_true_uses_timm_ids_and_rejects_widths_timm_lacks(monkeypatch: pytest.MonkeyPatch):
+def test_pretrained_true_uses_timm_ids_and_rejects_widths_timm_lacks():
     assert HRNet(width=8, **TINY_LAYOUT).width == 8
     assert HRNet(model_name="hrnet_w18", **TINY_LAYOUT).default_pretrained_id() == "timm/hrnet_w18.ms_in1k"
     with pytest.raises(ConfigError, match="no ImageNet weights for HRNet width 16"):

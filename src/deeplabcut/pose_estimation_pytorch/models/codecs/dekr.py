@@ -302,7 +302,7 @@ class DEKRCodec:
         self, feature_poses: torch.Tensor, keypoint_heatmaps: torch.Tensor, center_scores: torch.Tensor
     ) -> torch.Tensor:
         """``(B, P, K)`` scores; the heatmap value is read at ``floor(pose)``, clamped into the map."""
-        batch, num_proposals, num_keypoints, _ = feature_poses.shape
+        batch, _, num_keypoints, _ = feature_poses.shape
         out_h, out_w = keypoint_heatmaps.shape[-2:]
         if self.keypoint_score_type == "center":
             return center_scores[..., None].expand(-1, -1, num_keypoints)
@@ -329,7 +329,7 @@ class DEKRCodec:
         where ``diagonal_j`` is the diagonal of proposal ``j``'s keypoint extent
         (at least 1 pixel).
         """
-        batch, num_proposals, _, _ = poses_xy.shape
+        num_proposals = poses_xy.shape[1]
         extent = poses_xy.amax(2) - poses_xy.amin(2)  # (B, P, 2)
         diagonal = extent.pow(2).sum(-1).clamp(min=1.0).sqrt()  # (B, P)
         distance = (poses_xy[:, :, None] - poses_xy[:, None, :]).norm(dim=-1)  # (B, P, P, K)

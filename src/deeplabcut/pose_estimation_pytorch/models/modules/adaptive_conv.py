@@ -30,16 +30,16 @@ from torch import nn
 
 from deeplabcut.pose_estimation_pytorch.models.modules.blocks import BN_MOMENTUM
 
-# Kernel taps of a 3x3 kernel in row-major order: (dy, dx) for tap t = 3 * (dy + 1) + (dx + 1).
-_TAP_DY = (-1.0, -1.0, -1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0)
-_TAP_DX = (-1.0, 0.0, 1.0, -1.0, 0.0, 1.0, -1.0, 0.0, 1.0)
-
-
 def kernel_taps(device: torch.device | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """The regular 3x3 grid as two float32 tensors ``(dy, dx)`` of shape ``(9,)``."""
+    """The regular 3x3 grid as two float32 tensors ``(dy, dx)`` of shape ``(9,)``.
+
+    Taps are in row-major order: tap ``t`` is ``(dy, dx) = (t // 3 - 1, t % 3 - 1)``.
+    Made on ``device`` directly (no host-to-device copy).
+    """
+    taps = torch.arange(9, device=device)
     return (
-        torch.tensor(_TAP_DY, dtype=torch.float32, device=device),
-        torch.tensor(_TAP_DX, dtype=torch.float32, device=device),
+        torch.div(taps, 3, rounding_mode="floor").float() - 1.0,
+        torch.remainder(taps, 3).float() - 1.0,
     )
 
 
@@ -170,8 +170,11 @@ class AdaptiveConvBlock(nn.Module):
     def sampling_offsets(self, x: torch.Tensor) -> torch.Tensor:
         """Offsets ``(N, groups*18, H, W)`` of the deformed taps from the regular grid, float32."""
         batch, _, height, width = x.shape
-        matrix = self.transform_matrix_conv(x).float().reshape(batch, self.groups, 4, 1, height, width)
-        translation = self.translation_conv(x).float().reshape(batch, self.groups, 2, 1, height, width)
+        # Geometry in the parameters' precision (float32 under autocast), not in bf16/fp16.
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            inputs = x.to(self.transform_matrix_conv.weight.dtype)
+            matrix = self.transform_matrix_conv(inputs).float().reshape(batch, self.groups, 4, 1, height, width)
+            translation = self.translation_conv(inputs).float().reshape(batch, self.groups, 2, 1, height, width)
         tap_dy, tap_dx = (tap.view(1, 1, 9, 1, 1) for tap in kernel_taps(x.device))
         offset_y = matrix[:, :, 0] * tap_dy + matrix[:, :, 1] * tap_dx + translation[:, :, 0] - tap_dy
         offset_x = matrix[:, :, 2] * tap_dy + matrix[:, :, 3] * tap_dx + translation[:, :, 1] - tap_dx
