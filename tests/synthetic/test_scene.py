@@ -62,3 +62,12 @@ def test_bad_arguments_are_named(kwargs, message):
     arguments.update(kwargs)
     with pytest.raises(ConfigError, match=message):
         make_scene(**arguments)
+
+
+def test_frames_render_the_same_across_polygon_chunks():
+    long = make_scene(num_animals=1, num_frames=300, frame_size=(64, 64), seed=0)
+    late = long.render(280)
+    long.render(3)
+    np.testing.assert_array_equal(long.render(280), late)
+    fresh = make_scene(num_animals=1, num_frames=300, frame_size=(64, 64), seed=0)
+    np.testing.assert_array_equal(fresh.render(3), long.render(3))

@@ -299,7 +299,8 @@ def body_polygons(state: BodyState) -> dict[str, np.ndarray]:
 
     ones = np.ones(state.shape + (1,))
     ears = disc_polygon(keypoints[..., [index["leftear"], index["rightear"]], :], EAR_RADIUS * length[..., None] * ones)
-    paws = disc_polygon(_paws(state), PAW_RADIUS * length[..., None] * np.ones(state.shape + (4,)))
+    paw_index = [index[name] for name in ("leftpaw", "rightpaw", "lefthindpaw", "righthindpaw")]
+    paws = disc_polygon(keypoints[..., paw_index, :], PAW_RADIUS * length[..., None] * np.ones(state.shape + (4,)))
     return {
         "tail": tail,
         "tail_ring": disc_polygon(keypoints[..., index["tail1"], :], TAIL_RING_RADIUS * length),

@@ -27,6 +27,9 @@ SIZE_VARIATION = 0.08
 #: Standard deviation of the per-frame sensor noise, grey levels.
 SENSOR_NOISE_STD = 2.0
 
+#: Frames whose polygons are built together when rendering.
+_POLYGON_CHUNK_FRAMES = 256
+
 # Independent random streams drawn from one seed, so that e.g. changing the
 # number of objects does not change the floor texture.
 _SIZES, _BACKGROUND, _OBJECTS, _MOTION, _NOISE = range(5)
@@ -57,7 +60,8 @@ class SyntheticScene:
     background: np.ndarray
     noise_std: float
     seed: int
-    _polygons: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+    _polygon_chunk: int = field(init=False, repr=False, default=-1)
+    _polygons: dict[str, np.ndarray] = field(init=False, repr=False, default_factory=dict)
 
     @property
     def num_frames(self) -> int:
@@ -80,11 +84,15 @@ class SyntheticScene:
         """
         if not 0 <= frame < self.num_frames:
             raise IndexError(f"Frame {frame} is outside the video (0..{self.num_frames - 1}).")
-        if not self._polygons:
-            self._polygons = {part: to_fixed_point(polygons) for part, polygons in body_polygons(self.bodies).items()}
+        chunk, row = divmod(frame, _POLYGON_CHUNK_FRAMES)
+        if chunk != self._polygon_chunk:
+            # Polygons are built for a chunk of frames at once (fast, and memory stays flat for long videos).
+            bodies = self.bodies[chunk * _POLYGON_CHUNK_FRAMES : (chunk + 1) * _POLYGON_CHUNK_FRAMES]
+            self._polygons = {part: to_fixed_point(polygons) for part, polygons in body_polygons(bodies).items()}
+            self._polygon_chunk = chunk
         image = self.background.copy()
         animals = [
-            {part: polygons[frame, animal] for part, polygons in self._polygons.items()}
+            {part: polygons[row, animal] for part, polygons in self._polygons.items()}
             for animal in range(self.num_animals)
         ]
         angles = self.object_angles(frame)
