@@ -1,4 +1,4 @@
-"""Shared fixtures: the real openfield example (copied) and tiny hand-made projects."""
+"""Shared fixtures: the real openfield example (copied), tiny hand-made projects, tiny trainable DEKR projects."""
 
 from __future__ import annotations
 
@@ -11,7 +11,11 @@ import pytest
 
 from deeplabcut.labels.collected_data import LabeledFrames, arrays_to_labels, write_collected_data
 from deeplabcut.project.config import read_config, write_config
+from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_config, write_pytorch_config
+from deeplabcut.pose_estimation_pytorch.config.templates import fill_placeholders, load_template
 from deeplabcut.project.create import create_new_project
+from deeplabcut.synthetic import create_synthetic_project
+from deeplabcut.training_dataset.create import create_training_dataset
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OPENFIELD = REPO_ROOT.parent / "shared" / "data" / "openfield-Pranav-2018-10-30"
@@ -104,3 +108,68 @@ def tiny_multianimal_project(tmp_path: Path) -> Path:
 @pytest.fixture
 def tiny_single_animal_project(tmp_path: Path) -> Path:
     return make_tiny_project(tmp_path, multianimal=False)
+
+
+#: A thin HRNet (one module per stage, one block per branch) for tests that train.
+TINY_BACKBONE = {
+    "stem_width": 16,
+    "stem_channels": 16,
+    "layer1_channels": 16,
+    "layer1_blocks": 1,
+    "stage_modules": [1, 1, 1],
+    "stage_blocks": 1,
+}
+
+
+def make_tiny_dekr_shuffle(
+    root: Path,
+    multianimal: bool = True,
+    width: int = 8,
+    num_frames: int = 60,
+    num_labeled_frames: int = 24,
+    frame_size: tuple[int, int] = (96, 96),
+    **train_settings,
+) -> Path:
+    """A synthetic project with shuffle 1 whose model is a tiny DEKR; returns the config path."""
+    config = create_synthetic_project(
+        root,
+        multianimal=multianimal,
+        num_individuals=2 if multianimal else 1,
+        num_bodyparts=3,
+        num_frames=num_frames,
+        num_labeled_frames=num_labeled_frames,
+        frame_size=frame_size,
+        seed=3,
+    )
+    create_training_dataset(config, net_type="dekr_16")
+    pose_config_path = next((Path(config).parent / "dlc-models-pytorch" / "iteration-0").iterdir()) / "train" / "pytorch_config.yaml"
+    pose_cfg = read_pytorch_config(pose_config_path)
+    model = fill_placeholders(
+        load_template("dekr"), {"width": width, "num_bodyparts": 3, "max_individuals": 2 if multianimal else 1}
+    )["model"]
+    model["backbone"].update(TINY_BACKBONE)
+    pose_cfg["model"] = model
+    pose_cfg["data"]["train"]["crop_sampling"].update(width=64, height=64)
+    pose_cfg["data"]["train"].pop("motion_blur", None)
+    pose_cfg["runner"]["optimizer"]["params"]["lr"] = 0.002
+    pose_cfg["runner"]["scheduler"] = None
+    pose_cfg["train_settings"].update({"batch_size": 4, **train_settings})
+    write_pytorch_config(pose_config_path, pose_cfg)
+    return Path(config)
+
+
+@pytest.fixture
+def tiny_dekr_project(tmp_path: Path) -> Path:
+    return make_tiny_dekr_shuffle(tmp_path)
+
+
+@pytest.fixture
+def tiny_dekr_factory(tmp_path: Path):
+    """``make(name, **kwargs)`` builds a tiny-DEKR project in its own folder under tmp_path."""
+
+    def make(name: str = "project", **kwargs) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        return make_tiny_dekr_shuffle(folder, **kwargs)
+
+    return make

@@ -1,0 +1,224 @@
+"""``deeplabcut <command>``: the workflow from a shell.
+
+Every command takes the same arguments as its Python function. Exit codes:
+0 success, 1 bad input or a failed step (one line on stderr says why),
+2 wrong command-line usage, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from deeplabcut.errors import DLCError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``"train_settings.epochs=5"`` -> ``("train_settings.epochs", 5)``; values are read as YAML."""
+    key, separator, value = text.partition("=")
+    if not separator or not key:
+        raise argparse.ArgumentTypeError(f"'{text}' is not key=value (e.g. train_settings.epochs=5)")
+    return key.strip(), YAML(typ="safe").load(value) if value.strip() else None
+
+
+def _videos(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("videos", nargs="+", help="video files or folders of videos")
+    parser.add_argument("--videotype", default="", help="extension to pick in folders, e.g. .mp4")
+
+
+def _shuffle(parser: argparse.ArgumentParser, snapshot: bool = True) -> None:
+    parser.add_argument("--shuffle", type=int, default=1, help="shuffle index (default 1)")
+    parser.add_argument("--trainingsetindex", type=int, default=0, help="index into TrainingFraction (default 0)")
+    parser.add_argument("--modelprefix", default="", help="folder holding the model folders")
+    if snapshot:
+        parser.add_argument("--snapshotindex", type=_index, default=None, help="snapshot: -1 (best/last), an index, or 'all'")
+
+
+def _index(text: str) -> int | str:
+    return text if text in ("all", "best") else int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="deeplabcut",
+        description="DeepLabCut's pose-estimation workflow (PyTorch: DEKR, TokenPose).",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="<command>", required=True)
+
+    new = commands.add_parser("new", help="create a project", description="Create <project>-<experimenter>-<date>/ with config.yaml.")
+    new.add_argument("project")
+    new.add_argument("experimenter")
+    new.add_argument("videos", nargs="+")
+    new.add_argument("--working-directory", default=None)
+    new.add_argument("--copy-videos", action="store_true")
+    new.add_argument("--multianimal", action="store_true")
+    new.add_argument("--videotype", default="")
+
+    extract = commands.add_parser("extract-frames", help="extract frames to label", description="Write numframes2pick frames per video into labeled-data/.")
+    extract.add_argument("config")
+    extract.add_argument("--algo", choices=["kmeans", "uniform"], default="kmeans")
+    extract.add_argument("--crop", action="store_true", help="crop frames to each video's crop")
+    extract.add_argument("--seed", type=int, default=None)
+
+    check = commands.add_parser("check-labels", help="draw the labeled frames", description="Draw every labeled frame into labeled-data/<video>_labeled/.")
+    check.add_argument("config")
+
+    dataset = commands.add_parser("create-training-dataset", help="create shuffles and model folders", description="Merge labels, split train/test, write model folders.")
+    dataset.add_argument("config")
+    dataset.add_argument("--net-type", default=None, help="dekr_16, dekr_32, dekr_48, token_pose_w16/w32/w48")
+    dataset.add_argument("--num-shuffles", type=int, default=1)
+    dataset.add_argument("--shuffles", type=int, nargs="+", default=None, help="explicit shuffle indices")
+    dataset.add_argument("--overwrite", action="store_true", help="replace existing shuffles (old model folders are kept as backups)")
+
+    train = commands.add_parser("train", help="train a shuffle", description="Train a shuffle; key=value arguments override pytorch_config.yaml entries.")
+    train.add_argument("config")
+    _shuffle(train, snapshot=False)
+    train.add_argument("--snapshot-path", default=None, help="resume from this snapshot")
+    train.add_argument("--epochs", type=int, default=None)
+    train.add_argument("--batch-size", type=int, default=None)
+    train.add_argument("--device", default=None)
+    train.add_argument("overrides", nargs="*", type=parse_override, metavar="key=value", help="e.g. train_settings.epochs=5 runner.optimizer.params.lr=0.001")
+
+    evaluate = commands.add_parser("evaluate", help="evaluate trained snapshots", description="Score snapshots on their train and test images.")
+    evaluate.add_argument("config")
+    evaluate.add_argument("--shuffles", type=int, nargs="+", default=[1])
+    evaluate.add_argument("--trainingsetindex", type=_index, default=0, help="an index or 'all'")
+    evaluate.add_argument("--snapshotindex", type=_index, default=None)
+    evaluate.add_argument("--plotting", nargs="?", const=True, default=False, choices=[True, "bodypart", "individual"], help="draw predictions on the images")
+    evaluate.add_argument("--batch-size", type=int, default=1)
+    evaluate.add_argument("--device", default=None)
+    evaluate.add_argument("--modelprefix", default="")
+
+    analyze = commands.add_parser("analyze", help="analyze videos", description="Predict poses in videos (and track multi-animal ones).")
+    analyze.add_argument("config")
+    _videos(analyze)
+    _shuffle(analyze)
+    analyze.add_argument("--destfolder", default=None)
+    analyze.add_argument("--batch-size", type=int, default=None)
+    analyze.add_argument("--device", default=None)
+    analyze.add_argument("--save-as-csv", action="store_true")
+    analyze.add_argument("--no-auto-track", dest="auto_track", action="store_false", help="multi-animal: skip tracking and stitching")
+    analyze.add_argument("--n-tracks", type=int, default=None)
+    analyze.add_argument("--overwrite", action="store_true")
+
+    track = commands.add_parser("track", help="detections to tracklets", description="Frame-to-frame tracking of analyzed multi-animal videos.")
+    track.add_argument("config")
+    _videos(track)
+    _shuffle(track)
+    track.add_argument("--track-method", choices=["ellipse", "box"], default="")
+    track.add_argument("--destfolder", default=None)
+    track.add_argument("--overwrite", action="store_true")
+
+    stitch = commands.add_parser("stitch", help="tracklets to identities", description="Stitch tracklets into n_tracks identities.")
+    stitch.add_argument("config")
+    _videos(stitch)
+    _shuffle(stitch)
+    stitch.add_argument("--n-tracks", type=int, default=None)
+    stitch.add_argument("--min-length", type=int, default=10)
+    stitch.add_argument("--track-method", choices=["ellipse", "box"], default="")
+    stitch.add_argument("--destfolder", default=None)
+    stitch.add_argument("--save-as-csv", action="store_true")
+
+    label = commands.add_parser("label-video", help="draw results on videos", description="Write <video><scorer>..._labeled.mp4.")
+    label.add_argument("config")
+    _videos(label)
+    _shuffle(label)
+    label.add_argument("--color-by", choices=["bodypart", "individual"], default="bodypart")
+    label.add_argument("--draw-skeleton", action="store_true")
+    label.add_argument("--trailpoints", type=int, default=0)
+    label.add_argument("--pcutoff", type=float, default=None)
+    label.add_argument("--track-method", choices=["ellipse", "box"], default="")
+    label.add_argument("--destfolder", default=None)
+    label.add_argument("--overwrite", action="store_true")
+
+    demo = commands.add_parser("demo", help="run the whole workflow on a synthetic project", description="Generate a synthetic multi-animal project and run every step on it.")
+    demo.add_argument("--output", default="demo-output", help="folder for the demo project (default ./demo-output)")
+    demo.add_argument("--net-type", default="dekr_16")
+    demo.add_argument("--epochs", type=int, default=None, help="training epochs (default: the demo's)")
+    demo.add_argument("--device", default=None)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> None:
+    import deeplabcut
+
+    def api() -> Any:
+        import deeplabcut.pose_estimation_pytorch.apis as apis
+
+        return apis
+
+    shuffle_kwargs = lambda: {"shuffle": args.shuffle, "trainingsetindex": args.trainingsetindex, "modelprefix": args.modelprefix}  # noqa: E731
+    commands: dict[str, Callable[[], Any]] = {
+        "new": lambda: print(
+            deeplabcut.create_new_project(
+                args.project, args.experimenter, args.videos, working_directory=args.working_directory,
+                copy_videos=args.copy_videos, videotype=args.videotype, multianimal=args.multianimal,
+            )
+        ),
+        "extract-frames": lambda: deeplabcut.extract_frames(args.config, algo=args.algo, crop=args.crop, seed=args.seed),
+        "check-labels": lambda: deeplabcut.check_labels(args.config),
+        "create-training-dataset": lambda: deeplabcut.create_training_dataset(
+            args.config, num_shuffles=args.num_shuffles, Shuffles=args.shuffles, net_type=args.net_type, overwrite=args.overwrite
+        ),
+        "train": lambda: api().train_network(
+            args.config, snapshot_path=args.snapshot_path, epochs=args.epochs, batch_size=args.batch_size,
+            device=args.device, pytorch_cfg_updates=dict(args.overrides), **shuffle_kwargs(),
+        ),
+        "evaluate": lambda: api().evaluate_network(
+            args.config, shuffles=args.shuffles, trainingsetindex=args.trainingsetindex, snapshotindex=args.snapshotindex,
+            plotting=args.plotting, batch_size=args.batch_size, device=args.device, modelprefix=args.modelprefix,
+        ),
+        "analyze": lambda: api().analyze_videos(
+            args.config, args.videos, videotype=args.videotype, snapshotindex=args.snapshotindex, device=args.device,
+            destfolder=args.destfolder, batch_size=args.batch_size, save_as_csv=args.save_as_csv,
+            auto_track=args.auto_track, n_tracks=args.n_tracks, overwrite=args.overwrite, **shuffle_kwargs(),
+        ),
+        "track": lambda: api().convert_detections2tracklets(
+            args.config, args.videos, videotype=args.videotype, snapshotindex=args.snapshotindex,
+            track_method=args.track_method, destfolder=args.destfolder, overwrite=args.overwrite, **shuffle_kwargs(),
+        ),
+        "stitch": lambda: api().stitch_tracklets(
+            args.config, args.videos, videotype=args.videotype, snapshotindex=args.snapshotindex, n_tracks=args.n_tracks,
+            min_length=args.min_length, track_method=args.track_method, destfolder=args.destfolder,
+            save_as_csv=args.save_as_csv, **shuffle_kwargs(),
+        ),
+        "label-video": lambda: api().create_labeled_video(
+            args.config, args.videos, videotype=args.videotype, snapshotindex=args.snapshotindex, color_by=args.color_by,
+            draw_skeleton=args.draw_skeleton, trailpoints=args.trailpoints, pcutoff=args.pcutoff,
+            track_method=args.track_method, destfolder=args.destfolder, overwrite=args.overwrite, **shuffle_kwargs(),
+        ),
+        "demo": lambda: _demo(args),
+    }
+    commands[args.command]()
+
+
+def _demo(args: argparse.Namespace) -> None:
+    from deeplabcut.demo import run_demo
+
+    run_demo(args.output, net_type=args.net_type, epochs=args.epochs, device=args.device)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit code (see the module docstring)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits with 2 on usage errors
+    try:
+        _run(args)
+    except KeyboardInterrupt:
+        print("deeplabcut: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (DLCError, FileNotFoundError, ValueError) as err:
+        message = " ".join(str(err).split())
+        print(f"deeplabcut {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Snapshots: DeepLabCut's names and keep/delete rules, best sorts last, weights_only loading."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from deeplabcut.errors import ConfigError, MissingFileError
+from deeplabcut.pose_estimation_pytorch.train_module.snapshots import (
+    SnapshotManager,
+    list_snapshots,
+    load_checkpoint,
+    save_checkpoint,
+    select_snapshots,
+)
+
+
+def names(folder: Path) -> list[str]:
+    return [s.path.name for s in list_snapshots(folder)]
+
+
+def state(epoch: int, value: float | None = None) -> dict:
+    metrics = {} if value is None else {"metrics/test.mAP": value}
+    return {"metadata": {"epoch": epoch, "metrics": metrics, "losses": {}}, "model": {"w": torch.ones(1) * epoch}}
+
+
+def run(manager: SnapshotManager, values: list[float | None]) -> None:
+    for epoch, value in enumerate(values, start=1):
+        metrics = {} if value is None else {"metrics/test.mAP": value}
+        manager.update(epoch, metrics, lambda e=epoch, v=value: state(e, v), last=epoch == len(values))
+
+
+def test_regular_snapshots_every_save_epochs_and_at_the_end(tmp_path: Path):
+    run(SnapshotManager(tmp_path, save_epochs=3, max_snapshots=10, key_metric=None), [None] * 7)
+    assert names(tmp_path) == ["snapshot-003.pt", "snapshot-006.pt", "snapshot-007.pt"]
+
+
+def test_best_snapshot_rules(tmp_path: Path):
+    manager = SnapshotManager(tmp_path, save_epochs=2, max_snapshots=2, key_metric="test.mAP")
+    run(manager, [10, 5, 20, None, 15, 30, 1, 2])
+    # best moved 1 -> 3 -> 6; 1 and 3 were not multiples of 2 so they were deleted,
+    # 6 is the best; regular ones: 2, 4, 8 with only the last 2 kept.
+    assert names(tmp_path) == ["snapshot-004.pt", "snapshot-008.pt", "snapshot-best-006.pt"]
+    # a new manager on the same folder remembers the best value
+    assert SnapshotManager(tmp_path, key_metric="test.mAP").best_value == 30
+
+
+def test_lower_is_better_metric(tmp_path: Path):
+    manager = SnapshotManager(tmp_path, save_epochs=100, key_metric="test.rmse", key_metric_asc=False)
+    for epoch, rmse in enumerate([9.0, 4.0, 6.0], start=1):
+        manager.update(epoch, {"metrics/test.rmse": rmse}, lambda e=epoch: state(e), last=epoch == 3)
+    assert names(tmp_path) == ["snapshot-003.pt", "snapshot-best-002.pt"]
+
+
+def test_selection(tmp_path: Path):
+    for name in ("snapshot-005.pt", "snapshot-010.pt", "snapshot-best-007.pt", "snapshot-detector-010.pt"):
+        save_checkpoint(tmp_path / name, state(1))
+    assert [s.path.name for s in select_snapshots(tmp_path, -1)] == ["snapshot-best-007.pt"]
+    assert [s.path.name for s in select_snapshots(tmp_path, 0)] == ["snapshot-005.pt"]
+    assert len(select_snapshots(tmp_path, "all")) == 3
+    assert select_snapshots(tmp_path, "best")[0].uid == "best-7"
+    with pytest.raises(ConfigError, match="out of range"):
+        select_snapshots(tmp_path, 3)
+    with pytest.raises(MissingFileError, match="Train the network first"):
+        select_snapshots(tmp_path / "empty", -1)
+
+
+def test_checkpoints_load_with_weights_only(tmp_path: Path):
+    model = torch.nn.Linear(3, 2)
+    optimizer = torch.optim.AdamW(model.parameters())
+    model(torch.ones(1, 3)).sum().backward()
+    optimizer.step()
+    save_checkpoint(tmp_path / "snapshot-001.pt", {"metadata": {"epoch": 1}, "model": model.state_dict(), "optimizer": optimizer.state_dict()})
+    loaded = load_checkpoint(tmp_path / "snapshot-001.pt")
+    torch.testing.assert_close(loaded["model"]["weight"], model.weight.detach())
+    assert not list(tmp_path.glob(".*tmp*"))  # no temporary file left behind
