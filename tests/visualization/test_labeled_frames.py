@@ -53,6 +53,7 @@ def test_one_plotter_serves_images_of_different_sizes_without_pyplot(tmp_path):
             image, labels, predictions, bodyparts=["a", "b"], mode="individual",
             individuals=["mouse"], title=f"img{index}", output_path=tmp_path / f"{index}.png",
         )
-        assert picture.shape == (height, width, 3)
+        assert picture.shape[0] == height and picture.shape[1] > width  # the legend strip is beside the image
+        assert (picture[:, :width][0, -1] == 0).all()  # the image area is the image
         assert (tmp_path / f"{index}.png").stat().st_size > 0
     assert plt.get_fignums() == []  # no pyplot figures left open

@@ -99,10 +99,11 @@ class LabeledFramePlotter:
             skeleton: pairs of bodypart names or indices, drawn between labeled
                 ground-truth points (or confident predictions when there is no
                 ground truth).
-            legend: draw a small legend.
+            legend: draw a legend of markers and colours in a strip to the right of
+                the image (the image area itself stays pixel for pixel the image).
 
         Returns:
-            The rendered picture, ``(H, W, 3)`` RGB uint8.
+            The rendered picture, ``(H, W + legend strip, 3)`` RGB uint8.
         """
         if mode not in ("bodypart", "individual"):
             raise ConfigError(f"mode must be 'bodypart' or 'individual', got {mode!r}.")
@@ -121,7 +122,11 @@ class LabeledFramePlotter:
             raise ConfigError(f"Got {len(palette)} colours for {num_colors} {mode}s.")
 
         figure, axes = self.figure, self.axes
-        figure.set_size_inches((width + 0.01) / self.dpi, (height + 0.01) / self.dpi)
+        legend_names = list(bodyparts or []) if mode == "bodypart" else list(individuals or [])
+        strip = _legend_width(legend_names + ["predicted, p <= 0.00"]) if legend else 0
+        total_width = width + strip
+        figure.set_size_inches((total_width + 0.01) / self.dpi, (height + 0.01) / self.dpi)
+        axes.set_position((0.0, 0.0, width / total_width, 1.0))
         for artist in self._frame_artists:
             artist.remove()
         self._frame_artists = []
@@ -193,11 +198,11 @@ class LabeledFramePlotter:
                     for i, name in enumerate(color_names[:num_colors])
                 ]
             if handles:
-                keep(axes.legend(handles=handles, loc="upper right", fontsize=6, framealpha=0.6,
-                                 borderpad=0.3, labelspacing=0.2, handletextpad=0.3))
+                keep(axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=6,
+                                 frameon=False, borderpad=0.3, labelspacing=0.2, handletextpad=0.3))
 
         figure.canvas.draw()
-        rendered = np.asarray(figure.canvas.buffer_rgba())[:height, :width, :3].copy()
+        rendered = np.asarray(figure.canvas.buffer_rgba())[:height, :total_width, :3].copy()
         if output_path is not None:
             output_path = Path(output_path)
             ok, encoded = cv2.imencode(output_path.suffix or ".png", cv2.cvtColor(rendered, cv2.COLOR_RGB2BGR))
@@ -205,6 +210,11 @@ class LabeledFramePlotter:
                 raise ConfigError(f"Cannot encode an image as {output_path.suffix!r} for {output_path}; use .png or .jpg.")
             write_bytes_atomic(output_path, encoded.tobytes())
         return rendered
+
+
+def _legend_width(labels: Sequence[str]) -> int:
+    """Pixels of the legend strip: room for the longest label at 6 pt (about 4.5 px a character)."""
+    return int(24 + 4.5 * max((len(str(label)) for label in labels), default=8))
 
 
 def plot_labeled_frame(
@@ -226,7 +236,7 @@ def plot_labeled_frame(
     otherwise a temporary one is made.
 
     Returns:
-        The rendered picture, ``(H, W, 3)`` RGB uint8.
+        The rendered picture, ``(H, W + legend strip, 3)`` RGB uint8.
     """
     plotter = plotter or LabeledFramePlotter()
     return plotter.plot(

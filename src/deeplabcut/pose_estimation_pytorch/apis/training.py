@@ -131,7 +131,7 @@ def train_network(
         seed = int(settings.get("seed", 42))
         fix_seeds(seed)
         device = resolve_device(pose_cfg.get("device"))
-        model = PoseModel.build(pose_cfg["model"]).to(device)
+        model = PoseModel.build(pose_cfg["model"]).to(device, memory_format=torch.channels_last)
         log.info("Training shuffle %s (%s) on %s: %s", shuffle, pose_cfg["net_type"], device, project.model_folder)
 
         train_set = PoseTrainDataset(project, "train", transform=transform, augment=True, pytorch_config=pose_cfg, seed=seed)

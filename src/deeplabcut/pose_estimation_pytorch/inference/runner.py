@@ -82,9 +82,7 @@ class PoseInferenceRunner:
         autocast_dtype: torch.dtype | None = None,
     ) -> None:
         self.device = device
-        self.model = model.to(device).eval()
-        if device.type == "cuda":
-            self.model = self.model.to(memory_format=torch.channels_last)
+        self.model = model.to(device, memory_format=torch.channels_last).eval()
         self.preprocessing = preprocessing
         self.batch_size = max(1, int(batch_size))
         self.autocast_dtype = autocast_dtype
@@ -133,9 +131,7 @@ class PoseInferenceRunner:
                 padded = fill.expand(images.shape[0], 3, images.shape[2] + pad_h, images.shape[3] + pad_w).clone()
                 padded[:, :, : images.shape[2], : images.shape[3]] = images
                 images = padded
-        if self.device.type == "cuda":
-            images = images.contiguous(memory_format=torch.channels_last)
-        return images, scale
+        return images.contiguous(memory_format=torch.channels_last), scale
 
     @torch.inference_mode()
     def predict_batch(self, frames: np.ndarray) -> dict[str, np.ndarray]:

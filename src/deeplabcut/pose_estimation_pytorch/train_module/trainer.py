@@ -46,14 +46,17 @@ class TrainingResult:
 
 
 def _move(batch: dict[str, Any], device: torch.device) -> dict[str, Any]:
-    return {k: v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
+    """Tensors of ``batch`` on ``device``; images in channels-last layout (faster convolutions on CPU and GPU)."""
+    moved = {k: v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
+    moved["image"] = moved["image"].contiguous(memory_format=torch.channels_last)
+    return moved
 
 
 class PoseTrainer:
     """Trains a ``PoseModel`` (see ``docs/architecture.md`` for the model contract).
 
     Args:
-        model: the model, already on ``device``.
+        model: the model, already on ``device`` (and best in ``channels_last`` memory format).
         optimizer, scheduler: from the ``runner`` section (the scheduler steps once per epoch).
         device: where batches go.
         snapshots: decides which snapshots to write.
