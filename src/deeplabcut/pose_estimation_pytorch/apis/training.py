@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -136,7 +137,7 @@ def train_network(
 
         train_set = PoseTrainDataset(project, "train", transform=transform, augment=True, pytorch_config=pose_cfg, seed=seed)
         test_set = PoseTrainDataset(project, "test", augment=False, pytorch_config=pose_cfg)
-        workers = int(settings.get("dataloader_workers", 0))
+        workers = _dataloader_workers(settings.get("dataloader_workers", 0), device)
         batch_size = int(settings.get("batch_size", 8))
         train_loader = DataLoader(
             train_set,
@@ -195,6 +196,16 @@ def train_network(
             reporter.close()
         log.info("Training finished at epoch %d; snapshots and learning_stats.csv are in %s", result.last_epoch, train_folder)
     return result
+
+
+def _dataloader_workers(value: Any, device: torch.device) -> int:
+    """``train_settings.dataloader_workers``: a number, or ``auto`` (0 on CPU, up to 8 with a GPU)."""
+    if value == "auto":
+        return 0 if device.type == "cpu" else max(0, min(8, (os.cpu_count() or 1) - 1))
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"train_settings.dataloader_workers must be a number or 'auto', not {value!r}.") from err
 
 
 def _seed_worker(worker_id: int) -> None:

@@ -1,0 +1,71 @@
+"""Inference preprocessing is undone exactly: predictions come back in original-image pixels."""
+
+import numpy as np
+import torch
+from torch import nn
+
+from deeplabcut.pose_estimation_pytorch.data.transforms import IMAGENET_MEAN, IMAGENET_STD
+from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner, Preprocessing
+
+
+class BrightestPixel(nn.Module):
+    """A 'model' that reports the brightest pixel of its input as the one keypoint of one animal."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[tuple[int, ...]] = []
+
+    def forward(self, images: torch.Tensor) -> dict:
+        self.seen.append(tuple(images.shape))
+        return {"bodypart": {"image": images.mean(dim=1, keepdim=True)}}
+
+    def predict(self, outputs: dict) -> dict:
+        image = outputs["bodypart"]["image"][:, 0]
+        flat = image.flatten(1).argmax(dim=1)
+        y, x = (flat // image.shape[2]).float(), (flat % image.shape[2]).float()
+        poses = torch.stack([x, y, torch.ones_like(x)], dim=-1)[:, None, None, :]
+        padded = torch.full((len(x), 2, 1, 3), -1.0)
+        padded[:, :1] = poses
+        return {"bodyparts": padded}
+
+
+def frames_with_dot(x: int, y: int, count: int = 3, size=(100, 150)) -> np.ndarray:
+    frames = np.zeros((count, *size, 3), np.uint8)
+    frames[:, y, x] = 255
+    return frames
+
+
+def test_padding_keeps_coordinates_and_normalizes():
+    model = BrightestPixel()
+    runner = PoseInferenceRunner(model, torch.device("cpu"), Preprocessing(pad_divisors=(32, 32)), batch_size=2)
+    result = runner.predict_batch(frames_with_dot(40, 70))
+    assert model.seen == [(3, 3, 128, 160)]
+    np.testing.assert_array_equal(result["bodyparts"][:, 0, 0], [[40, 70, 1]] * 3)
+    assert (result["bodyparts"][:, 1] == -1).all()  # the padding row stays -1
+
+
+def test_resize_is_mapped_back():
+    model = BrightestPixel()
+    preprocessing = Preprocessing(resize={"height": 50, "width": 75, "keep_ratio": True}, pad_divisors=None)
+    runner = PoseInferenceRunner(model, torch.device("cpu"), preprocessing)
+    frames = np.zeros((1, 100, 150, 3), np.uint8)
+    frames[0, 60:62, 90:92] = 255  # a 2x2 dot, one pixel after halving
+    result = runner.predict_batch(frames)
+    assert model.seen == [(1, 3, 50, 75)]
+    np.testing.assert_allclose(result["bodyparts"][0, 0, 0, :2], [90, 60], atol=1e-6)
+
+
+def test_predict_batches_consecutive_same_size_images():
+    model = BrightestPixel()
+    runner = PoseInferenceRunner(model, torch.device("cpu"), Preprocessing(pad_divisors=None), batch_size=2)
+    images = [frames_with_dot(5, 6, 1)[0], frames_with_dot(7, 8, 1)[0], frames_with_dot(9, 10, 1, size=(20, 30))[0]]
+    results = list(runner.predict(images))
+    assert model.seen == [(2, 3, 100, 150), (1, 3, 20, 30)]
+    assert [tuple(r["bodyparts"][0, 0, :2]) for r in results] == [(5, 6), (7, 8), (9, 10)]
+
+
+def test_normalization_matches_training():
+    model = BrightestPixel()
+    runner = PoseInferenceRunner(model, torch.device("cpu"), Preprocessing(pad_divisors=None))
+    images, _ = runner._prepare(np.full((1, 4, 4, 3), 255, np.uint8))
+    np.testing.assert_allclose(images[0, :, 0, 0].numpy(), (1 - IMAGENET_MEAN) / IMAGENET_STD, rtol=1e-6)
