@@ -83,7 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, default=None)
     train.add_argument("--batch-size", type=int, default=None)
     train.add_argument("--device", default=None)
-    train.add_argument("overrides", nargs="*", type=parse_override, metavar="key=value", help="e.g. train_settings.epochs=5 runner.optimizer.params.lr=0.001")
+    train.epilog = (
+        "Any other argument of the form key=value overrides that entry of pytorch_config.yaml, "
+        "e.g. train_settings.epochs=5 runner.optimizer.params.lr=0.001 (values are read as YAML)."
+    )
 
     evaluate = commands.add_parser("evaluate", help="evaluate trained snapshots", description="Score snapshots on their train and test images.")
     evaluate.add_argument("config")
@@ -207,7 +210,15 @@ def _demo(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code (see the module docstring)."""
     parser = build_parser()
-    args = parser.parse_args(argv)  # exits with 2 on usage errors
+    args, extra = parser.parse_known_args(argv)  # exits with 2 on usage errors
+    args.overrides = []
+    for token in extra:
+        if args.command != "train" or "=" not in token or token.startswith("-"):
+            parser.error(f"unrecognized argument: {token}")
+        try:
+            args.overrides.append(parse_override(token))
+        except argparse.ArgumentTypeError as err:
+            parser.error(str(err))
     try:
         _run(args)
     except KeyboardInterrupt:

@@ -203,7 +203,8 @@ def labels_to_arrays(
     if multi and "individuals" not in df.columns.names:
         raise LabelError(
             "These labels are single-animal (no 'individuals' column level) but the project is "
-            "multi-animal. Convert them (deeplabcut.convert2_maDLC) or set multianimalproject: false."
+            "multi-animal. Set multianimalproject: false in config.yaml, or relabel the frames as a "
+            "multi-animal project (one individual per animal)."
         )
     if not multi and "individuals" in df.columns.names:
         raise LabelError(

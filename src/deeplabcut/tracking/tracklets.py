@@ -77,11 +77,15 @@ def frame_index(key: str | int) -> int:
 def tracklet_header(
     scorer: str, bodyparts: list[str], unique_bodyparts: list[str] | None = None
 ) -> pd.MultiIndex:
-    """The ``header`` of a tracklet pickle: scorer/bodyparts/coords over all joints."""
+    """The ``header`` of a tracklet pickle: scorer/bodyparts/coords over all joints.
+
+    Its levels hold plain Python strings (object dtype): a pickled pandas-3
+    string index cannot be unpickled by pandas 2, which DeepLabCut uses.
+    """
     joints = list(bodyparts) + list(unique_bodyparts or [])
-    return pd.MultiIndex.from_product(
-        [[scorer], joints, ["x", "y", "likelihood"]], names=["scorer", "bodyparts", "coords"]
-    )
+    tuples = [(scorer, joint, coord) for joint in joints for coord in ("x", "y", "likelihood")]
+    arrays = [pd.Index([row[level] for row in tuples], dtype=object) for level in range(3)]
+    return pd.MultiIndex.from_arrays(arrays, names=["scorer", "bodyparts", "coords"])
 
 
 def make_tracker(

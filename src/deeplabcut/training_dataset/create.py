@@ -8,10 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from deeplabcut.errors import ConfigError, ShuffleExistsError
-from deeplabcut.labels.collected_data import labels_to_arrays, write_collected_data
+from deeplabcut.labels.collected_data import (
+    image_relative_paths,
+    labels_to_arrays,
+    read_collected_data,
+    write_collected_data,
+)
 from deeplabcut.pose_estimation_pytorch.config.make_config import (
     available_net_types,
     make_pytorch_config,
@@ -216,10 +220,8 @@ def _check_merged_labels_unchanged(
     merged_file = project_path / training_set_folder(cfg) / collected_data_filename(cfg["scorer"])
     if not others or not merged_file.is_file():
         return
-    previous = pd.read_hdf(merged_file)
-    same_rows = len(previous) == len(merged.dataframe) and all(
-        "/".join(map(str, a)) == "/".join(map(str, b)) for a, b in zip(previous.index, merged.dataframe.index)
-    )
+    previous = image_relative_paths(read_collected_data(merged_file).index)
+    same_rows = previous == image_relative_paths(merged.dataframe.index)
     if not same_rows:
         raise ConfigError(
             f"The labeled images changed since shuffle(s) {others} of iteration {cfg['iteration']} were "

@@ -1,4 +1,7 @@
-"""train_network: a tiny DEKR learns; killed runs resume exactly; overrides are checked and recorded."""
+"""train_network: killed runs resume exactly; overrides are checked and recorded; runs never overwrite runs.
+
+That training really learns is tested in tests/test_end_to_end.py.
+"""
 
 import csv
 import shutil
@@ -13,28 +16,12 @@ from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.apis import train_network
 from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_config
 from deeplabcut.pose_estimation_pytorch.data import Project
+from deeplabcut.pose_estimation_pytorch.train_module import list_snapshots
 
 
 def stats(project: Project) -> list[dict[str, str]]:
     with (project.train_folder / "learning_stats.csv").open() as stream:
         return list(csv.DictReader(stream))
-
-
-@pytest.mark.slow
-def test_tiny_dekr_learns_the_synthetic_animals(tiny_dekr_factory):
-    config = tiny_dekr_factory(multianimal=False, epochs=30)
-    result = train_network(config, shuffle=1, eval_interval=5, save_epochs=10)
-    project = Project(config)
-    rows = stats(project)
-    assert [int(r["step"]) for r in rows] == list(range(1, 31))
-    first, last = float(rows[0]["losses/train.total_loss"]), float(rows[-1]["losses/train.total_loss"])
-    assert last < 0.5 * first
-    rmse = [float(r["metrics/test.rmse"]) for r in rows if r.get("metrics/test.rmse")]
-    assert rmse[-1] < 8.0, f"test error {rmse} px did not fall far enough"
-    assert rmse[-1] < 0.7 * max(rmse[:2])
-    assert (project.train_folder / "learning_curve.png").stat().st_size > 0
-    assert result.last_epoch == 30
-    assert "Training finished" in (project.train_folder / "train.txt").read_text()
 
 
 def test_kill_and_resume_gives_the_uninterrupted_run(tiny_dekr_factory, monkeypatch):
@@ -44,7 +31,8 @@ def test_kill_and_resume_gives_the_uninterrupted_run(tiny_dekr_factory, monkeypa
     resumed_config = copy / config.parent.name / "config.yaml"
 
     train_network(config, shuffle=1, save_epochs=2, eval_interval=2)
-    reference = torch.load(Project(config).train_folder / "snapshot-004.pt", weights_only=True)
+    final = [s.path for s in list_snapshots(Project(config).train_folder) if s.epoch == 4]
+    reference = torch.load(final[0], weights_only=True)
 
     real_train_epoch = trainer_module.PoseTrainer.train_epoch
 
@@ -58,13 +46,14 @@ def test_kill_and_resume_gives_the_uninterrupted_run(tiny_dekr_factory, monkeypa
         train_network(resumed_config, shuffle=1, save_epochs=2, eval_interval=2)
     monkeypatch.setattr(trainer_module.PoseTrainer, "train_epoch", real_train_epoch)
     project = Project(resumed_config)
-    assert sorted(p.name for p in project.train_folder.glob("snapshot*.pt")) == ["snapshot-002.pt"]
+    snapshots = list_snapshots(project.train_folder)
+    assert [s.epoch for s in snapshots] == [2]  # snapshot-002.pt, or snapshot-best-002.pt if it was the best
     assert not list(project.train_folder.glob(".*tmp*"))
 
-    result = train_network(resumed_config, shuffle=1, snapshot_path=project.train_folder / "snapshot-002.pt")
+    result = train_network(resumed_config, shuffle=1, snapshot_path=snapshots[0].path)
     assert result.last_epoch == 4
     assert [int(r["step"]) for r in stats(project)] == [1, 2, 3, 4]
-    resumed = torch.load(project.train_folder / "snapshot-004.pt", weights_only=True)
+    resumed = torch.load(project.train_folder / final[0].name, weights_only=True)
     for name, value in reference["model"].items():
         torch.testing.assert_close(resumed["model"][name], value, rtol=1e-4, atol=1e-5, msg=name)
     assert resumed["metadata"]["epoch"] == 4

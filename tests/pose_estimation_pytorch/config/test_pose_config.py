@@ -31,3 +31,14 @@ def test_unknown_keys_are_errors():
         update_config(CFG, {"train_settings.epoch": 5})
     with pytest.raises(ConfigError, match="trainsettings"):
         update_config(CFG, {"trainsettings.epochs": 5})
+
+
+def test_mappings_replace_scalars_in_open_sections():
+    cfg = {"data": {"train": {"hflip": False}}}
+    updated = update_config(cfg, {"data.train.hflip": {"p": 0.5, "symmetries": [["a", "b"]]}, "data.train.resize.height": 240})
+    assert updated["data"]["train"]["hflip"] == {"p": 0.5, "symmetries": [["a", "b"]]}
+    assert updated["data"]["train"]["resize"] == {"height": 240}
+    merged = update_config({"train_settings": {"epochs": 1, "seed": 3}}, {"train_settings": {"epochs": 5}})
+    assert merged["train_settings"] == {"epochs": 5, "seed": 3}
+    with pytest.raises(ConfigError, match="train_settings.epochs.value"):
+        update_config(merged, {"train_settings.epochs.value": 5})

@@ -84,6 +84,11 @@ def convert_detections2tracklets(
     """
     if greedy or calibrate or window_size:
         raise ConfigError("greedy, calibrate and window_size are not available in this package.")
+    if identity_only:
+        raise ConfigError(
+            "identity_only=True needs a model with an identity head, which this package does not train; "
+            "track by motion (the default)."
+        )
     log = get_logger()
     project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
     _require_multianimal(project, "convert_detections2tracklets")
@@ -121,7 +126,6 @@ def convert_detections2tracklets(
                 num_frames,
                 progress=progress,
                 ignore_bodyparts=ignore_bodyparts,
-                identity_only=identity_only,
             )
         finally:
             bar.close()

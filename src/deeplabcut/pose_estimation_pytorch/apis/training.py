@@ -37,7 +37,6 @@ SHORTCUTS = {
     "epochs": "train_settings.epochs",
     "batch_size": "train_settings.batch_size",
     "seed": "train_settings.seed",
-    "display_iters": "train_settings.display_iters",
     "dataloader_workers": "train_settings.dataloader_workers",
     "save_epochs": "runner.snapshots.save_epochs",
     "max_snapshots_to_keep": "runner.snapshots.max_snapshots",
@@ -50,7 +49,8 @@ TENSORFLOW_ONLY = {
     "max_iters": "epochs=...",
     "saveiters": "save_epochs=...",
     "save_iters": "save_epochs=...",
-    "displayiters": "display_iters=...",
+    "displayiters": "nothing (a progress bar shows every batch, a log line every epoch)",
+    "display_iters": "nothing (a progress bar shows every batch, a log line every epoch)",
     "allow_growth": "nothing (PyTorch allocates GPU memory as needed)",
     "gputouse": "device='cuda:0'",
     "autotune": "nothing",
@@ -96,8 +96,8 @@ def train_network(
         **kwargs: more overrides: any ``pytorch_config.yaml`` entry by dotted key
             (``**{"train_settings.epochs": 5}``, or ``train_settings__epochs=5``),
             a top-level section, or a shortcut (``epochs``, ``batch_size``,
-            ``save_epochs``, ``max_snapshots_to_keep``, ``display_iters``,
-            ``eval_interval``, ``seed``, ``device``). Overrides are saved into
+            ``save_epochs``, ``max_snapshots_to_keep``, ``eval_interval``,
+            ``seed``, ``dataloader_workers``, ``device``). Overrides are saved into
             ``pytorch_config.yaml``. ``epochs`` is the final epoch count: a
             resumed run trains the epochs that remain.
 
@@ -180,9 +180,10 @@ def train_network(
         if resume is not None:
             checkpoint = load_checkpoint(resume, map_location=device)
             start_epoch = trainer.restore(checkpoint, load_head_weights=load_head_weights)
-            if not load_head_weights:
-                start_epoch = 0
-            log.info("Resumed from %s (epoch %d)", resume, start_epoch)
+            if load_head_weights:
+                log.info("Resumed from %s (epoch %d)", resume, start_epoch)
+            else:
+                log.info("Started from the backbone weights of %s", resume)
 
         epochs = int(settings.get("epochs", 200))
         reporter = ProgressReporter(log, total_epochs=epochs, curve=(train_folder / LEARNING_STATS, train_folder / LEARNING_CURVE))
@@ -219,8 +220,8 @@ def _collect_overrides(kwargs: dict[str, Any], pytorch_cfg_updates: dict[str, An
     for key, value in kwargs.items():
         if key in TENSORFLOW_ONLY:
             raise ConfigError(
-                f"train_network argument '{key}' belongs to DeepLabCut's TensorFlow engine and has no "
-                f"meaning here; use {TENSORFLOW_ONLY[key]}."
+                f"train_network argument '{key}' has no meaning in this PyTorch engine (it belongs to "
+                f"DeepLabCut's TensorFlow one); use {TENSORFLOW_ONLY[key]}."
             )
         if value is None and key in SHORTCUTS:
             continue

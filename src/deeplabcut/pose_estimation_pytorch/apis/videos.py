@@ -35,7 +35,7 @@ from deeplabcut.labels.collected_data import build_columns
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
 from deeplabcut.pose_estimation_pytorch.data import Project
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
-from deeplabcut.pose_estimation_pytorch.train_module import autocast_dtype, resolve_device, select_snapshots
+from deeplabcut.pose_estimation_pytorch.train_module import resolve_device, select_snapshots
 from deeplabcut.project.config import parse_crop
 from deeplabcut.project.create import find_videos
 from deeplabcut.project.paths import scorer_name
@@ -126,22 +126,14 @@ def analyze_videos(
     Returns:
         The scorer name (``DLC_<Net>_<Task><date>shuffle<k>_snapshot_<epoch>``).
     """
-    unknown = sorted(set(kwargs) - {"in_random_order", "dynamic", "use_shelve", "gputouse", "TFGPUinference", "allow_growth"})
-    if unknown:
-        raise ConfigError(f"analyze_videos got unknown argument(s) {unknown}.")
+    _check_compat_arguments(kwargs)
     log = get_logger()
     project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
     snapshot, scorer, pose_cfg = resolve_scorer(project, snapshotindex)
     video_files = find_videos(videos, video_extensions or videotype)
     torch_device = resolve_device(device or pose_cfg.get("device"))
     batch_size = int(batch_size or project.cfg.get("batch_size", 8))
-    runner = PoseInferenceRunner.from_snapshot(
-        pose_cfg,
-        snapshot.path,
-        torch_device,
-        batch_size=batch_size,
-        autocast_dtype=autocast_dtype(pose_cfg["runner"].get("mixed_precision", "auto"), torch_device),
-    )
+    runner = PoseInferenceRunner.from_snapshot(pose_cfg, snapshot.path, torch_device, batch_size=batch_size)
     crop = _cropping(project.cfg, cropping)
     log.info("Analyzing %d video(s) with %s (%s) on %s", len(video_files), scorer, snapshot.path.name, torch_device)
     for video in video_files:
@@ -177,6 +169,30 @@ def analyze_videos(
                 save_as_csv=save_as_csv,
             )
     return scorer
+
+
+#: DeepLabCut arguments that are accepted and have nothing to do here.
+IGNORED_ARGUMENTS = {"in_random_order", "use_shelve", "show_gpu_memory"}
+#: DeepLabCut arguments that have no counterpart here, with what to use instead.
+REFUSED_ARGUMENTS = {
+    "gputouse": "device='cuda:0'",
+    "TFGPUinference": "nothing (there is no TensorFlow engine)",
+    "allow_growth": "nothing (PyTorch allocates GPU memory as needed)",
+    "use_openvino": "nothing (OpenVINO is not supported)",
+    "dynamic": "cropping=[x1, x2, y1, y2] (dynamic cropping is not available)",
+    "identity_only": "nothing (no identity heads are trained)",
+}
+
+
+def _check_compat_arguments(kwargs: dict[str, Any]) -> None:
+    for name, value in kwargs.items():
+        if name in IGNORED_ARGUMENTS:
+            continue
+        if name in REFUSED_ARGUMENTS:
+            if name == "dynamic" and not (value and value[0]):
+                continue
+            raise ConfigError(f"analyze_videos argument '{name}' is not available here; use {REFUSED_ARGUMENTS[name]}.")
+        raise ConfigError(f"analyze_videos got an unknown argument '{name}'.")
 
 
 def _cropping(cfg: dict[str, Any], cropping: list[int] | None) -> tuple[int, int, int, int] | None:

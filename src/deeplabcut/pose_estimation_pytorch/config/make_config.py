@@ -34,8 +34,6 @@ KEY_ORDER = (
     "runner",
     "train_settings",
     "inference",
-    "logger",
-    "with_center_keypoints",
     "detector",
     "resume_training_from",
 )

@@ -39,53 +39,65 @@ def write_pytorch_config(path: str | Path, cfg: dict[str, Any]) -> None:
 def update_config(cfg: dict[str, Any], updates: dict[str, Any], source: str = "pytorch_config.yaml") -> dict[str, Any]:
     """A copy of ``cfg`` with dotted-key ``updates`` applied (``{"train_settings.epochs": 5}``).
 
-    Keys may also be nested dicts (``{"train_settings": {"epochs": 5}}``), which
-    are merged. A key whose parent section does not exist, or that names a value
-    the config does not have, is an error: a typo must not be silently ignored.
+    Keys may also be nested dicts (``{"train_settings": {"epochs": 5}}``): a dict
+    is merged into an existing dict, except ``runner.optimizer`` and
+    ``runner.scheduler``, which are replaced whole (their parameters depend on
+    their ``type``). A key the config does not have is an error (a typo must not
+    be silently ignored), except inside the free-form sections
+    :data:`OPEN_SECTIONS` (augmentation options, optimizer/scheduler parameters,
+    backbone options), where new keys are created.
 
     Raises:
         ConfigError: naming the unknown key and the keys that exist at that level.
     """
     updated = copy.deepcopy(cfg)
-    for dotted, value in _flatten(updates):
-        parts = dotted.split(".")
-        node = updated
-        for depth, part in enumerate(parts[:-1]):
-            if not isinstance(node, dict) or part not in node:
-                _unknown_key(dotted, parts[: depth + 1], node, source)
-            if node[part] is None:
-                node[part] = {}
-            node = node[part]
-        if not isinstance(node, dict):
-            _unknown_key(dotted, parts, node, source)
-        if parts[-1] not in node and not _open_section(parts):
-            _unknown_key(dotted, parts, node, source)
-        node[parts[-1]] = copy.deepcopy(value)
+    for dotted, value in updates.items():
+        _apply(updated, str(dotted).split("."), value, source)
     return updated
 
 
-#: Sections whose sub-keys are free-form (optimizer/scheduler params, augmentation options).
-_OPEN_SECTIONS = (("runner", "optimizer", "params"), ("runner", "scheduler", "params"), ("data", "train"), ("data", "inference"))
+#: Sections under which new keys may be created by overrides.
+OPEN_SECTIONS = (
+    ("data", "train"),
+    ("data", "inference"),
+    ("model", "backbone"),
+    ("runner", "optimizer", "params"),
+    ("runner", "scheduler", "params"),
+)
+#: Sub-configs replaced whole rather than merged.
+REPLACED_WHOLE = (("runner", "optimizer"), ("runner", "scheduler"))
 
 
-def _open_section(parts: list[str]) -> bool:
-    return any(tuple(parts[: len(prefix)]) == prefix and len(parts) == len(prefix) + 1 for prefix in _OPEN_SECTIONS)
+def _is_open(parts: list[str]) -> bool:
+    return any(tuple(parts[: len(prefix)]) == prefix and len(parts) > len(prefix) for prefix in OPEN_SECTIONS)
 
 
-def _flatten(updates: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    items: list[tuple[str, Any]] = []
-    for key, value in updates.items():
-        dotted = f"{prefix}{key}"
-        if isinstance(value, dict) and value and not dotted.endswith(("params", "optimizer", "scheduler")):
-            items.extend(_flatten(value, prefix=f"{dotted}."))
-        else:
-            items.append((dotted, value))
-    return items
+def _apply(root: dict[str, Any], parts: list[str], value: Any, source: str) -> None:
+    node = root
+    for depth, part in enumerate(parts[:-1]):
+        here = parts[: depth + 1]
+        if part not in node:
+            if not _is_open(here):
+                _unknown_key(parts, here, node, source)
+            node[part] = {}
+        elif not isinstance(node[part], dict):
+            if node[part] is not None and not _is_open(here):
+                _unknown_key(parts, parts[: depth + 2], {}, source)
+            node[part] = {}  # e.g. "hflip: false" becoming {"p": 0.5, ...}
+        node = node[part]
+    last = parts[-1]
+    if last not in node and not _is_open(parts):
+        _unknown_key(parts, parts, node, source)
+    if isinstance(value, dict) and isinstance(node.get(last), dict) and tuple(parts) not in REPLACED_WHOLE:
+        for key, sub_value in value.items():
+            _apply(root, [*parts, str(key)], sub_value, source)
+    else:
+        node[last] = copy.deepcopy(value)
 
 
-def _unknown_key(dotted: str, parts: list[str], node: Any, source: str) -> None:
+def _unknown_key(parts: list[str], prefix: list[str], node: Any, source: str) -> None:
     known = sorted(node) if isinstance(node, dict) else []
     raise ConfigError(
-        f"Unknown config key '{dotted}' ('{'.'.join(parts)}' does not exist in {source}). "
+        f"Unknown config key '{'.'.join(parts)}' ('{'.'.join(prefix)}' does not exist in {source}). "
         f"Keys at that level: {known}."
     )

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from deeplabcut.errors import ModelError
 from deeplabcut.pose_estimation_pytorch.data.transforms import IMAGENET_MEAN, IMAGENET_STD
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
+from deeplabcut.pose_estimation_pytorch.train_module.device import autocast_dtype
 from deeplabcut.pose_estimation_pytorch.train_module.snapshots import load_checkpoint
 
 
@@ -70,7 +71,7 @@ class PoseInferenceRunner:
         device: where to run.
         preprocessing: resize / normalization / padding.
         batch_size: images per forward pass.
-        autocast_dtype: run the model under autocast with this dtype (None: full precision).
+        precision: run the model under autocast with this dtype (None: full precision).
     """
 
     def __init__(
@@ -79,13 +80,13 @@ class PoseInferenceRunner:
         device: torch.device,
         preprocessing: Preprocessing,
         batch_size: int = 1,
-        autocast_dtype: torch.dtype | None = None,
+        precision: torch.dtype | None = None,
     ) -> None:
         self.device = device
         self.model = model.to(device, memory_format=torch.channels_last).eval()
         self.preprocessing = preprocessing
         self.batch_size = max(1, int(batch_size))
-        self.autocast_dtype = autocast_dtype
+        self.precision = precision
         self.mean = torch.as_tensor(IMAGENET_MEAN, device=device).view(1, 3, 1, 1)
         self.std = torch.as_tensor(IMAGENET_STD, device=device).view(1, 3, 1, 1)
 
@@ -96,9 +97,12 @@ class PoseInferenceRunner:
         snapshot_path: str | Path,
         device: torch.device,
         batch_size: int = 1,
-        autocast_dtype: torch.dtype | None = None,
     ) -> PoseInferenceRunner:
-        """Build the model of ``pytorch_config`` and load ``snapshot_path`` into it."""
+        """Build the model of ``pytorch_config`` and load ``snapshot_path`` into it.
+
+        Runs in the precision training used (``runner.mixed_precision``: bf16
+        autocast on a CUDA GPU by default, full precision on the CPU).
+        """
         model_cfg = dict(pytorch_config["model"])
         model_cfg["backbone"] = {**model_cfg["backbone"], "pretrained": False}
         model = PoseModel.build(model_cfg)
@@ -110,7 +114,8 @@ class PoseInferenceRunner:
                 f"Snapshot '{snapshot_path}' does not fit the model described by pytorch_config.yaml "
                 f"(net_type {pytorch_config.get('net_type')}): {err}. Was the config edited after training?"
             ) from err
-        return cls(model, device, Preprocessing.from_config(pytorch_config["data"].get("inference")), batch_size, autocast_dtype)
+        precision = autocast_dtype(pytorch_config.get("runner", {}).get("mixed_precision", "auto"), device)
+        return cls(model, device, Preprocessing.from_config(pytorch_config["data"].get("inference")), batch_size, precision)
 
     def _prepare(self, frames: np.ndarray) -> tuple[torch.Tensor, np.ndarray]:
         """uint8 ``(B, H, W, 3)`` -> normalized, padded ``(B, 3, H', W')`` on the device, and the scale."""
@@ -137,7 +142,7 @@ class PoseInferenceRunner:
     def predict_batch(self, frames: np.ndarray) -> dict[str, np.ndarray]:
         """Predict a batch of same-size frames: ``bodyparts`` ``(B, A, K, 3)``, ``unique_bodyparts`` ``(B, U, 3)``."""
         images, scale = self._prepare(frames)
-        context = torch.autocast(self.device.type, dtype=self.autocast_dtype) if self.autocast_dtype else contextlib.nullcontext()
+        context = torch.autocast(self.device.type, dtype=self.precision) if self.precision else contextlib.nullcontext()
         with context:
             outputs = self.model(images)
         outputs = {head: {k: v.float() for k, v in values.items()} for head, values in outputs.items()}

@@ -24,23 +24,34 @@ def resolve_device(device: str | None) -> torch.device:
     return resolved
 
 
+_PRECISIONS = {
+    None: None, False: None, "false": None, "no": None, "fp32": None, "float32": None,
+    "bf16": torch.bfloat16, "bfloat16": torch.bfloat16,
+    "fp16": torch.float16, "float16": torch.float16, True: "auto", "auto": "auto",
+}
+
+
 def autocast_dtype(mode: str | bool | None, device: torch.device) -> torch.dtype | None:
     """The autocast dtype for ``runner.mixed_precision`` (``auto``, ``bf16``, ``fp16``, ``false``).
 
-    ``auto`` uses bf16 on CUDA devices that support it (fp16 otherwise) and full
-    precision on the CPU.
+    ``auto`` (or ``true``) uses bf16 on CUDA devices that support it (fp16
+    otherwise) and full precision on the CPU. ``bf16`` is honoured on the CPU
+    too; ``fp16`` only on CUDA (the CPU runs it in full precision).
+
+    Raises:
+        ConfigError: an unknown value.
     """
-    if mode in (None, False, "false", "no", "fp32"):
-        return None
-    if device.type != "cuda":
-        return torch.bfloat16 if mode == "bf16" else None
-    if mode == "auto":
+    key = mode.lower() if isinstance(mode, str) else mode
+    if key not in _PRECISIONS:
+        raise ConfigError(f"runner.mixed_precision must be auto, bf16, fp16 or false, not {mode!r}.")
+    dtype = _PRECISIONS[key]
+    if dtype == "auto":
+        if device.type != "cuda":
+            return None
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    if mode in ("bf16", "bfloat16"):
-        return torch.bfloat16
-    if mode in ("fp16", "float16", True):
-        return torch.float16
-    raise ConfigError(f"runner.mixed_precision must be auto, bf16, fp16 or false, not {mode!r}.")
+    if dtype == torch.float16 and device.type != "cuda":
+        return None
+    return dtype
 
 
 def fix_seeds(seed: int) -> None:

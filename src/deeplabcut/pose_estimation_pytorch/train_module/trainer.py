@@ -66,7 +66,7 @@ class PoseTrainer:
         seed: base seed; epoch ``e`` draws its data order and augmentation from ``seed + e``,
             so a resumed run repeats exactly what an uninterrupted one would do.
         pcutoff: score threshold of ``rmse_pcutoff``.
-        single_animal: compute single-animal metrics (no mAP).
+        single_animal: match each image's prediction to its one labeled animal (no OKS matching).
         save_optimizer_state: store the optimizer in snapshots (needed for exact resumes).
         callbacks: progress hooks.
     """
@@ -119,11 +119,18 @@ class PoseTrainer:
         return state
 
     def restore(self, checkpoint: dict[str, Any], load_head_weights: bool = True) -> int:
-        """Load a snapshot's model, optimizer and scheduler state; returns its epoch."""
+        """Resume from a snapshot: model, optimizer and scheduler state; returns its epoch.
+
+        With ``load_head_weights=False`` only the backbone weights are loaded (to
+        start a new training from them): the optimizer and scheduler start fresh
+        and the returned epoch is 0.
+        """
         weights = checkpoint["model"]
         if not load_head_weights:
-            weights = {k: v for k, v in weights.items() if k.startswith("backbone.")}
-        self.model.load_state_dict(weights, strict=load_head_weights)
+            backbone = {k: v for k, v in weights.items() if k.startswith("backbone.")}
+            self.model.load_state_dict(backbone, strict=False)
+            return 0
+        self.model.load_state_dict(weights)
         epoch = int(checkpoint.get("metadata", {}).get("epoch", 0))
         if "optimizer" in checkpoint:
             self.optimizer.load_state_dict(checkpoint["optimizer"])
