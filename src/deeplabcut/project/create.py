@@ -11,7 +11,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from deeplabcut.errors import ConfigError, MissingFileError, VideoError
-from deeplabcut.project.config import format_crop, read_config, write_config
+from deeplabcut.project.config import DEFAULTS, format_crop, read_config, write_config
 from deeplabcut.utils.yaml_io import round_trip_yaml
 from deeplabcut.video.reader import VIDEO_EXTENSIONS, VideoReader
 
@@ -157,39 +157,20 @@ def create_new_project(
     video_sets = _place_videos(project_path, sizes, copy_videos)
 
     cfg = round_trip_yaml().load(CONFIG_TEMPLATE)
-    values: dict[str, Any] = {
-        "Task": project,
-        "scorer": experimenter,
-        "date": config_date(today),
-        "multianimalproject": multianimal,
-        "identity": False if multianimal else None,
-        "project_path": str(project_path),
-        "engine": "pytorch",
-        "video_sets": video_sets,
-        "start": 0,
-        "stop": 1,
-        "numframes2pick": 20,
-        "skeleton_color": "black",
-        "pcutoff": 0.6,
-        "dotsize": 12,
-        "alphavalue": 0.7,
-        "colormap": "rainbow",
-        "TrainingFraction": [0.95],
-        "iteration": 0,
-        "default_net_type": "dekr_32",
-        "default_augmenter": "albumentations",
-        "snapshotindex": -1,
-        "detector_snapshotindex": -1,
-        "batch_size": 8,
-        "detector_batch_size": 1,
-        "cropping": False,
-        "x1": 0,
-        "x2": 640,
-        "y1": 277,
-        "y2": 624,
-        "corner2move2": [50, 50],
-        "move2corner": True,
-    }
+    template_keys = set(cfg) - {"Task", "scorer", "date", "project_path", "video_sets", "bodyparts", "skeleton"}
+    values: dict[str, Any] = {key: DEFAULTS[key] for key in cfg if key in template_keys and key in DEFAULTS}
+    values.update(
+        {
+            "Task": project,
+            "scorer": experimenter,
+            "date": config_date(today),
+            "multianimalproject": multianimal,
+            "identity": False if multianimal else None,
+            "project_path": str(project_path),
+            "video_sets": video_sets,
+            "TrainingFraction": [0.95],
+        }
+    )
     if multianimal:
         values["bodyparts"] = "MULTI!"
         values["individuals"] = individuals or ["individual1", "individual2", "individual3"]

@@ -61,12 +61,7 @@ def model_folder(
     engine: str = "pytorch",
 ) -> Path:
     """``[<modelprefix>/]dlc-models-pytorch/iteration-<N>/<Task><date>-trainset<P>shuffle<k>``."""
-    return (
-        Path(modelprefix or "")
-        / ENGINE_MODEL_FOLDER[engine]
-        / f"iteration-{cfg['iteration']}"
-        / shuffle_name(cfg, fraction, shuffle)
-    )
+    return _shuffle_folder(ENGINE_MODEL_FOLDER[engine], cfg, fraction, shuffle, modelprefix)
 
 
 def evaluation_folder(
@@ -77,12 +72,11 @@ def evaluation_folder(
     engine: str = "pytorch",
 ) -> Path:
     """``[<modelprefix>/]evaluation-results-pytorch/iteration-<N>/<Task><date>-trainset<P>shuffle<k>``."""
-    return (
-        Path(modelprefix or "")
-        / ENGINE_EVALUATION_FOLDER[engine]
-        / f"iteration-{cfg['iteration']}"
-        / shuffle_name(cfg, fraction, shuffle)
-    )
+    return _shuffle_folder(ENGINE_EVALUATION_FOLDER[engine], cfg, fraction, shuffle, modelprefix)
+
+
+def _shuffle_folder(top: str, cfg: dict[str, Any], fraction: float, shuffle: int, modelprefix: str) -> Path:
+    return Path(modelprefix or "") / top / f"iteration-{cfg['iteration']}" / shuffle_name(cfg, fraction, shuffle)
 
 
 def net_name(net_type: str) -> str:

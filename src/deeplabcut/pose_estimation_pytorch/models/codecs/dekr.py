@@ -27,13 +27,14 @@ import torch
 import torch.nn.functional as F
 
 from deeplabcut.errors import ConfigError
+from deeplabcut.pose_estimation_pytorch.models.codecs.base import Codec
 from deeplabcut.pose_estimation_pytorch.models.registry import CODECS
 
 SCORE_TYPES = ("combined", "heatmap", "center")
 
 
 @CODECS.register("DEKRCodec")
-class DEKRCodec:
+class DEKRCodec(Codec):
     """Encode keypoints into DEKR targets and decode DEKR outputs into poses.
 
     Args:
@@ -102,12 +103,6 @@ class DEKRCodec:
         self.nms_threshold = float(nms_threshold)
         self.nms_min_keypoints = int(nms_min_keypoints)
         self.stride = stride
-
-    def _stride(self, stride: float | None) -> float:
-        stride = self.stride if stride is None else stride
-        if stride is None:
-            raise ValueError("DEKRCodec needs the model stride (pass stride= or set codec.stride)")
-        return float(stride)
 
     # ------------------------------------------------------------------ encode
     @torch.no_grad()

@@ -13,11 +13,12 @@ import math
 
 import torch
 
+from deeplabcut.pose_estimation_pytorch.models.codecs.base import Codec
 from deeplabcut.pose_estimation_pytorch.models.registry import CODECS
 
 
 @CODECS.register("HeatmapCodec")
-class HeatmapCodec:
+class HeatmapCodec(Codec):
     """Encode keypoints into Gaussian heatmaps (+ locref) and decode them by argmax.
 
     Args:
@@ -51,12 +52,6 @@ class HeatmapCodec:
         self.apply_sigmoid = apply_sigmoid
         self.clip_scores = clip_scores
         self.stride = stride
-
-    def _stride(self, stride: float | None) -> float:
-        stride = self.stride if stride is None else stride
-        if stride is None:
-            raise ValueError("HeatmapCodec needs the model stride (pass stride= or set codec.stride)")
-        return float(stride)
 
     @torch.no_grad()
     def encode(
