@@ -134,6 +134,8 @@ def train_network(
         device = resolve_device(pose_cfg.get("device"))
         model = PoseModel.build(pose_cfg["model"]).to(device, memory_format=torch.channels_last)
         log.info("Training shuffle %s (%s) on %s: %s", shuffle, pose_cfg["net_type"], device, project.model_folder)
+        report = getattr(model.backbone, "pretrained_report", None)
+        log.info("Backbone: %s", report if report is not None else "trained from scratch (model.backbone.pretrained: false)")
 
         train_set = PoseTrainDataset(project, "train", transform=transform, augment=True, pytorch_config=pose_cfg, seed=seed)
         test_set = PoseTrainDataset(project, "test", augment=False, pytorch_config=pose_cfg)

@@ -69,6 +69,16 @@ class LoadReport:
     unexpected: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
 
+    def __str__(self) -> str:
+        text = f"pretrained weights from {self.source}: {len(self.loaded)} tensors loaded"
+        if self.ignored:
+            text += f", {len(self.ignored)} classifier tensors ignored"
+        if self.unexpected:
+            text += f", {len(self.unexpected)} unused (e.g. {self.unexpected[0]})"
+        if self.missing:
+            text += f", {len(self.missing)} left as initialised (e.g. {self.missing[0]})"
+        return text
+
 
 def hub_repo_id(pretrained: str) -> str | None:
     """The hub repository id if ``pretrained`` looks like one (``owner/name``), else ``None``."""
