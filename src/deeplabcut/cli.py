@@ -47,7 +47,7 @@ def _index(text: str) -> int | str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deeplabcut",
-        description="DeepLabCut's pose-estimation workflow (PyTorch: DEKR, TokenPose).",
+        description="DeepLabCut's pose-estimation workflow, PyTorch-native (DEKR models).",
     )
     commands = parser.add_subparsers(dest="command", metavar="<command>", required=True)
 

@@ -40,6 +40,10 @@ class ModelError(DLCError, ValueError):
     """A model cannot be built, loaded or used as asked."""
 
 
+class TrainingDivergedError(DLCError, FloatingPointError):
+    """The training loss became NaN or infinite."""
+
+
 def where(path: str | Path) -> str:
     """Format a path for an error message."""
     return f"'{Path(path)}'"

@@ -196,3 +196,30 @@ def test_given_indices_are_checked(tiny_single_animal_project: Path):
         create_training_dataset(tiny_single_animal_project, trainIndices=[[0, 1, 20]], testIndices=[[3]], net_type="dekr_16")
     with pytest.raises(ConfigError, match="in both"):
         create_training_dataset(tiny_single_animal_project, trainIndices=[[0, 1, 2]], testIndices=[[2]], net_type="dekr_16")
+
+
+def test_a_model_folder_without_its_split_still_counts_as_a_shuffle(tiny_multianimal_project: Path):
+    create_training_dataset(tiny_multianimal_project, net_type="dekr_16")
+    project = tiny_multianimal_project.parent
+    model = next((project / "dlc-models-pytorch" / "iteration-0").iterdir())
+    (model / "train" / "pytorch_config.yaml").write_text("edited by the user")
+    for path in (project / "training-datasets").rglob("Documentation_data-*"):
+        path.unlink()
+    with pytest.raises(ShuffleExistsError):
+        create_training_dataset(tiny_multianimal_project, Shuffles=[1], net_type="dekr_16")
+    (_, shuffle, _), = create_training_dataset(tiny_multianimal_project, net_type="dekr_16")
+    assert shuffle == 2 and (model / "train" / "pytorch_config.yaml").read_text() == "edited by the user"
+
+
+def test_tokenpose_shuffles_are_created_but_refused_by_training(tiny_multianimal_project: Path):
+    from deeplabcut.errors import ModelError
+    from deeplabcut.pose_estimation_pytorch.apis import evaluate_network, train_network
+
+    cfg = read_config(tiny_multianimal_project)
+    cfg["uniquebodyparts"] = []
+    write_config(tiny_multianimal_project, cfg)
+    _drop_unique_labels(tiny_multianimal_project)
+    create_training_dataset(tiny_multianimal_project, net_type="token_pose_w32")
+    for call in (train_network, evaluate_network):
+        with pytest.raises(ModelError, match="TokenPose.*dekr_32"):
+            call(tiny_multianimal_project)

@@ -65,8 +65,10 @@ def read_config(config_path: str | Path) -> CommentedMap:
     :func:`write_config` to save edits). Missing optional keys are filled with
     DeepLabCut's defaults, ``project_path`` is set to the folder that holds the
     file, and DeepLabCut's demo placeholders in ``video_sets`` become one entry
-    ``<project>/videos/<name>.mp4`` per folder of ``labeled-data/``. None of
-    these repairs is written back.
+    ``<project>/videos/<name>.mp4`` per folder of ``labeled-data/``. Reading
+    never writes; functions that change the config on purpose
+    (``add_new_videos``, or ``create_training_dataset`` adding a training
+    fraction) save it with these repairs and filled-in defaults.
 
     Raises:
         MissingFileError: the file does not exist.

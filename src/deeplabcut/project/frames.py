@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -10,10 +11,10 @@ import cv2
 import numpy as np
 from scipy.cluster.vq import kmeans2
 
-from deeplabcut.errors import ConfigError
+from deeplabcut.errors import ConfigError, VideoError
 from deeplabcut.project.config import parse_crop, read_config
 from deeplabcut.project.paths import labeled_data_folder
-from deeplabcut.video.reader import VideoReader
+from deeplabcut.video.reader import TruncatedVideoError, VideoReader
 
 
 def frame_image_name(index: int, num_frames: int) -> str:
@@ -50,7 +51,7 @@ def select_frames_kmeans(
         return candidates
     wanted = set(candidates.tolist())
     features = []
-    for index, frame in enumerate(reader.iter_frames(first, last)):
+    for index, frame in enumerate(_frames_until_truncation(reader, first, last)):
         if first + index not in wanted:
             continue
         height = max(1, round(frame.shape[0] * resize_width / frame.shape[1]))
@@ -63,6 +64,14 @@ def select_frames_kmeans(
     _, labels = kmeans2(data, count, minit="++", seed=rng)
     picked = [rng.choice(candidates[: len(data)][labels == cluster]) for cluster in np.unique(labels)]
     return np.sort(np.asarray(picked, dtype=int))
+
+
+def _frames_until_truncation(reader: VideoReader, first: int, last: int):
+    """Frames ``first..last-1``; a video that ends early yields what it has (with a warning)."""
+    try:
+        yield from reader.iter_frames(first, last)
+    except TruncatedVideoError as err:
+        warnings.warn(str(err), stacklevel=3)
 
 
 def extract_frames(
@@ -129,7 +138,11 @@ def extract_frames(
                 path = folder / frame_image_name(int(index), total)
                 if path.exists():
                     continue
-                frame = reader.read_frame(int(index))
+                try:
+                    frame = reader.read_frame(int(index))
+                except VideoError as err:  # a damaged frame: skip it, keep the others
+                    warnings.warn(f"Skipped frame {index} of '{video}': {err}", stacklevel=2)
+                    continue
                 cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
                 written.append(path)
     return written

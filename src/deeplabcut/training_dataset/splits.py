@@ -19,7 +19,7 @@ import numpy as np
 import scipy.io
 
 from deeplabcut.errors import ConfigError, MissingFileError
-from deeplabcut.project.paths import data_and_documentation_filenames, shuffle_name, training_set_folder
+from deeplabcut.project.paths import data_and_documentation_filenames, model_folder, shuffle_name, training_set_folder
 from deeplabcut.utils.atomic import atomic_path, write_bytes_atomic
 from deeplabcut.utils.yaml_io import dump_yaml, read_yaml
 
@@ -29,6 +29,7 @@ METADATA_HEADER = (
     "---\n"
 )
 _SHUFFLE_IN_NAME = re.compile(r"shuffle(?P<shuffle>\d+)\.pickle$")
+_MODEL_FOLDER = re.compile(r"^.*-trainset(?P<percent>\d+)shuffle(?P<shuffle>\d+)$")
 
 
 def split_indices(num_images: int, train_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -42,16 +43,28 @@ def split_indices(num_images: int, train_fraction: float, seed: int) -> tuple[np
 
 
 def existing_shuffles(project_path: Path, cfg: dict[str, Any]) -> dict[int, list[float]]:
-    """Shuffle indices already created in this iteration, with their training fractions."""
-    folder = project_path / training_set_folder(cfg)
+    """Shuffle indices already used in this iteration, with their training fractions.
+
+    A shuffle counts as used if its split file exists, or if its PyTorch model
+    folder does (a model folder whose training-dataset files were deleted must
+    not be silently reused for a new split).
+    """
     shuffles: dict[int, list[float]] = {}
-    if not folder.is_dir():
-        return shuffles
-    for path in folder.glob(f"Documentation_data-{cfg['Task']}_*shuffle*.pickle"):
-        match = _SHUFFLE_IN_NAME.search(path.name)
-        if match:
-            percent = int(path.name.split("_")[-1].split("shuffle")[0])
-            shuffles.setdefault(int(match["shuffle"]), []).append(percent / 100)
+    folder = project_path / training_set_folder(cfg)
+    if folder.is_dir():
+        for path in folder.glob(f"Documentation_data-{cfg['Task']}_*shuffle*.pickle"):
+            match = _SHUFFLE_IN_NAME.search(path.name)
+            if match:
+                percent = int(path.name.split("_")[-1].split("shuffle")[0])
+                shuffles.setdefault(int(match["shuffle"]), []).append(percent / 100)
+    models = project_path / model_folder(cfg, 0.5, 1).parent
+    if models.is_dir():
+        for path in models.iterdir():
+            match = _MODEL_FOLDER.match(path.name)
+            if path.is_dir() and match and path.name.startswith(f"{cfg['Task']}{cfg['date']}-"):
+                fractions = shuffles.setdefault(int(match["shuffle"]), [])
+                if int(match["percent"]) / 100 not in fractions:
+                    fractions.append(int(match["percent"]) / 100)
     return shuffles
 
 

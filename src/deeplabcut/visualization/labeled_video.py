@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from deeplabcut.errors import ConfigError
-from deeplabcut.video import VideoReader, VideoWriter
+from deeplabcut.video import TruncatedVideoError, VideoReader, VideoWriter
 from deeplabcut.visualization.colors import ColorSpec, colors_to_rgb255, get_colors
 from deeplabcut.visualization.dataframes import poses_from_dataframe, skeleton_indices
 from deeplabcut.visualization.drawing import ColorBy, LowConfidence, draw_poses
@@ -116,7 +117,7 @@ def create_labeled_video_from_dataframe(
     )
     output_path = Path(output_path)
     with VideoWriter(output_path, fps or reader.fps, reader.frame_size, codec=codec) as writer:
-        for first_index, batch in reader.iter_batches(batch_size, prefetch=prefetch):
+        for first_index, batch in _until_truncation(reader.iter_batches(batch_size, prefetch=prefetch)):
             for offset_in_batch in range(len(batch)):
                 frame_index = first_index + offset_in_batch
                 frame = batch[offset_in_batch]
@@ -139,3 +140,15 @@ def create_labeled_video_from_dataframe(
             if progress is not None:
                 progress(len(batch))
     return output_path
+
+
+def _until_truncation(batches):
+    """Yield the batches of a video; a video that ends early is drawn up to where it broke.
+
+    The labeled video is then shorter than the declared length, and a
+    ``UserWarning`` names the frame where decoding stopped.
+    """
+    try:
+        yield from batches
+    except TruncatedVideoError as err:
+        warnings.warn(str(err), stacklevel=3)

@@ -77,3 +77,47 @@ def test_a_new_run_keeps_the_previous_one(tiny_dekr_project: Path):
     archived = list(folder.glob("previous-run-*"))
     assert len(archived) == 1 and list(archived[0].glob("snapshot*.pt"))
     assert list(folder.glob("snapshot*.pt"))
+
+
+def test_bad_input_changes_nothing(tiny_dekr_project: Path):
+    project = Project(tiny_dekr_project)
+    train_network(tiny_dekr_project, epochs=1)
+    before = {p.name: p.stat().st_mtime_ns for p in project.train_folder.iterdir()}
+    config_text = project.pose_config_path.read_text()
+    with pytest.raises(ConfigError, match="CUDA is not available"):
+        train_network(tiny_dekr_project, epochs=3, device="cuda")
+    with pytest.raises(ConfigError, match="Unknown augmentation key"):
+        train_network(tiny_dekr_project, **{"data.train.sharpen": True})
+    assert project.pose_config_path.read_text() == config_text
+    assert {p.name: p.stat().st_mtime_ns for p in project.train_folder.iterdir()} == before
+
+
+def test_backbone_restart_sets_the_old_run_aside(tiny_dekr_project: Path):
+    project = Project(tiny_dekr_project)
+    train_network(tiny_dekr_project, epochs=2, save_epochs=1)
+    old = list_snapshots(project.train_folder)[-1].path
+    train_network(tiny_dekr_project, epochs=1, snapshot_path=old, load_head_weights=False)
+    archived = list(project.train_folder.glob("previous-run-*"))
+    assert len(archived) == 1 and len(list(archived[0].glob("snapshot*.pt"))) == 2
+    assert [s.epoch for s in list_snapshots(project.train_folder)] == [1]
+    assert [int(r["step"]) for r in stats(project)] == [1]
+
+
+def test_a_resumed_run_takes_a_changed_learning_rate(tiny_dekr_project: Path):
+    project = Project(tiny_dekr_project)
+    train_network(tiny_dekr_project, epochs=1)
+    first = list_snapshots(project.train_folder)[-1].path
+    train_network(tiny_dekr_project, epochs=2, snapshot_path=first, **{"runner.optimizer.params.lr": 1e-5})
+    rows = stats(project)
+    assert [int(r["step"]) for r in rows] == [1, 2]
+    assert float(rows[0]["learning_rate"]) == 0.002 and float(rows[1]["learning_rate"]) == 1e-5
+
+
+def test_config_and_model_must_agree_on_bodyparts(tiny_dekr_project: Path):
+    from deeplabcut.project.config import read_config, write_config
+
+    cfg = read_config(tiny_dekr_project)
+    cfg["multianimalbodyparts"] = list(reversed(cfg["multianimalbodyparts"]))
+    write_config(tiny_dekr_project, cfg)
+    with pytest.raises(ConfigError, match="pytorch_config.yaml' was made for bodyparts"):
+        train_network(tiny_dekr_project, epochs=1)

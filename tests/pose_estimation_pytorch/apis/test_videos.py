@@ -171,3 +171,35 @@ def test_a_broken_video_keeps_what_was_analyzed(tmp_path: Path, oracle, monkeypa
     scorer = analyze_videos(config, [video])
     df = pd.read_hdf(video.parent / f"{video.stem}{scorer}.h5")
     assert len(df) == 24
+
+
+def test_dots_in_video_names_are_kept(tmp_path: Path, oracle):
+    config = make_project(tmp_path, multianimal=False, num_frames=20)
+    runner = oracle(config)
+    original = next((config.parent / "videos").glob("*.mp4"))
+    dotted = original.with_name("arena.day1.mp4")
+    dotted.write_bytes(original.read_bytes())
+    scorer = analyze_videos(config, [dotted], snapshot_index=-1)  # DeepLabCut 3's spelling works too
+    assert (dotted.parent / f"arena.day1{scorer}.h5").is_file()
+    runner.next_frame = 0
+    analyze_videos(config, [dotted])
+    assert runner.next_frame == 0  # found and reused
+    assert create_labeled_video(config, [dotted])[0].name.startswith(f"arena.day1{scorer}")
+
+
+def test_an_analysis_without_its_meta_file_is_done_again(tmp_path: Path, oracle, monkeypatch):
+    config = make_project(tmp_path, multianimal=True, num_frames=20)
+    runner = oracle(config)
+    video = next((config.parent / "videos").glob("*.mp4"))
+
+    def power_cut(*args, **kwargs):
+        raise KeyboardInterrupt("power cut before _meta.pickle")
+
+    monkeypatch.setattr(videos_module, "write_bytes_atomic", power_cut)
+    with pytest.raises(KeyboardInterrupt):
+        analyze_videos(config, [video], auto_track=False)
+    assert list(video.parent.glob("*_full.pickle")) and not list(video.parent.glob("*_meta.pickle"))
+    monkeypatch.undo()  # power back (this also undid the oracle)
+    runner = oracle(config)
+    analyze_videos(config, [video], auto_track=False)
+    assert runner.next_frame == 20 and list(video.parent.glob("*_meta.pickle"))

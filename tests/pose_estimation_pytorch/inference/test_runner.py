@@ -67,5 +67,18 @@ def test_predict_batches_consecutive_same_size_images():
 def test_normalization_matches_training():
     model = BrightestPixel()
     runner = PoseInferenceRunner(model, torch.device("cpu"), Preprocessing(pad_divisors=None))
-    images, _ = runner._prepare(np.full((1, 4, 4, 3), 255, np.uint8))
+    images, _, _ = runner._prepare(np.full((1, 4, 4, 3), 255, np.uint8))
     np.testing.assert_allclose(images[0, :, 0, 0].numpy(), (1 - IMAGENET_MEAN) / IMAGENET_STD, rtol=1e-6)
+
+
+def test_a_user_transform_replaces_the_config_preprocessing():
+    import albumentations as A
+
+    model = BrightestPixel()
+    transform = A.Compose([A.Resize(50, 75), A.Normalize()])
+    runner = PoseInferenceRunner(model, torch.device("cpu"), Preprocessing(pad_divisors=(32, 32)), transform=transform)
+    frames = np.zeros((1, 100, 150, 3), np.uint8)
+    frames[0, 60:62, 90:92] = 255
+    result = runner.predict_batch(frames)
+    assert model.seen == [(1, 3, 64, 96)]  # resized by the transform, then padded to multiples of 32
+    np.testing.assert_allclose(result["bodyparts"][0, 0, 0, :2], [90, 60], atol=1e-6)

@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from deeplabcut.errors import ConfigError
-from deeplabcut.labels.collected_data import build_columns
+from deeplabcut.errors import ConfigError, MissingFileError
+from deeplabcut.labels.predictions import predictions_dataframe
 from deeplabcut.metrics import compute_metrics
-from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
+from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar, require_bottom_up
 from deeplabcut.pose_estimation_pytorch.data import Project, load_image
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 from deeplabcut.pose_estimation_pytorch.train_module import Snapshot, resolve_device, select_snapshots
@@ -64,8 +64,10 @@ def evaluate_network(
         plotting: draw ground truth and predictions on every image
             (``True``/``"bodypart"``: colours by bodypart; ``"individual"``: by animal).
         show_errors: print the results.
-        transform: unused (kept for DeepLabCut's signature); predictions use
-            ``data.inference`` of ``pytorch_config.yaml``, the normalization of training.
+        transform: preprocessing of the images, called as ``transform(image=rgb,
+            keypoints=...)`` (e.g. an albumentations ``Compose``); it must normalize
+            the images as training did. By default ``data.inference`` of
+            ``pytorch_config.yaml`` is used, which does.
         batch_size: images per forward pass.
         device: ``"cpu"``, ``"cuda"``, ... (default: the config's ``device``).
         comparison_bodyparts: bodyparts that enter the scores (default all).
@@ -81,11 +83,6 @@ def evaluate_network(
         shuffles = [shuffle]
     if isinstance(shuffles, int):
         shuffles = [shuffles]
-    if transform is not None:
-        raise ConfigError(
-            "evaluate_network(transform=...) is not supported: predictions use data.inference of "
-            "pytorch_config.yaml so that they are normalized exactly as in training. Edit that section instead."
-        )
     if plotting not in (False, True, "bodypart", "individual"):
         raise ConfigError(f"plotting must be True, False, 'bodypart' or 'individual', not {plotting!r}.")
     log = get_logger()
@@ -94,16 +91,28 @@ def evaluate_network(
     if snapshotindex is None:
         snapshotindex = first.cfg.get("snapshotindex", -1)
     rows = []
+    many = len(list(shuffles)) * len(fractions) > 1
     for shuffle_index in shuffles:
         for fraction_index in fractions:
             project = Project(config, shuffle=shuffle_index, trainingsetindex=fraction_index, modelprefix=modelprefix)
-            for snapshot in select_snapshots(project.train_folder, snapshotindex):
+            try:
+                require_bottom_up(project.pytorch_config(), project.pose_config_path)
+                snapshots = select_snapshots(project.train_folder, snapshotindex)
+            except MissingFileError as err:
+                if not many:
+                    raise
+                log.info("Skipping shuffle %s, training fraction %s: %s", shuffle_index, project.train_fraction, err)
+                continue
+            for snapshot in snapshots:
                 row = _evaluate_snapshot(
-                    project, snapshot, plotting, batch_size, device, comparison_bodyparts, per_keypoint_evaluation, pcutoff
+                    project, snapshot, plotting, batch_size, device, comparison_bodyparts, per_keypoint_evaluation,
+                    pcutoff, transform,
                 )
                 rows.append(row)
                 if show_errors:
                     log.info(_format_row(row))
+    if not rows:
+        raise MissingFileError(f"Nothing to evaluate: none of shuffles {list(shuffles)} has a trained snapshot.")
     results = pd.concat(rows)
     _update_combined(first, modelprefix, results)
     return results
@@ -118,10 +127,11 @@ def _evaluate_snapshot(
     comparison_bodyparts: str | list[str],
     per_keypoint_evaluation: bool,
     pcutoff: float | None,
+    transform: Any,
 ) -> pd.DataFrame:
     pose_cfg = project.pytorch_config()
     runner = PoseInferenceRunner.from_snapshot(
-        pose_cfg, snapshot.path, resolve_device(device or pose_cfg.get("device")), batch_size=batch_size
+        pose_cfg, snapshot.path, resolve_device(device or pose_cfg.get("device")), batch_size=batch_size, transform=transform
     )
     cfg = project.cfg
     pcutoff = float(cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
@@ -191,37 +201,16 @@ def _comparison_indices(project: Project, comparison_bodyparts: str | list[str])
     return [project.bodyparts.index(name) for name in names]
 
 
-def predictions_dataframe(
-    scorer: str,
-    bodyparts: list[str],
-    individuals: list[str],
-    unique_bodyparts: list[str],
-    predictions: np.ndarray,
-    unique_predictions: np.ndarray,
-    index: pd.Index,
-) -> pd.DataFrame:
-    """DeepLabCut's 4-level prediction DataFrame (x, y, likelihood; unique bodyparts under ``single``).
-
-    Rows the model did not fill (-1) become NaN.
-    """
-    columns = build_columns(scorer, bodyparts, individuals, unique_bodyparts, coords=("x", "y", "likelihood"))
-    values = [predictions.reshape(len(predictions), -1)]
-    if unique_bodyparts:
-        values.append(unique_predictions.reshape(len(unique_predictions), -1))
-    data = np.concatenate(values, axis=1)
-    data[data < 0] = np.nan
-    return pd.DataFrame(data, index=index, columns=columns)
-
-
 def _write_predictions(project: Project, scorer: str, predictions, unique_predictions, path: Path) -> None:
+    """``<scorer>.h5``: every labeled image's prediction, rows as in the merged labels, 4-level columns."""
     df = predictions_dataframe(
         scorer,
         project.bodyparts,
+        predictions,
         project.individuals,
         project.unique_bodyparts,
-        predictions,
         unique_predictions,
-        project.dataframe().index,
+        index=project.dataframe().index,
     )
     write_hdf(df, path, key="df_with_missing", format="fixed")
 

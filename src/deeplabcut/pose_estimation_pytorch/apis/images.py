@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 
 from deeplabcut.errors import MissingFileError
-from deeplabcut.labels.collected_data import build_columns
-from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
-from deeplabcut.pose_estimation_pytorch.apis.videos import resolve_scorer
+from deeplabcut.labels.predictions import predictions_dataframe
+from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar, resolve_scorer, snapshot_index_argument
 from deeplabcut.pose_estimation_pytorch.data import Project, load_image
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 from deeplabcut.pose_estimation_pytorch.train_module import resolve_device
@@ -58,6 +57,7 @@ def analyze_images(
     save_as_csv: bool = False,
     plotting: bool = False,
     pcutoff: float | None = None,
+    snapshot_index: int | str | None = None,
 ) -> dict[Path, pd.DataFrame]:
     """Predict poses in image files or folders of images.
 
@@ -72,7 +72,7 @@ def analyze_images(
     """
     log = get_logger()
     project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
-    snapshot, scorer, pose_cfg = resolve_scorer(project, snapshotindex)
+    snapshot, scorer, pose_cfg = resolve_scorer(project, snapshot_index_argument(snapshotindex, snapshot_index))
     runner = PoseInferenceRunner.from_snapshot(
         pose_cfg, snapshot.path, resolve_device(device or pose_cfg.get("device")), batch_size=batch_size
     )
@@ -80,21 +80,21 @@ def analyze_images(
     results: dict[Path, pd.DataFrame] = {}
     for folder, files in find_images(images, frame_type).items():
         bar = progress_bar(len(files), f"Analyzing images in {folder.name}", unit="img")
-        rows = []
+        poses, unique = [], []
         for prediction in runner.predict(load_image(path) for path in files):
-            row = [prediction["bodyparts"].reshape(-1)]
-            if project.multianimal and project.unique_bodyparts:
-                row.append(prediction["unique_bodyparts"].reshape(-1))
-            rows.append(np.concatenate(row) if project.multianimal else prediction["bodyparts"][0].reshape(-1))
+            poses.append(prediction["bodyparts"])
+            unique.append(prediction.get("unique_bodyparts", np.zeros((0, 3))))
             bar.update(1)
         bar.close()
-        if project.multianimal:
-            columns = build_columns(scorer, project.bodyparts, project.individuals, project.unique_bodyparts, coords=("x", "y", "likelihood"))
-        else:
-            columns = build_columns(scorer, project.bodyparts, coords=("x", "y", "likelihood"))
-        data = np.asarray(rows, dtype=np.float64)
-        data[data < 0] = np.nan
-        df = pd.DataFrame(data, index=[path.name for path in files], columns=columns)
+        df = predictions_dataframe(
+            scorer,
+            project.bodyparts,
+            np.asarray(poses),
+            project.individuals if project.multianimal else None,
+            project.unique_bodyparts,
+            np.asarray(unique),
+            index=[path.name for path in files],
+        )
         out_folder = Path(output_dir) if output_dir is not None else folder
         output = out_folder / f"{folder.name}{scorer}.h5"
         write_hdf(df, output, key="df_with_missing", format="table")

@@ -9,17 +9,21 @@ from typing import Any
 import pandas as pd
 
 from deeplabcut.errors import ConfigError, MissingFileError
-from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
-from deeplabcut.pose_estimation_pytorch.apis.videos import output_prefix, resolve_scorer
+from deeplabcut.pose_estimation_pytorch.apis.utils import (
+    AnalysisFiles,
+    get_logger,
+    progress_bar,
+    resolve_scorer,
+    snapshot_index_argument,
+)
 from deeplabcut.pose_estimation_pytorch.data import Project
 from deeplabcut.project.create import find_videos
-from deeplabcut.tracking.tracklets import TRACK_METHODS
 from deeplabcut.video.reader import VideoReader
 from deeplabcut.visualization import create_labeled_video_from_dataframe
 from deeplabcut.visualization import plot_trajectories as plot_trajectories_of_dataframe
 
 
-def analysis_file(project: Project, prefix: Path, filtered: bool, track_method: str) -> tuple[Path, str]:
+def analysis_file(project: Project, files: AnalysisFiles, filtered: bool, track_method: str) -> tuple[Path, str]:
     """The analysis ``.h5`` of a video and its HDF key: tracks (multi-animal) or raw poses (single).
 
     Raises:
@@ -27,13 +31,11 @@ def analysis_file(project: Project, prefix: Path, filtered: bool, track_method: 
     """
     if project.multianimal:
         method = track_method or project.cfg.get("default_track_method") or "ellipse"
-        if method not in TRACK_METHODS:
-            raise ConfigError(f"track_method must be one of {sorted(TRACK_METHODS)}, not {method!r}.")
-        stem = prefix.name + TRACK_METHODS[method] + ("_filtered" if filtered else "")
-        path, key, step = prefix.with_name(stem + ".h5"), "tracks", "stitch_tracklets"
+        if method not in ("ellipse", "box"):
+            raise ConfigError(f"track_method must be 'ellipse' or 'box', not {method!r}.")
+        path, key, step = files.tracks(method, filtered), "tracks", "stitch_tracklets"
     else:
-        stem = prefix.name + ("_filtered" if filtered else "")
-        path, key, step = prefix.with_name(stem + ".h5"), "df_with_missing", "analyze_videos"
+        path, key, step = files.path("_filtered.h5" if filtered else ".h5"), "df_with_missing", "analyze_videos"
     if not path.is_file():
         raise MissingFileError(f"'{path}' does not exist. Run {step} on this video first.")
     return path, key
@@ -45,13 +47,20 @@ def _read_analysis(path: Path, key: str) -> pd.DataFrame:
     return pd.read_hdf(path, key=key if f"/{key}" in keys else keys[0])
 
 
-def _cropping(prefix: Path) -> list[int] | None:
-    meta = prefix.with_name(prefix.name + "_meta.pickle")
+def _cropping(files: AnalysisFiles) -> list[int] | None:
+    meta = files.meta
     if not meta.is_file():
         return None
     with meta.open("rb") as stream:
         data = pickle.load(stream)["data"]
     return list(data["cropping_parameters"]) if data.get("cropping") else None
+
+
+def _names(selection: str | list[str]) -> list[str] | None:
+    """``"all"`` -> None (everything); one name -> [name]; a list stays a list."""
+    if selection == "all":
+        return None
+    return [selection] if isinstance(selection, str) else list(selection)
 
 
 def create_labeled_video(
@@ -102,6 +111,7 @@ def create_labeled_video(
     Returns:
         The labeled videos.
     """
+    snapshotindex = snapshot_index_argument(snapshotindex, kwargs.pop("snapshot_index", None))
     unknown = sorted(set(kwargs) - {"fastmode", "save_frames", "keypoints_only", "Frames2plot", "init_weights", "max_workers"})
     if unknown:
         raise ConfigError(f"create_labeled_video got unknown argument(s) {unknown}.")
@@ -114,8 +124,8 @@ def create_labeled_video(
     pcutoff = float(cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
     written = []
     for video in find_videos(videos, video_extensions or videotype):
-        prefix = output_prefix(video, scorer, destfolder)
-        path, key = analysis_file(project, prefix, filtered, track_method)
+        files = AnalysisFiles.of(video, scorer, destfolder)
+        path, key = analysis_file(project, files, filtered, track_method)
         tag = ("_bp" if color_by == "bodypart" else "_id") if project.multianimal else ""
         output = path.with_name(f"{path.stem}{tag}_p{int(100 * pcutoff)}_labeled.mp4")
         if output.exists() and not overwrite:
@@ -139,12 +149,12 @@ def create_labeled_video(
                 skeleton_color=skeleton_color or cfg.get("skeleton_color", "white"),
                 trailpoints=trailpoints,
                 codec=codec,
-                cropping=_cropping(prefix),
+                cropping=_cropping(files),
                 display_cropped=displaycropped,
                 progress=bar.update,
                 alpha=alphavalue if alphavalue is not None else cfg.get("alphavalue", 0.7),
-                bodyparts=None if displayedbodyparts == "all" else list(displayedbodyparts),
-                individuals=None if displayedindividuals == "all" else list(displayedindividuals),
+                bodyparts=_names(displayedbodyparts),
+                individuals=_names(displayedindividuals),
                 fps=outputframerate,
             )
         finally:
@@ -168,6 +178,7 @@ def plot_trajectories(
     pcutoff: float | None = None,
     snapshotindex: int | str | None = None,
     video_extensions: str | None = None,
+    snapshot_index: int | str | None = None,
 ) -> list[Path]:
     """Plot trajectories, coordinates over time, likelihoods and motion histograms per bodypart.
 
@@ -175,17 +186,17 @@ def plot_trajectories(
     Returns the written files.
     """
     project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
-    _, scorer, _ = resolve_scorer(project, snapshotindex)
+    _, scorer, _ = resolve_scorer(project, snapshot_index_argument(snapshotindex, snapshot_index))
     pcutoff = float(project.cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
     written: list[Path] = []
     for video in find_videos(videos, video_extensions or videotype):
-        prefix = output_prefix(video, scorer, destfolder)
-        path, key = analysis_file(project, prefix, filtered, track_method)
-        folder = prefix.parent / "plot-poses" / video.stem
+        files = AnalysisFiles.of(video, scorer, destfolder)
+        path, key = analysis_file(project, files, filtered, track_method)
+        folder = files.prefix.parent / "plot-poses" / video.stem
         written += plot_trajectories_of_dataframe(
             _read_analysis(path, key),
             folder,
-            bodyparts=None if displayedbodyparts == "all" else list(displayedbodyparts),
+            bodyparts=_names(displayedbodyparts),
             pcutoff=pcutoff,
             cmap=project.cfg.get("colormap", "rainbow"),
         )

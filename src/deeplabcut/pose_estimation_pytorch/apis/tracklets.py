@@ -16,12 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from deeplabcut.errors import ConfigError, MissingFileError
-from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
-from deeplabcut.pose_estimation_pytorch.apis.videos import output_prefix, resolve_scorer
+from deeplabcut.pose_estimation_pytorch.apis.utils import (
+    AnalysisFiles,
+    get_logger,
+    progress_bar,
+    resolve_scorer,
+    snapshot_index_argument,
+)
 from deeplabcut.pose_estimation_pytorch.data import Project
 from deeplabcut.project.create import find_videos
 from deeplabcut.tracking.stitch import StitchingWarning, Tracklet, stitch_tracklet_dict, write_tracks_h5
-from deeplabcut.tracking.tracklets import TRACK_METHODS, build_tracklets, read_pickle, write_pickle
+from deeplabcut.tracking.tracklets import build_tracklets, read_pickle, write_pickle
 from deeplabcut.utils.yaml_io import read_yaml, to_builtin
 
 
@@ -49,8 +54,8 @@ def _require_multianimal(project: Project, what: str) -> None:
         raise ConfigError(f"{what} applies to multi-animal projects; '{project.config_path}' is single-animal.")
 
 
-def _num_frames(prefix: Path) -> int:
-    meta = prefix.with_name(prefix.name + "_meta.pickle")
+def _num_frames(files: AnalysisFiles) -> int:
+    meta = files.meta
     if not meta.is_file():
         raise MissingFileError(f"'{meta}' does not exist. Analyze the video first (api.analyze_videos).")
     with meta.open("rb") as stream:
@@ -75,6 +80,7 @@ def convert_detections2tracklets(
     track_method: str = "",
     snapshotindex: int | str | None = None,
     video_extensions: str | None = None,
+    snapshot_index: int | str | None = None,
 ) -> list[Path]:
     """Track the animals of analyzed videos from frame to frame into tracklets.
 
@@ -94,20 +100,19 @@ def convert_detections2tracklets(
     _require_multianimal(project, "convert_detections2tracklets")
     method = _track_method(project, track_method)
     inference_cfg = _inference_cfg(project, inferencecfg)
-    _, scorer, _ = resolve_scorer(project, snapshotindex)
+    _, scorer, _ = resolve_scorer(project, snapshot_index_argument(snapshotindex, snapshot_index))
     written = []
     for video in find_videos(videos, video_extensions or videotype):
-        prefix = output_prefix(video, scorer, destfolder)
-        output = prefix.with_name(prefix.name + TRACK_METHODS[method] + ".pickle")
+        files = AnalysisFiles.of(video, scorer, destfolder)
+        output = files.tracklets(method)
         if output.exists() and not overwrite:
             log.info("Tracklets of %s exist (%s); pass overwrite=True to track again.", video.name, output.name)
             written.append(output)
             continue
-        assemblies_path = prefix.with_name(prefix.name + "_assemblies.pickle")
-        if not assemblies_path.is_file():
-            raise MissingFileError(f"'{assemblies_path}' does not exist. Analyze the video first (api.analyze_videos).")
-        assemblies = read_pickle(assemblies_path)
-        num_frames = _num_frames(prefix)
+        num_frames = _num_frames(files)
+        if not files.assemblies.is_file():
+            raise MissingFileError(f"'{files.assemblies}' does not exist. Analyze the video first (api.analyze_videos).")
+        assemblies = read_pickle(files.assemblies)
         bar = progress_bar(num_frames, f"Tracking {video.name} ({method})", unit="frame")
 
         def progress(frames, bar=bar):
@@ -155,6 +160,7 @@ def stitch_tracklets(
     save_as_csv: bool = False,
     snapshotindex: int | str | None = None,
     video_extensions: str | None = None,
+    snapshot_index: int | str | None = None,
 ) -> list[Path]:
     """Join each video's tracklets into exactly ``n_tracks`` identities (min-cost flow).
 
@@ -181,13 +187,13 @@ def stitch_tracklets(
     project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
     _require_multianimal(project, "stitch_tracklets")
     method = _track_method(project, track_method)
-    _, scorer, _ = resolve_scorer(project, snapshotindex)
+    _, scorer, _ = resolve_scorer(project, snapshot_index_argument(snapshotindex, snapshot_index))
     n_tracks = int(n_tracks or len(project.individuals))
     names = _animal_names(animal_names, project.individuals, n_tracks)
     written = []
     for video in find_videos(videos, video_extensions or videotype):
-        prefix = output_prefix(video, scorer, destfolder)
-        tracklets_path = prefix.with_name(prefix.name + TRACK_METHODS[method] + ".pickle")
+        files = AnalysisFiles.of(video, scorer, destfolder)
+        tracklets_path = files.tracklets(method)
         if not tracklets_path.is_file():
             raise MissingFileError(
                 f"'{tracklets_path}' does not exist. Run api.convert_detections2tracklets first "
@@ -206,10 +212,8 @@ def stitch_tracklets(
             )
         if not report.ok:
             log.warning("%s: %s", video.name, report.message)
-        df = stitcher.to_dataframe(scorer, project.bodyparts, project.unique_bodyparts, names, _num_frames(prefix))
-        output = (prefix.parent / output_name).with_suffix(".h5") if output_name else prefix.with_name(
-            prefix.name + TRACK_METHODS[method] + ".h5"
-        )
+        df = stitcher.to_dataframe(scorer, project.bodyparts, project.unique_bodyparts, names, _num_frames(files))
+        output = files.prefix.parent / f"{output_name}.h5" if output_name else files.tracks(method)
         write_tracks_h5(df, output, save_as_csv=save_as_csv)
         log.info("%s: %d tracks -> %s", video.name, n_tracks, output)
         written.append(output)

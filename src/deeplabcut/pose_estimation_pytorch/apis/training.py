@@ -13,8 +13,8 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
-from deeplabcut.errors import ConfigError, ModelError
-from deeplabcut.pose_estimation_pytorch.apis.utils import ProgressReporter, file_logger
+from deeplabcut.errors import ConfigError
+from deeplabcut.pose_estimation_pytorch.apis.utils import ProgressReporter, file_logger, require_bottom_up
 from deeplabcut.pose_estimation_pytorch.config.pose_config import update_config, write_pytorch_config
 from deeplabcut.pose_estimation_pytorch.data import PoseTrainDataset, Project
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
@@ -50,7 +50,6 @@ TENSORFLOW_ONLY = {
     "saveiters": "save_epochs=...",
     "save_iters": "save_epochs=...",
     "displayiters": "nothing (a progress bar shows every batch, a log line every epoch)",
-    "display_iters": "nothing (a progress bar shows every batch, a log line every epoch)",
     "allow_growth": "nothing (PyTorch allocates GPU memory as needed)",
     "gputouse": "device='cuda:0'",
     "autotune": "nothing",
@@ -58,6 +57,10 @@ TENSORFLOW_ONLY = {
     "superanimal_name": "nothing (SuperAnimal models are not available)",
     "superanimal_transfer_learning": "nothing (SuperAnimal models are not available)",
 }
+#: DeepLabCut 3 arguments of top-down models (a detector), which this package does not train.
+TOP_DOWN_ONLY = ("detector_epochs", "detector_batch_size", "detector_save_epochs", "pose_threshold")
+#: DeepLabCut 3 arguments accepted and ignored: a progress bar shows every batch, a line every epoch.
+IGNORED = ("display_iters",)
 LEARNING_STATS = "learning_stats.csv"
 LEARNING_CURVE = "learning_curve.png"
 
@@ -110,52 +113,50 @@ def train_network(
     updates = _collect_overrides(kwargs, pytorch_cfg_updates)
     project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
     pose_cfg = update_config(project.pytorch_config(), updates, source=str(project.pose_config_path))
-    if updates:
-        write_pytorch_config(project.pose_config_path, pose_cfg)
-    if pose_cfg.get("method") == "td":
-        raise ModelError(
-            f"Shuffle {shuffle} uses the top-down net type '{pose_cfg['net_type']}' (TokenPose), whose "
-            "training is not available yet. Create a shuffle with a DEKR net type "
-            "(deeplabcut.create_training_dataset(config, net_type='dekr_32'))."
-        )
+    require_bottom_up(pose_cfg, project.pose_config_path)
     if detector_path is not None or transform_cropped is not None:
         raise ConfigError("detector_path and transform_cropped apply to top-down models only; this shuffle is bottom-up.")
 
+    # Build and check everything first: bad input must leave the disk as it was.
     train_folder = project.train_folder
     settings = pose_cfg["train_settings"]
     runner = pose_cfg["runner"]
+    seed = int(settings.get("seed", 42))
+    fix_seeds(seed)
+    device = resolve_device(pose_cfg.get("device"))
+    model = PoseModel.build(pose_cfg["model"]).to(device, memory_format=torch.channels_last)
+    train_set = PoseTrainDataset(project, "train", transform=transform, augment=True, pytorch_config=pose_cfg, seed=seed)
+    test_set = PoseTrainDataset(project, "test", augment=False, pytorch_config=pose_cfg)
+    workers = _dataloader_workers(settings.get("dataloader_workers", 0), device)
+    batch_size = int(settings.get("batch_size", 8))
+    train_loader = DataLoader(
+        train_set,
+        batch_size=batch_size,
+        shuffle=True,
+        num_workers=workers,
+        pin_memory=bool(settings.get("dataloader_pin_memory", False)) and device.type == "cuda",
+        drop_last=len(train_set) > batch_size,
+        generator=torch.Generator().manual_seed(seed),
+        worker_init_fn=_seed_worker if workers else None,
+        persistent_workers=False,
+    )
+    test_loader = DataLoader(test_set, batch_size=1, shuffle=False) if len(test_set) else None
+    optimizer = build_optimizer(model.parameters(), runner["optimizer"])
+    scheduler = build_scheduler(optimizer, runner.get("scheduler"))
+    epochs = int(settings.get("epochs", 200))
     resume = snapshot_path or pose_cfg.get("resume_training_from")
-    if resume is None:
-        _archive_previous_run(train_folder)
+    checkpoint = load_checkpoint(resume, map_location=device) if resume is not None else None
+    start_epoch = int(checkpoint["metadata"].get("epoch", 0)) if checkpoint is not None and load_head_weights else 0
+
+    # Now write: the overrides, and keep the files of other runs out of this one's way.
+    if updates:
+        write_pytorch_config(project.pose_config_path, pose_cfg)
+    _set_aside_other_runs(train_folder, after_epoch=start_epoch)
 
     with file_logger(train_folder / "train.txt") as log:
-        seed = int(settings.get("seed", 42))
-        fix_seeds(seed)
-        device = resolve_device(pose_cfg.get("device"))
-        model = PoseModel.build(pose_cfg["model"]).to(device, memory_format=torch.channels_last)
         log.info("Training shuffle %s (%s) on %s: %s", shuffle, pose_cfg["net_type"], device, project.model_folder)
         report = getattr(model.backbone, "pretrained_report", None)
         log.info("Backbone: %s", report if report is not None else "trained from scratch (model.backbone.pretrained: false)")
-
-        train_set = PoseTrainDataset(project, "train", transform=transform, augment=True, pytorch_config=pose_cfg, seed=seed)
-        test_set = PoseTrainDataset(project, "test", augment=False, pytorch_config=pose_cfg)
-        workers = _dataloader_workers(settings.get("dataloader_workers", 0), device)
-        batch_size = int(settings.get("batch_size", 8))
-        train_loader = DataLoader(
-            train_set,
-            batch_size=batch_size,
-            shuffle=True,
-            num_workers=workers,
-            pin_memory=bool(settings.get("dataloader_pin_memory", False)) and device.type == "cuda",
-            drop_last=len(train_set) > batch_size,
-            generator=torch.Generator().manual_seed(seed),
-            worker_init_fn=_seed_worker if workers else None,
-            persistent_workers=False,
-        )
-        test_loader = DataLoader(test_set, batch_size=1, shuffle=False) if len(test_set) else None
-
-        optimizer = build_optimizer(model.parameters(), runner["optimizer"])
-        scheduler = build_scheduler(optimizer, runner.get("scheduler"))
         snapshots_cfg = runner.get("snapshots", {})
         trainer = PoseTrainer(
             model=model,
@@ -178,16 +179,13 @@ def train_network(
             save_optimizer_state=bool(snapshots_cfg.get("save_optimizer_state", True)),
             extra_state={"net_type": pose_cfg["net_type"]},
         )
-        start_epoch = 0
-        if resume is not None:
-            checkpoint = load_checkpoint(resume, map_location=device)
-            start_epoch = trainer.restore(checkpoint, load_head_weights=load_head_weights)
+        if checkpoint is not None:
+            trainer.restore(checkpoint, load_head_weights=load_head_weights, source=resume)
             if load_head_weights:
                 log.info("Resumed from %s (epoch %d)", resume, start_epoch)
             else:
                 log.info("Started from the backbone weights of %s", resume)
 
-        epochs = int(settings.get("epochs", 200))
         reporter = ProgressReporter(log, total_epochs=epochs, curve=(train_folder / LEARNING_STATS, train_folder / LEARNING_CURVE))
         trainer.callbacks = reporter.callbacks()
         if start_epoch >= epochs:
@@ -220,6 +218,15 @@ def _seed_worker(worker_id: int) -> None:
 def _collect_overrides(kwargs: dict[str, Any], pytorch_cfg_updates: dict[str, Any] | None) -> dict[str, Any]:
     updates: dict[str, Any] = dict(pytorch_cfg_updates or {})
     for key, value in kwargs.items():
+        if key in IGNORED:
+            continue
+        if key in TOP_DOWN_ONLY:
+            if value is None:
+                continue
+            raise ConfigError(
+                f"train_network argument '{key}' applies to top-down models with a detector, which this "
+                "package does not train; remove it."
+            )
         if key in TENSORFLOW_ONLY:
             raise ConfigError(
                 f"train_network argument '{key}' has no meaning in this PyTorch engine (it belongs to "
@@ -231,16 +238,23 @@ def _collect_overrides(kwargs: dict[str, Any], pytorch_cfg_updates: dict[str, An
     return updates
 
 
-def _archive_previous_run(train_folder: Path) -> None:
-    """Move the snapshots and logs of an earlier run aside so a fresh run never overwrites them."""
-    old = [s.path for s in list_snapshots(train_folder)]
-    old += [train_folder / name for name in (LEARNING_STATS, LEARNING_CURVE) if (train_folder / name).exists()]
+def _set_aside_other_runs(train_folder: Path, after_epoch: int) -> None:
+    """Move snapshots of other runs (those after ``after_epoch``) and their logs into ``previous-run-<time>/``.
+
+    A new run (``after_epoch`` 0) moves every snapshot, ``learning_stats.csv`` and
+    the learning curve; a resumed run moves only snapshots newer than the one it
+    resumes from, so that no later file of another run is mistaken for this
+    run's (or deleted by the ``max_snapshots`` rule). Nothing is ever deleted.
+    """
+    old = [s.path for s in list_snapshots(train_folder) if s.epoch > after_epoch]
+    if after_epoch == 0:
+        old += [train_folder / name for name in (LEARNING_STATS, LEARNING_CURVE) if (train_folder / name).exists()]
     if not old:
         return
     archive = train_folder / f"previous-run-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
-    archive.mkdir(parents=True)
+    archive.mkdir(parents=True, exist_ok=True)
     for path in old:
         shutil.move(str(path), archive / path.name)
     logging.getLogger("deeplabcut").warning(
-        "An earlier run's snapshots were moved to %s (pass snapshot_path=... to resume instead).", archive
+        "%d file(s) of an earlier run were moved to %s (pass snapshot_path=... to resume instead).", len(old), archive
     )

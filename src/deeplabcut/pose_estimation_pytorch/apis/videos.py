@@ -31,14 +31,19 @@ import pandas as pd
 import torch
 
 from deeplabcut.errors import ConfigError
-from deeplabcut.labels.collected_data import build_columns
-from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
+from deeplabcut.labels.predictions import predictions_dataframe
+from deeplabcut.pose_estimation_pytorch.apis.utils import (
+    AnalysisFiles,
+    get_logger,
+    progress_bar,
+    resolve_scorer,
+    snapshot_index_argument,
+)
 from deeplabcut.pose_estimation_pytorch.data import Project
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
-from deeplabcut.pose_estimation_pytorch.train_module import resolve_device, select_snapshots
+from deeplabcut.pose_estimation_pytorch.train_module import resolve_device
 from deeplabcut.project.config import parse_crop
 from deeplabcut.project.create import find_videos
-from deeplabcut.project.paths import scorer_name
 from deeplabcut.utils.atomic import write_bytes_atomic, write_text_atomic
 from deeplabcut.utils.hdf import write_hdf
 from deeplabcut.utils.pickle_stream import write_dict_stream
@@ -58,23 +63,6 @@ class VideoPredictions:
     bodyparts: np.ndarray
     unique_bodyparts: np.ndarray
     num_frames: int
-
-
-def resolve_scorer(project: Project, snapshotindex: int | str | None) -> tuple[Any, str, dict[str, Any]]:
-    """The snapshot ``snapshotindex`` names (config.yaml's when None), its scorer, and the pytorch config."""
-    if snapshotindex is None:
-        snapshotindex = project.cfg.get("snapshotindex", -1)
-    if snapshotindex == "all":
-        snapshotindex = -1
-    snapshot = select_snapshots(project.train_folder, snapshotindex)[0]
-    pose_cfg = project.pytorch_config()
-    return snapshot, scorer_name(project.cfg, project.shuffle, pose_cfg["net_type"], snapshot.uid), pose_cfg
-
-
-def output_prefix(video: Path, scorer: str, destfolder: str | Path | None) -> Path:
-    """``<folder>/<video stem><scorer>`` (no separator, as DeepLabCut names it)."""
-    folder = Path(destfolder) if destfolder is not None else video.parent
-    return folder / f"{video.stem}{scorer}"
 
 
 def analyze_videos(
@@ -126,6 +114,7 @@ def analyze_videos(
     Returns:
         The scorer name (``DLC_<Net>_<Task><date>shuffle<k>_snapshot_<epoch>``).
     """
+    snapshotindex = snapshot_index_argument(snapshotindex, kwargs.pop("snapshot_index", None))
     _check_compat_arguments(kwargs)
     log = get_logger()
     project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
@@ -137,16 +126,16 @@ def analyze_videos(
     crop = _cropping(project.cfg, cropping)
     log.info("Analyzing %d video(s) with %s (%s) on %s", len(video_files), scorer, snapshot.path.name, torch_device)
     for video in video_files:
-        prefix = output_prefix(video, scorer, destfolder)
-        result = prefix.with_name(prefix.name + "_full.pickle") if project.multianimal else prefix.with_suffix(".h5")
-        if result.exists() and not overwrite:
+        files = AnalysisFiles.of(video, scorer, destfolder)
+        result = files.full if project.multianimal else files.h5
+        if files.meta.exists() and result.exists() and not overwrite:
             log.info("%s was already analyzed (%s); pass overwrite=True to analyze it again.", video.name, result.name)
         else:
-            prefix.parent.mkdir(parents=True, exist_ok=True)
+            files.prefix.parent.mkdir(parents=True, exist_ok=True)
             started = time.perf_counter()
             predictions = predict_video(runner, video, crop, robust_nframes, log)
             seconds = time.perf_counter() - started
-            _write_outputs(project, pose_cfg, scorer, video, prefix, predictions, crop, batch_size, seconds, save_as_csv, save_as_df)
+            _write_outputs(project, pose_cfg, scorer, video, files, predictions, crop, batch_size, seconds, save_as_csv, save_as_df)
             log.info(
                 "%s: %d frames in %.1f s (%.1f frames/s) -> %s",
                 video.name,
@@ -192,7 +181,9 @@ def _check_compat_arguments(kwargs: dict[str, Any]) -> None:
             if name == "dynamic" and not (value and value[0]):
                 continue
             raise ConfigError(f"analyze_videos argument '{name}' is not available here; use {REFUSED_ARGUMENTS[name]}.")
-        raise ConfigError(f"analyze_videos got an unknown argument '{name}'.")
+        raise ConfigError(
+            f"analyze_videos got an unknown argument '{name}'. See help(analyze_videos) for its arguments."
+        )
 
 
 def _cropping(cfg: dict[str, Any], cropping: list[int] | None) -> tuple[int, int, int, int] | None:
@@ -254,7 +245,7 @@ def _write_outputs(
     pose_cfg: dict[str, Any],
     scorer: str,
     video: Path,
-    prefix: Path,
+    files: AnalysisFiles,
     predictions: VideoPredictions,
     cropping: tuple[int, int, int, int] | None,
     batch_size: int,
@@ -262,25 +253,24 @@ def _write_outputs(
     save_as_csv: bool,
     save_as_df: bool,
 ) -> None:
-    nframes = predictions.num_frames
+    """Write the result files; ``_meta.pickle`` last, as the mark of a complete analysis."""
     if not project.multianimal:
-        data = predictions.bodyparts[:, 0].reshape(nframes, -1).astype(np.float64)
-        data[data < 0] = np.nan
-        columns = build_columns(scorer, project.bodyparts, coords=("x", "y", "likelihood"))
-        _write_frame(pd.DataFrame(data, columns=columns), prefix.with_suffix(".h5"), save_as_csv)
+        _write_frame(predictions_dataframe(scorer, project.bodyparts, predictions.bodyparts), files.h5, save_as_csv)
     else:
-        write_dict_stream(prefix.with_name(prefix.name + "_full.pickle"), _full_items(project, pose_cfg, predictions))
-        write_dict_stream(prefix.with_name(prefix.name + "_assemblies.pickle"), _assembly_items(predictions))
+        write_dict_stream(files.full, _full_items(project, predictions))
+        write_dict_stream(files.assemblies, _assembly_items(predictions))
         if save_as_df:
-            data = np.concatenate(
-                [predictions.bodyparts.reshape(nframes, -1), predictions.unique_bodyparts.reshape(nframes, -1)], axis=1
-            ).astype(np.float64)
-            data[data < 0] = np.nan
-            columns = build_columns(
-                scorer, project.bodyparts, project.individuals, project.unique_bodyparts, coords=("x", "y", "likelihood")
+            df = predictions_dataframe(
+                scorer,
+                project.bodyparts,
+                predictions.bodyparts,
+                project.individuals,
+                project.unique_bodyparts,
+                predictions.unique_bodyparts,
             )
-            _write_frame(pd.DataFrame(data, columns=columns), prefix.with_suffix(".h5"), save_as_csv)
-    reader = VideoReader(video, cropping=cropping)
+            _write_frame(df, files.h5, save_as_csv)
+    with VideoReader(video, cropping=cropping) as reader:
+        fps, frame_dimensions = reader.fps, (reader.width, reader.height)
     meta = {
         "data": {
             "start": time.time() - seconds,
@@ -288,10 +278,10 @@ def _write_outputs(
             "run_duration": seconds,
             "Scorer": scorer,
             "pytorch-config": pose_cfg,
-            "fps": reader.fps,
+            "fps": fps,
             "batch_size": batch_size,
-            "frame_dimensions": (reader.width, reader.height),
-            "nframes": nframes,
+            "frame_dimensions": frame_dimensions,
+            "nframes": predictions.num_frames,
             "iteration (active-learning)": project.cfg["iteration"],
             "training set fraction": project.train_fraction,
             "cropping": cropping is not None,
@@ -301,8 +291,7 @@ def _write_outputs(
             "unique_bodyparts": project.unique_bodyparts,
         }
     }
-    reader.close()
-    write_bytes_atomic(prefix.with_name(prefix.name + "_meta.pickle"), pickle.dumps(meta, protocol=pickle.HIGHEST_PROTOCOL))
+    write_bytes_atomic(files.meta, pickle.dumps(meta, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _write_frame(df: pd.DataFrame, path: Path, save_as_csv: bool) -> None:
@@ -311,7 +300,7 @@ def _write_frame(df: pd.DataFrame, path: Path, save_as_csv: bool) -> None:
         write_text_atomic(path.with_suffix(".csv"), df.to_csv())
 
 
-def _full_items(project: Project, pose_cfg: dict[str, Any], predictions: VideoPredictions):
+def _full_items(project: Project, predictions: VideoPredictions):
     """``(key, value)`` pairs of DeepLabCut's ``_full.pickle``, generated frame by frame."""
     nframes = predictions.num_frames
     joints = project.bodyparts + project.unique_bodyparts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -75,12 +76,16 @@ class Project:
         self.path = Path(self.cfg["project_path"])
         self.shuffle = int(shuffle)
         fractions = self.cfg["TrainingFraction"]
-        if not 0 <= int(trainingsetindex) < len(fractions):
+        try:
+            index = operator.index(trainingsetindex)
+        except TypeError:
+            index = -1
+        if not 0 <= index < len(fractions):
             raise ConfigError(
-                f"trainingsetindex {trainingsetindex} is out of range: config.yaml has "
-                f"TrainingFraction {list(fractions)} (indices 0..{len(fractions) - 1})."
+                f"trainingsetindex must be an index into config.yaml's TrainingFraction {list(fractions)} "
+                f"(0..{len(fractions) - 1}), not {trainingsetindex!r}."
             )
-        self.trainingsetindex = int(trainingsetindex)
+        self.trainingsetindex = index
         self.train_fraction = float(fractions[self.trainingsetindex])
         self.modelprefix = modelprefix or ""
         self.multianimal = is_multianimal(self.cfg)
@@ -120,7 +125,27 @@ class Project:
                 f"{self.train_fraction}) has no PyTorch model folder. Create it with "
                 f"deeplabcut.create_training_dataset('{self.config_path}', Shuffles=[{self.shuffle}], net_type=...)."
             )
-        return read_pytorch_config(self.pose_config_path)
+        pose_cfg = read_pytorch_config(self.pose_config_path)
+        self._check_names(pose_cfg.get("metadata") or {})
+        return pose_cfg
+
+    def _check_names(self, metadata: dict[str, Any]) -> None:
+        """The model's bodyparts and individuals must be config.yaml's, in the same order.
+
+        Otherwise outputs would silently carry one bodypart's data under another's name.
+        """
+        for key, current in (
+            ("bodyparts", self.bodyparts),
+            ("unique_bodyparts", self.unique_bodyparts),
+            ("individuals", self.individuals),
+        ):
+            recorded = metadata.get(key)
+            if recorded is not None and list(recorded) != list(current):
+                raise ConfigError(
+                    f"'{self.pose_config_path}' was made for {key} {list(recorded)}, but '{self.config_path}' now "
+                    f"lists {list(current)}. Restore the names and order in config.yaml, or create a new shuffle "
+                    "(and train it) for the changed project."
+                )
 
     # -- labels --------------------------------------------------------------
     @property
@@ -144,9 +169,10 @@ class Project:
         if self._split is None:
             _, documentation = data_and_documentation_filenames(self.cfg, self.train_fraction, self.shuffle)
             _, train, test, _ = read_documentation(self.path / documentation)
-            if len(train) and train.max() >= len(self.labels):
+            rows = np.concatenate([train, test])
+            if len(rows) and rows.max() >= len(self.labels):
                 raise ConfigError(
-                    f"Shuffle {self.shuffle}'s split refers to row {train.max()} but the merged labels have "
+                    f"Shuffle {self.shuffle}'s split refers to row {rows.max()} but the merged labels have "
                     f"{len(self.labels)} rows; the training set changed after the shuffle was created. "
                     "Recreate the shuffle."
                 )

@@ -56,6 +56,8 @@ KNOWN_KEYS = {
     "top_down_crop",
 }
 CROP_METHODS = ("uniform", "keypoints", "density", "hybrid")
+#: DeepLabCut 3 augmentation keys without a counterpart here: ignored when off (null/false).
+UNSUPPORTED_KEYS = {"collate", "elastic_transform", "random_bbox_transform", "scale_to_unit_range"}
 
 
 @dataclass
@@ -89,7 +91,6 @@ class KeypointTransform:
     def __call__(self, image: np.ndarray, keypoints: np.ndarray | None = None) -> dict[str, Any]:
         """Transform an RGB uint8 ``image`` (H, W, 3) and ``keypoints`` (N, 2) in its pixels."""
         points = np.zeros((0, 2), np.float32) if keypoints is None else np.asarray(keypoints, np.float32).reshape(-1, 2)
-        height, width = image.shape[:2]
         scale = np.ones(2, np.float32)
         offset = np.zeros(2, np.float32)
 
@@ -111,24 +112,10 @@ class KeypointTransform:
             image = normalize_image(image)
         else:
             image = image.astype(np.float32) / 255.0
-        return {"image": image, "keypoints": points, "offset": offset, "scale": scale, "original_size": (height, width)}
+        return {"image": image, "keypoints": points, "offset": offset, "scale": scale}
 
     def _resize(self, image: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        height, width = image.shape[:2]
-        if self.resize is not None:
-            target_h, target_w = int(self.resize["height"]), int(self.resize["width"])
-            if self.resize.get("keep_ratio", True):
-                factor = min(target_h / height, target_w / width)
-                factors = np.array([factor, factor], np.float32)
-            else:
-                factors = np.array([target_w / width, target_h / height], np.float32)
-        else:
-            factor = float(self.longest_max_size) / max(height, width)
-            factors = np.array([factor, factor], np.float32)
-        new_size = (max(1, int(round(width * factors[0]))), max(1, int(round(height * factors[1]))))
-        factors = np.array([new_size[0] / width, new_size[1] / height], np.float32)
-        interpolation = cv2.INTER_AREA if factors.max() < 1 else cv2.INTER_LINEAR
-        image = cv2.resize(image, new_size, interpolation=interpolation)
+        image, factors = resize_image(image, self.resize, self.longest_max_size)
         return image, points * factors, factors
 
     def _flip(self, image: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -162,6 +149,34 @@ class KeypointTransform:
         src_x1, src_y1 = min(x0 + crop_w, width), min(y0 + crop_h, height)
         out[src_y0 - y0 : src_y1 - y0, src_x0 - x0 : src_x1 - x0] = image[src_y0:src_y1, src_x0:src_x1]
         return out, points - np.array([x0, y0], np.float32)
+
+
+def resize_image(
+    image: np.ndarray, resize: dict[str, Any] | None, longest_max_size: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Resize as ``data.*.resize`` ({height, width, keep_ratio}) or ``longest_max_size`` say.
+
+    Returns the image and the factors ``(new width / width, new height / height)``
+    (multiply pixel coordinates by them). Area interpolation when shrinking,
+    bilinear when enlarging. Training and inference both resize through here.
+    """
+    height, width = image.shape[:2]
+    if resize is not None:
+        target_h, target_w = int(resize["height"]), int(resize["width"])
+        if resize.get("keep_ratio", True):
+            factor = min(target_h / height, target_w / width)
+            factors = (factor, factor)
+        else:
+            factors = (target_w / width, target_h / height)
+    elif longest_max_size is not None:
+        factor = float(longest_max_size) / max(height, width)
+        factors = (factor, factor)
+    else:
+        return image, np.ones(2, np.float32)
+    new_size = (max(1, int(round(width * factors[0]))), max(1, int(round(height * factors[1]))))
+    exact = np.array([new_size[0] / width, new_size[1] / height], np.float32)
+    interpolation = cv2.INTER_AREA if exact.max() < 1 else cv2.INTER_LINEAR
+    return cv2.resize(image, new_size, interpolation=interpolation), exact
 
 
 def sample_crop_center(
@@ -223,6 +238,13 @@ def build_transforms(
         ConfigError: unknown keys or malformed values.
     """
     augmentation = dict(augmentation or {})
+    unsupported = sorted(key for key in UNSUPPORTED_KEYS & set(augmentation) if augmentation[key])
+    if unsupported:
+        raise ConfigError(
+            f"Augmentation option(s) {unsupported} of DeepLabCut 3 are not available here; set them to null "
+            "(or remove them) in pytorch_config.yaml (data.train / data.inference)."
+        )
+    augmentation = {key: value for key, value in augmentation.items() if key not in UNSUPPORTED_KEYS}
     unknown = sorted(set(augmentation) - KNOWN_KEYS)
     if unknown:
         raise ConfigError(

@@ -32,10 +32,6 @@ class CSVLogger:
         self.rows = {s: values for s, values in self.rows.items() if s <= step}
         self._write()
 
-    def clear(self) -> None:
-        self.rows = {}
-        self._write()
-
     def log(self, step: int, metrics: dict[str, float]) -> None:
         self.rows.setdefault(int(step), {}).update({key: float(value) for key, value in metrics.items()})
         self._write()

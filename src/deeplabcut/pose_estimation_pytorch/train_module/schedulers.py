@@ -39,14 +39,6 @@ class LRListScheduler(torch.optim.lr_scheduler.LRScheduler):
             return [float(values[i] if i < len(values) else values[-1]) for i in range(len(current))]
         return current
 
-    def lr_at(self, epoch: int, base_lrs: list[float]) -> list[float]:
-        """Learning rates in effect during ``epoch`` (1-based) from scratch: the last milestone <= epoch - 1 wins."""
-        lrs = list(base_lrs)
-        for milestone, values in zip(self.milestones, self.lr_list):
-            if milestone <= epoch - 1:
-                lrs = [float(values[i] if i < len(values) else values[-1]) for i in range(len(lrs))]
-        return lrs
-
 
 def build_optimizer(parameters: Any, optimizer_cfg: dict[str, Any]) -> torch.optim.Optimizer:
     """``getattr(torch.optim, type)(parameters, **params)``.

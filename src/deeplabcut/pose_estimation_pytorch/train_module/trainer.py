@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
+from deeplabcut.errors import ModelError, TrainingDivergedError
 from deeplabcut.metrics import compute_metrics
 from deeplabcut.pose_estimation_pytorch.train_module.logger import CSVLogger
 from deeplabcut.pose_estimation_pytorch.train_module.snapshots import SnapshotManager
@@ -118,27 +120,46 @@ class PoseTrainer:
             state["optimizer"] = self.optimizer.state_dict()
         return state
 
-    def restore(self, checkpoint: dict[str, Any], load_head_weights: bool = True) -> int:
-        """Resume from a snapshot: model, optimizer and scheduler state; returns its epoch.
+    def restore(self, checkpoint: dict[str, Any], load_head_weights: bool = True, source: Any = "the snapshot") -> int:
+        """Resume from a snapshot: model weights, optimizer moments and the schedule's position.
 
-        With ``load_head_weights=False`` only the backbone weights are loaded (to
-        start a new training from them): the optimizer and scheduler start fresh
-        and the returned epoch is 0.
+        The learning rate follows the *configured* optimizer and schedule, replayed
+        up to the snapshot's epoch: resuming with an unchanged config continues
+        exactly where the run stopped, and a learning rate or schedule changed for
+        the resumed run takes effect. With ``load_head_weights=False`` only the
+        backbone weights are loaded (to start a new training from them), the
+        optimizer and schedule start fresh and the returned epoch is 0.
+
+        Raises:
+            ModelError: the snapshot does not fit the model.
         """
         weights = checkpoint["model"]
-        if not load_head_weights:
-            backbone = {k: v for k, v in weights.items() if k.startswith("backbone.")}
-            self.model.load_state_dict(backbone, strict=False)
-            return 0
-        self.model.load_state_dict(weights)
+        try:
+            if not load_head_weights:
+                backbone = {k: v for k, v in weights.items() if k.startswith("backbone.")}
+                self.model.load_state_dict(backbone, strict=False)
+                return 0
+            self.model.load_state_dict(weights)
+        except RuntimeError as err:
+            raise ModelError(
+                f"{source} does not fit the model of this shuffle's pytorch_config.yaml: {err}. Resume from a "
+                "snapshot of this shuffle, or pass load_head_weights=False to reuse only its backbone."
+            ) from err
         epoch = int(checkpoint.get("metadata", {}).get("epoch", 0))
+        configured_lrs = [group["lr"] for group in self.optimizer.param_groups]
         if "optimizer" in checkpoint:
-            self.optimizer.load_state_dict(checkpoint["optimizer"])
+            try:
+                self.optimizer.load_state_dict(checkpoint["optimizer"])
+            except ValueError as err:
+                raise ModelError(f"The optimizer state in {source} does not fit this model's parameters: {err}.") from err
+            for group, lr in zip(self.optimizer.param_groups, configured_lrs):
+                group["lr"] = lr
+                group["initial_lr"] = lr
         if self.scheduler is not None:
-            if "scheduler" in checkpoint:
-                self.scheduler.load_state_dict(checkpoint["scheduler"])
-            else:
-                self.scheduler.last_epoch = epoch
+            with warnings.catch_warnings():  # stepping a schedule without optimizer steps is intended here
+                warnings.simplefilter("ignore", UserWarning)
+                for _ in range(epoch):
+                    self.scheduler.step()
         return epoch
 
     # -- loop ----------------------------------------------------------------
@@ -173,7 +194,7 @@ class PoseTrainer:
             losses = self.model.get_loss(outputs, targets)
             total = losses["total_loss"]
             if not torch.isfinite(total):
-                raise FloatingPointError(
+                raise TrainingDivergedError(
                     f"The training loss became {total.item()} at epoch {epoch}, batch {index}. Lower the "
                     "learning rate (runner.optimizer.params.lr) or disable mixed precision."
                 )
