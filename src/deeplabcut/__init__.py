@@ -16,7 +16,17 @@ Heavy modules (torch) are imported on first use, so ``import deeplabcut`` is qui
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
+
+# PyTorch's CPU build runs its threads with GNU OpenMP, whose idle threads spin
+# for a long time before they sleep. When two PyTorch processes share the CPU
+# (training while analysing a video, data-loader workers, a second job on a
+# laptop) the spinning threads starve each other: 2-core training steps went
+# from 5 s to 45 s. A shorter spin costs nothing measurable when the CPU is
+# free (see docs/user-guide.md, "Several jobs at once"). Only takes effect if
+# torch is imported after deeplabcut; a value the user set is kept.
+os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 
 __version__ = "0.1.0"
 VERSION = __version__

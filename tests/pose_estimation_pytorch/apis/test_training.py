@@ -121,3 +121,33 @@ def test_config_and_model_must_agree_on_bodyparts(tiny_dekr_project: Path):
     write_config(tiny_dekr_project, cfg)
     with pytest.raises(ConfigError, match="pytorch_config.yaml' was made for bodyparts"):
         train_network(tiny_dekr_project, epochs=1)
+
+
+def test_resuming_from_an_earlier_snapshot_keeps_the_replaced_statistics(tiny_dekr_project: Path):
+    project = Project(tiny_dekr_project)
+    train_network(tiny_dekr_project, epochs=2, save_epochs=1)
+    first = [s.path for s in list_snapshots(project.train_folder) if s.epoch == 1][0]
+    train_network(tiny_dekr_project, epochs=2, snapshot_path=first)
+    (archive,) = project.train_folder.glob("previous-run-*")
+    with (archive / "learning_stats.csv").open() as stream:
+        assert [int(r["step"]) for r in csv.DictReader(stream)] == [1, 2]
+    assert [s.epoch for s in list_snapshots(archive)] == [2]
+    assert [int(r["step"]) for r in stats(project)] == [1, 2]
+
+
+def test_a_snapshot_that_does_not_fit_changes_nothing(tiny_dekr_project: Path, tmp_path: Path):
+    from deeplabcut.errors import ModelError
+
+    project = Project(tiny_dekr_project)
+    train_network(tiny_dekr_project, epochs=1)
+    snapshot = list_snapshots(project.train_folder)[-1].path
+    checkpoint = torch.load(snapshot, weights_only=True)
+    checkpoint["model"] = {name: value[..., :1] if value.ndim else value for name, value in checkpoint["model"].items()}
+    foreign = tmp_path / "foreign.pt"
+    torch.save(checkpoint, foreign)
+    before = {p.name: p.stat().st_mtime_ns for p in project.train_folder.iterdir()}
+    config_text = project.pose_config_path.read_text()
+    with pytest.raises(ModelError, match="foreign.pt.*does not fit"):
+        train_network(tiny_dekr_project, epochs=2, snapshot_path=foreign, seed=3)
+    assert project.pose_config_path.read_text() == config_text
+    assert {p.name: p.stat().st_mtime_ns for p in project.train_folder.iterdir()} == before

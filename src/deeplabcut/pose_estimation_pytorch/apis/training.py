@@ -29,6 +29,7 @@ from deeplabcut.pose_estimation_pytorch.train_module import (
     fix_seeds,
     list_snapshots,
     load_checkpoint,
+    load_weights,
     resolve_device,
 )
 
@@ -147,6 +148,8 @@ def train_network(
     resume = snapshot_path or pose_cfg.get("resume_training_from")
     checkpoint = load_checkpoint(resume, map_location=device) if resume is not None else None
     start_epoch = int(checkpoint["metadata"].get("epoch", 0)) if checkpoint is not None and load_head_weights else 0
+    if checkpoint is not None:
+        load_weights(model, checkpoint, load_head_weights, source=f"Snapshot '{resume}'")
 
     # Now write: the overrides, and keep the files of other runs out of this one's way.
     if updates:
@@ -179,12 +182,11 @@ def train_network(
             save_optimizer_state=bool(snapshots_cfg.get("save_optimizer_state", True)),
             extra_state={"net_type": pose_cfg["net_type"]},
         )
-        if checkpoint is not None:
-            trainer.restore(checkpoint, load_head_weights=load_head_weights, source=resume)
-            if load_head_weights:
-                log.info("Resumed from %s (epoch %d)", resume, start_epoch)
-            else:
-                log.info("Started from the backbone weights of %s", resume)
+        if checkpoint is not None and load_head_weights:
+            trainer.restore(checkpoint, source=f"snapshot '{resume}'")
+            log.info("Resumed from %s (epoch %d)", resume, start_epoch)
+        elif checkpoint is not None:
+            log.info("Started from the backbone weights of %s", resume)
 
         reporter = ProgressReporter(log, total_epochs=epochs, curve=(train_folder / LEARNING_STATS, train_folder / LEARNING_CURVE))
         trainer.callbacks = reporter.callbacks()
@@ -244,17 +246,29 @@ def _set_aside_other_runs(train_folder: Path, after_epoch: int) -> None:
     A new run (``after_epoch`` 0) moves every snapshot, ``learning_stats.csv`` and
     the learning curve; a resumed run moves only snapshots newer than the one it
     resumes from, so that no later file of another run is mistaken for this
-    run's (or deleted by the ``max_snapshots`` rule). Nothing is ever deleted.
+    run's (or deleted by the ``max_snapshots`` rule), and keeps a copy of
+    ``learning_stats.csv`` when it has rows past the resumed epoch (the resumed
+    run replaces them). Nothing is ever deleted.
     """
     old = [s.path for s in list_snapshots(train_folder) if s.epoch > after_epoch]
+    stats = train_folder / LEARNING_STATS
+    copied = []
     if after_epoch == 0:
         old += [train_folder / name for name in (LEARNING_STATS, LEARNING_CURVE) if (train_folder / name).exists()]
-    if not old:
+    elif stats.exists() and max(CSVLogger(stats).rows, default=0) > after_epoch:
+        copied.append(stats)  # its rows after the resumed epoch are about to be replaced
+    if not old and not copied:
         return
     archive = train_folder / f"previous-run-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
     archive.mkdir(parents=True, exist_ok=True)
     for path in old:
         shutil.move(str(path), archive / path.name)
-    logging.getLogger("deeplabcut").warning(
-        "%d file(s) of an earlier run were moved to %s (pass snapshot_path=... to resume instead).", len(old), archive
-    )
+    for path in copied:
+        shutil.copy2(path, archive / path.name)
+    log = logging.getLogger("deeplabcut")
+    if old:
+        log.warning(
+            "%d file(s) of an earlier run were moved to %s (pass snapshot_path=... to resume instead).", len(old), archive
+        )
+    if copied:
+        log.warning("The learning statistics of the run that went past epoch %d were copied to %s.", after_epoch, archive)

@@ -131,15 +131,17 @@ class ProgressReporter:
 
 
 def require_bottom_up(pose_cfg: dict[str, Any], pose_config_path: str | Path) -> None:
-    """Refuse shuffles of top-down net types (TokenPose), whose models are not available yet.
+    """Refuse shuffles of top-down net types (TokenPose here), whose models are not available yet.
 
     Raises:
         ModelError: naming the shuffle's config and what to do instead.
     """
-    if pose_cfg.get("method") == "td":
+    if pose_cfg.get("method") in ("td", "ctd"):
+        net_type = str(pose_cfg.get("net_type"))
+        family = " (TokenPose)" if net_type.startswith("token_pose") else ""
         raise ModelError(
-            f"'{pose_config_path}' describes the top-down net type '{pose_cfg.get('net_type')}' (TokenPose), "
-            "which cannot be trained or run yet. Create a shuffle with a DEKR net type instead: "
+            f"'{pose_config_path}' describes the top-down net type '{net_type}'{family}, which cannot be "
+            "trained or run yet. Create a shuffle with a DEKR net type instead: "
             "deeplabcut.create_training_dataset(config, net_type='dekr_32')."
         )
 

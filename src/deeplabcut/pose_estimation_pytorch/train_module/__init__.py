@@ -11,7 +11,7 @@ from deeplabcut.pose_estimation_pytorch.train_module.snapshots import (
     save_checkpoint,
     select_snapshots,
 )
-from deeplabcut.pose_estimation_pytorch.train_module.trainer import PoseTrainer, TrainerCallbacks, TrainingResult
+from deeplabcut.pose_estimation_pytorch.train_module.trainer import PoseTrainer, TrainerCallbacks, TrainingResult, load_weights
 
 __all__ = [
     "CSVLogger",
@@ -27,6 +27,7 @@ __all__ = [
     "fix_seeds",
     "list_snapshots",
     "load_checkpoint",
+    "load_weights",
     "resolve_device",
     "save_checkpoint",
     "select_snapshots",

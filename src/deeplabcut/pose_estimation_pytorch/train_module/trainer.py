@@ -120,31 +120,18 @@ class PoseTrainer:
             state["optimizer"] = self.optimizer.state_dict()
         return state
 
-    def restore(self, checkpoint: dict[str, Any], load_head_weights: bool = True, source: Any = "the snapshot") -> int:
-        """Resume from a snapshot: model weights, optimizer moments and the schedule's position.
+    def restore(self, checkpoint: dict[str, Any], source: Any = "the snapshot") -> int:
+        """Resume from a snapshot whose weights are already in the model (see :func:`load_weights`).
 
-        The learning rate follows the *configured* optimizer and schedule, replayed
-        up to the snapshot's epoch: resuming with an unchanged config continues
-        exactly where the run stopped, and a learning rate or schedule changed for
-        the resumed run takes effect. With ``load_head_weights=False`` only the
-        backbone weights are loaded (to start a new training from them), the
-        optimizer and schedule start fresh and the returned epoch is 0.
+        Restores the optimizer moments and the schedule's position. The learning
+        rate follows the *configured* optimizer and schedule, replayed up to the
+        snapshot's epoch: resuming with an unchanged config continues exactly
+        where the run stopped, and a learning rate or schedule changed for the
+        resumed run takes effect. Returns the snapshot's epoch.
 
         Raises:
-            ModelError: the snapshot does not fit the model.
+            ModelError: the optimizer state does not fit the model's parameters.
         """
-        weights = checkpoint["model"]
-        try:
-            if not load_head_weights:
-                backbone = {k: v for k, v in weights.items() if k.startswith("backbone.")}
-                self.model.load_state_dict(backbone, strict=False)
-                return 0
-            self.model.load_state_dict(weights)
-        except RuntimeError as err:
-            raise ModelError(
-                f"{source} does not fit the model of this shuffle's pytorch_config.yaml: {err}. Resume from a "
-                "snapshot of this shuffle, or pass load_head_weights=False to reuse only its backbone."
-            ) from err
         epoch = int(checkpoint.get("metadata", {}).get("epoch", 0))
         configured_lrs = [group["lr"] for group in self.optimizer.param_groups]
         if "optimizer" in checkpoint:
@@ -304,3 +291,22 @@ def _to_float(outputs: dict[str, Any]) -> dict[str, Any]:
         head: {name: tensor.float() for name, tensor in values.items()} if isinstance(values, dict) else values
         for head, values in outputs.items()
     }
+
+
+def load_weights(model: torch.nn.Module, checkpoint: dict[str, Any], load_head_weights: bool = True, source: Any = "the snapshot") -> None:
+    """Load a snapshot's weights into ``model`` (only the backbone's with ``load_head_weights=False``).
+
+    Raises:
+        ModelError: the snapshot does not fit the model, naming ``source``.
+    """
+    weights = checkpoint["model"]
+    try:
+        if load_head_weights:
+            model.load_state_dict(weights)
+        else:
+            model.load_state_dict({k: v for k, v in weights.items() if k.startswith("backbone.")}, strict=False)
+    except RuntimeError as err:
+        raise ModelError(
+            f"{source} does not fit the model of this shuffle's pytorch_config.yaml: {err}. Resume from a "
+            "snapshot of this shuffle, or pass load_head_weights=False to reuse only its backbone."
+        ) from err

@@ -1,0 +1,95 @@
+"""Two PyTorch jobs on one CPU: training-step time with and without the OpenMP spin setting.
+
+    PYTHONPATH=src python benchmarks/cpu_contention.py              # 5 steps, 2 jobs, 2 threads each
+    PYTHONPATH=src python benchmarks/cpu_contention.py --steps 7 --jobs 2
+
+``import deeplabcut`` sets ``GOMP_SPINCOUNT=10000`` unless the variable is
+already set (see ``src/deeplabcut/__init__.py``). This script times a
+``dekr_16`` training step (7 bodyparts, 3 animals, batch 8, 192x192,
+channels-last) in child processes that either import ``deeplabcut`` first (the
+setting applies) or import ``torch`` first (GNU OpenMP's own default spin
+applies), once alone and once with ``--jobs`` copies running at the same time.
+It prints the median step time of each case (the first step, a warm-up, is left
+out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+CHILD = r"""
+import json, sys, time
+if sys.argv[1] == "torch-first":
+    import torch
+    import deeplabcut
+else:
+    import deeplabcut
+    import torch
+from deeplabcut.pose_estimation_pytorch.config.templates import fill_placeholders, load_template
+from deeplabcut.pose_estimation_pytorch.models import PoseModel
+
+steps, threads = int(sys.argv[2]), int(sys.argv[3])
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+K, size, batch = 7, 192, 8
+config = fill_placeholders(load_template("dekr"), {"width": 16, "num_bodyparts": K, "max_individuals": 3})
+model = PoseModel.build(config["model"]).to(memory_format=torch.channels_last)
+images = torch.randn(batch, 3, size, size).contiguous(memory_format=torch.channels_last)
+targets_in = {
+    "image": images,
+    "keypoints": torch.rand(batch, 3, K, 2) * size,
+    "visibility": torch.ones(batch, 3, K),
+    "keypoints_unique": torch.zeros(batch, 0, 2),
+    "visibility_unique": torch.zeros(batch, 0),
+}
+optimizer = torch.optim.AdamW(model.parameters(), 1e-3)
+times = []
+for _ in range(steps):
+    start = time.perf_counter()
+    loss = model.get_loss(model(images), model.get_targets(targets_in))["total_loss"]
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    times.append(time.perf_counter() - start)
+print(json.dumps(times))
+"""
+
+
+def run_jobs(order: str, jobs: int, steps: int, threads: int) -> list[float]:
+    """Start ``jobs`` children together; return the step times of all of them, warm-up steps left out."""
+    env = {key: value for key, value in os.environ.items() if key != "GOMP_SPINCOUNT"}
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, order, str(steps), str(threads)], env=env, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(jobs)
+    ]
+    times: list[float] = []
+    for child in children:
+        out, _ = child.communicate()
+        if child.returncode:
+            raise SystemExit(f"a benchmark job failed with exit code {child.returncode}")
+        times += json.loads(out.strip().splitlines()[-1])[1:]
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=5, help="training steps per job (the first is a warm-up)")
+    parser.add_argument("--jobs", type=int, default=2, help="jobs running at the same time in the shared case")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads per job")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs; {args.jobs} jobs x {args.threads} threads when shared; median s per step")
+    for order, label in (("deeplabcut-first", "GOMP_SPINCOUNT=10000 (deeplabcut)"), ("torch-first", "OpenMP default")):
+        alone = statistics.median(run_jobs(order, 1, args.steps, args.threads))
+        shared = statistics.median(run_jobs(order, args.jobs, args.steps, args.threads))
+        print(f"{label:36s} alone {alone:6.2f}   shared {shared:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
