@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from deeplabcut.synthetic import create_synthetic_project
 from deeplabcut.training_dataset.create import create_training_dataset
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-OPENFIELD = REPO_ROOT.parent / "shared" / "data" / "openfield-Pranav-2018-10-30"
+# The real example project: ../shared/data beside the repo, or wherever DLC_OPENFIELD points.
+OPENFIELD = Path(os.environ.get("DLC_OPENFIELD", REPO_ROOT.parent / "shared" / "data" / "openfield-Pranav-2018-10-30"))
 OPENFIELD_BENCHMARK_TEST = ["img0000", "img0020", "img0040", "img0060", "img0080", "img0100"]
 
 
@@ -28,7 +30,7 @@ def openfield_available() -> bool:
 
 requires_openfield = pytest.mark.skipif(
     not openfield_available(),
-    reason=f"the openfield example project is not at {OPENFIELD} (it lives in ../shared/data beside the repo)",
+    reason=f"the openfield example project is not at {OPENFIELD} (it lives in ../shared/data beside the repo; set DLC_OPENFIELD to its folder to use another copy)",
 )
 
 
@@ -36,7 +38,7 @@ requires_openfield = pytest.mark.skipif(
 def openfield_project(tmp_path: Path) -> Path:
     """A writable copy of the openfield example; returns its config path."""
     if not openfield_available():
-        pytest.skip(f"the openfield example project is not at {OPENFIELD}")
+        pytest.skip(f"the openfield example project is not at {OPENFIELD} (set DLC_OPENFIELD to its folder)")
     target = tmp_path / OPENFIELD.name
     shutil.copytree(OPENFIELD, target, ignore=shutil.ignore_patterns("*.mp4"))
     return target / "config.yaml"
