@@ -112,15 +112,17 @@ def tiny_single_animal_project(tmp_path: Path) -> Path:
     return make_tiny_project(tmp_path, multianimal=False)
 
 
-#: A thin HRNet (one module per stage, one block per branch) for tests that train.
-TINY_BACKBONE = {
+#: A small HRNet layout (1 module per stage, 1 block per branch, thin stem) for fast tests.
+TINY_LAYOUT = {
     "stem_width": 16,
     "stem_channels": 16,
-    "layer1_channels": 16,
+    "layer1_channels": 8,
     "layer1_blocks": 1,
     "stage_modules": [1, 1, 1],
     "stage_blocks": 1,
 }
+#: The same with a wider first stage, for tests that train.
+TINY_BACKBONE = {**TINY_LAYOUT, "layer1_channels": 16}
 
 
 def make_tiny_dekr_shuffle(

@@ -8,17 +8,8 @@ import pytest
 import torch
 from torch import nn
 
+from conftest import TINY_LAYOUT  # tests/conftest.py (tests/ is on pythonpath)
 from deeplabcut.pose_estimation_pytorch.config.templates import fill_placeholders, load_template
-
-#: A small HRNet layout (1 module per stage, 1 block per branch, thin stem) for fast tests.
-TINY_LAYOUT = {
-    "stem_width": 16,
-    "stem_channels": 16,
-    "layer1_channels": 8,
-    "layer1_blocks": 1,
-    "stage_modules": [1, 1, 1],
-    "stage_blocks": 1,
-}
 
 
 def dekr_model_config(

@@ -9,18 +9,10 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
+from conftest import TINY_LAYOUT
 from deeplabcut.errors import ConfigError, ModelError
 from deeplabcut.pose_estimation_pytorch.models.backbones.hrnet import HRNet, HRNetFeatures
 
-#: A small HRNet layout (as the conftest's) so files stay tiny.
-TINY_LAYOUT = {
-    "stem_width": 16,
-    "stem_channels": 16,
-    "layer1_channels": 8,
-    "layer1_blocks": 1,
-    "stage_modules": [1, 1, 1],
-    "stage_blocks": 1,
-}
 CLASSIFIER_KEYS = {
     "classifier.weight": torch.zeros(1000, 2048),
     "classifier.bias": torch.zeros(1000),
