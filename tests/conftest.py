@@ -1,4 +1,5 @@
-"""Shared fixtures: the real openfield example (copied), tiny hand-made projects, tiny trainable DEKR projects."""
+"""Shared fixtures: the real openfield example (copied), tiny hand-made projects, tiny trainable DEKR projects,
+hand-made DeepLabCut pose DataFrames."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pandas as pd
 import pytest
 
-from deeplabcut.labels.collected_data import LabeledFrames, arrays_to_labels, write_collected_data
+from deeplabcut.formats.collected_data import LabeledFrames, arrays_to_labels, write_collected_data
 from deeplabcut.project.config import read_config, write_config
 from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_config, write_pytorch_config
 from deeplabcut.pose_estimation_pytorch.config.templates import fill_placeholders, load_template
@@ -177,3 +179,39 @@ def tiny_dekr_factory(tmp_path: Path):
         return make_tiny_dekr_shuffle(folder, **kwargs)
 
     return make
+
+
+# Hand-made DeepLabCut analysis DataFrames.
+
+DATAFRAME_SCORER = "DLC_DekrW32_testNov24shuffle1_snapshot_10"
+
+
+def single_animal_dataframe(xy_likelihood: np.ndarray, bodyparts: list[str]) -> pd.DataFrame:
+    """``xy_likelihood``: (T, K, 3) -> 3-level columns scorer/bodyparts/coords."""
+    columns = pd.MultiIndex.from_product(
+        [[DATAFRAME_SCORER], bodyparts, ["x", "y", "likelihood"]], names=["scorer", "bodyparts", "coords"]
+    )
+    return pd.DataFrame(xy_likelihood.reshape(len(xy_likelihood), -1), columns=columns)
+
+
+def multi_animal_dataframe(
+    poses: dict[str, np.ndarray], bodyparts: dict[str, list[str]]
+) -> pd.DataFrame:
+    """``poses[individual]``: (T, K_i, 3) -> 4-level columns scorer/individuals/bodyparts/coords."""
+    tuples, blocks = [], []
+    for individual, array in poses.items():
+        for bodypart in bodyparts[individual]:
+            for coord in ("x", "y", "likelihood"):
+                tuples.append((DATAFRAME_SCORER, individual, bodypart, coord))
+        blocks.append(array.reshape(len(array), -1))
+    columns = pd.MultiIndex.from_tuples(tuples, names=["scorer", "individuals", "bodyparts", "coords"])
+    return pd.DataFrame(np.concatenate(blocks, axis=1), columns=columns)
+
+
+@pytest.fixture
+def dataframes():
+    class Factory:
+        single = staticmethod(single_animal_dataframe)
+        multi = staticmethod(multi_animal_dataframe)
+
+    return Factory

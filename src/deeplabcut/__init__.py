@@ -36,7 +36,7 @@ _EXPORTS = {
     "create_new_project": "deeplabcut.project.create",
     "add_new_videos": "deeplabcut.project.create",
     "extract_frames": "deeplabcut.project.frames",
-    "check_labels": "deeplabcut.labels.check_labels",
+    "check_labels": "deeplabcut.visualization.check_labels",
     "create_training_dataset": "deeplabcut.training_dataset.create",
     "create_synthetic_project": "deeplabcut.synthetic",
     "train_network": _API,

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from deeplabcut.errors import ConfigError
-from deeplabcut.labels.collected_data import read_collected_csv
+from deeplabcut.formats.collected_data import read_collected_csv
 from deeplabcut.project.config import read_config
 from deeplabcut.synthetic import (
     CANONICAL_BODYPARTS,

@@ -9,7 +9,7 @@ import pytest
 import scipy.io
 
 from deeplabcut.errors import ConfigError, LabelError, MissingFileError, ShuffleExistsError
-from deeplabcut.labels.collected_data import read_collected_data, write_collected_data
+from deeplabcut.formats.collected_data import read_collected_data, write_collected_data
 from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_config
 from deeplabcut.project.config import read_config, write_config
 from deeplabcut.training_dataset.create import create_training_dataset

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from deeplabcut.visualization import draw_poses
+from deeplabcut.visualization import draw_poses, skeleton_indices
 
 RED, BLUE = (255, 0, 0), (0, 0, 255)
 
@@ -70,3 +70,8 @@ def test_alpha_blends_with_the_frame():
 def test_default_colours_come_from_the_colormap():
     image = draw_poses(black(), np.array([[30.0, 40.0, 0.9]]), cmap="rainbow", dot_size=4)
     np.testing.assert_array_equal(image[40, 30], (128, 0, 255))  # rainbow(0.0)
+
+
+def test_skeleton_by_name_or_index():
+    assert skeleton_indices([["a", "c"], ["c", "zz"], [0, 1]], ["a", "b", "c"]) == [(0, 2), (0, 1)]
+    assert skeleton_indices(None, ["a"]) == []

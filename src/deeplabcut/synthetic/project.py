@@ -32,13 +32,8 @@ import numpy as np
 import pandas as pd
 
 from deeplabcut.errors import ConfigError, DLCError, MissingFileError, VideoError
-from deeplabcut.labels.collected_data import (
-    SINGLE_INDIVIDUAL,
-    LabeledFrames,
-    arrays_to_labels,
-    build_columns,
-    write_collected_data,
-)
+from deeplabcut.formats.collected_data import LabeledFrames, arrays_to_labels, write_collected_data
+from deeplabcut.formats.pose_table import SINGLE_INDIVIDUAL, build_columns
 from deeplabcut.project.config import (
     get_bodyparts,
     get_individuals,

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from deeplabcut.errors import ConfigError, ShuffleExistsError
-from deeplabcut.labels.collected_data import (
+from deeplabcut.formats.collected_data import (
     image_relative_paths,
     labels_to_arrays,
     read_collected_data,

@@ -11,7 +11,7 @@ import pandas as pd
 from PIL import Image
 
 from deeplabcut.errors import LabelError, MissingFileError
-from deeplabcut.labels.collected_data import (
+from deeplabcut.formats.collected_data import (
     check_labels_match,
     image_relative_paths,
     normalize_collected_data,

@@ -5,8 +5,7 @@ OpenCV draws on video frames (fast, anti-aliased); matplotlib, without pyplot
 """
 
 from deeplabcut.visualization.colors import colors_to_rgb255, get_colors, to_rgb255
-from deeplabcut.visualization.dataframes import PoseTable, poses_from_dataframe, skeleton_indices
-from deeplabcut.visualization.drawing import draw_poses
+from deeplabcut.visualization.drawing import draw_poses, skeleton_indices
 from deeplabcut.visualization.labeled_frames import LabeledFramePlotter, plot_labeled_frame, with_unique_row
 from deeplabcut.visualization.labeled_video import create_labeled_video_from_dataframe
 from deeplabcut.visualization.learning_curve import plot_learning_curve
@@ -14,7 +13,6 @@ from deeplabcut.visualization.trajectories import plot_trajectories
 
 __all__ = [
     "LabeledFramePlotter",
-    "PoseTable",
     "colors_to_rgb255",
     "create_labeled_video_from_dataframe",
     "draw_poses",
@@ -22,7 +20,6 @@ __all__ = [
     "plot_labeled_frame",
     "plot_learning_curve",
     "plot_trajectories",
-    "poses_from_dataframe",
     "skeleton_indices",
     "to_rgb255",
     "with_unique_row",

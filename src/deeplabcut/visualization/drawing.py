@@ -8,7 +8,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from deeplabcut.errors import ConfigError
+from deeplabcut.errors import ConfigError, LabelError
 from deeplabcut.visualization.colors import ColorSpec, colors_to_rgb255, get_colors, to_rgb255
 
 _SHIFT = 4  # OpenCV fixed-point bits: coordinates are drawn at 1/16 pixel precision
@@ -151,3 +151,29 @@ def draw_poses(
     if overlay is not canvas:
         cv2.addWeighted(overlay, alpha, canvas, 1.0 - alpha, 0.0, dst=canvas)
     return canvas
+
+
+def skeleton_indices(
+    skeleton: Sequence[Sequence[str | int]] | None, bodyparts: Sequence[str]
+) -> list[tuple[int, int]]:
+    """Map skeleton pairs given by bodypart name (config.yaml ``skeleton``) or index to index pairs.
+
+    Pairs naming a bodypart that is not in ``bodyparts`` are skipped (as
+    DeepLabCut does when some bodyparts are not displayed).
+    """
+    if not skeleton:
+        return []
+    position = {name: index for index, name in enumerate(bodyparts)}
+    pairs = []
+    for pair in skeleton:
+        if len(pair) != 2:
+            raise LabelError(f"Skeleton entry {pair!r} must be a pair of bodyparts.")
+        resolved = []
+        for end in pair:
+            if isinstance(end, (int, np.integer)):
+                resolved.append(int(end) if 0 <= int(end) < len(bodyparts) else None)
+            else:
+                resolved.append(position.get(str(end)))
+        if None not in resolved:
+            pairs.append((resolved[0], resolved[1]))
+    return pairs

@@ -19,7 +19,7 @@ from matplotlib.lines import Line2D
 from deeplabcut.errors import ConfigError
 from deeplabcut.utils.atomic import write_bytes_atomic
 from deeplabcut.visualization.colors import ColorSpec, colors_to_rgb255, get_colors, to_rgb255
-from deeplabcut.visualization.dataframes import skeleton_indices
+from deeplabcut.visualization.drawing import skeleton_indices
 from deeplabcut.visualization.figures import new_figure
 
 PlotMode = Literal["bodypart", "individual"]

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 
 from deeplabcut.errors import ConfigError
+from deeplabcut.formats.pose_table import poses_from_dataframe
 from deeplabcut.video import TruncatedVideoError, VideoReader, VideoWriter
 from deeplabcut.visualization.colors import ColorSpec, colors_to_rgb255, get_colors
-from deeplabcut.visualization.dataframes import poses_from_dataframe, skeleton_indices
-from deeplabcut.visualization.drawing import ColorBy, LowConfidence, draw_poses
+from deeplabcut.visualization.drawing import ColorBy, LowConfidence, draw_poses, skeleton_indices
 
 
 def create_labeled_video_from_dataframe(

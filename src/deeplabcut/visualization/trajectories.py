@@ -10,8 +10,8 @@ import pandas as pd
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import BoundaryNorm, ListedColormap
 
+from deeplabcut.formats.pose_table import poses_from_dataframe
 from deeplabcut.visualization.colors import get_colors
-from deeplabcut.visualization.dataframes import poses_from_dataframe
 from deeplabcut.visualization.figures import new_figure, save_figure
 
 

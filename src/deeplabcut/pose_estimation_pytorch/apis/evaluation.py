@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from deeplabcut.errors import ConfigError, MissingFileError
-from deeplabcut.labels.predictions import predictions_dataframe
+from deeplabcut.formats.analysis import predictions_dataframe
 from deeplabcut.metrics import compute_metrics
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar, require_bottom_up
 from deeplabcut.pose_estimation_pytorch.data import Project, load_image

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from deeplabcut.errors import MissingFileError
-from deeplabcut.labels.predictions import predictions_dataframe
+from deeplabcut.formats.analysis import predictions_dataframe
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar, resolve_scorer, snapshot_index_argument
 from deeplabcut.pose_estimation_pytorch.data import Project, load_image
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
@@ -108,7 +108,8 @@ def analyze_images(
 
 
 def _plot(project: Project, scorer: str, files: list[Path], df: pd.DataFrame, folder: Path, pcutoff: float) -> None:
-    from deeplabcut.visualization import LabeledFramePlotter, poses_from_dataframe
+    from deeplabcut.formats.pose_table import poses_from_dataframe
+    from deeplabcut.visualization import LabeledFramePlotter
 
     folder.mkdir(parents=True, exist_ok=True)
     table = poses_from_dataframe(df)

@@ -31,7 +31,7 @@ import pandas as pd
 import torch
 
 from deeplabcut.errors import ConfigError
-from deeplabcut.labels.predictions import predictions_dataframe
+from deeplabcut.formats.analysis import predictions_dataframe
 from deeplabcut.pose_estimation_pytorch.apis.utils import (
     AnalysisFiles,
     get_logger,

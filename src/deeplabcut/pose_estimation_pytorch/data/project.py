@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from deeplabcut.errors import ConfigError, MissingFileError
-from deeplabcut.labels.collected_data import LabeledFrames, labels_to_arrays, read_collected_data
+from deeplabcut.formats.collected_data import LabeledFrames, labels_to_arrays, read_collected_data
 from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_config
 from deeplabcut.project.config import (
     get_bodyparts,

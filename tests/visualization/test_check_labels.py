@@ -5,8 +5,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from deeplabcut.labels.check_labels import check_labels
-from deeplabcut.labels.collected_data import labels_to_arrays, read_collected_data
+from deeplabcut.visualization.check_labels import check_labels
+from deeplabcut.formats.collected_data import labels_to_arrays, read_collected_data
 
 
 def test_draws_every_labeled_frame(tiny_multianimal_project: Path):

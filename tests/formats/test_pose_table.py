@@ -1,4 +1,4 @@
-"""Analysis DataFrames -> pose arrays."""
+"""DeepLabCut pose tables: analysis DataFrames -> pose arrays, and arrays -> DataFrames."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from deeplabcut.errors import LabelError
-from deeplabcut.visualization import poses_from_dataframe, skeleton_indices
+from deeplabcut.formats.pose_table import poses_from_dataframe
 
 
 def test_single_animal_dataframe(dataframes):
@@ -54,8 +54,3 @@ def test_bad_layouts_and_names_are_label_errors(dataframes):
         poses_from_dataframe(pd.DataFrame({"x": [1.0]}))
     with pytest.raises(LabelError, match="nose"):
         poses_from_dataframe(dataframes.single(np.zeros((1, 1, 3)), ["snout"]), bodyparts=["nose"])
-
-
-def test_skeleton_by_name_or_index():
-    assert skeleton_indices([["a", "c"], ["c", "zz"], [0, 1]], ["a", "b", "c"]) == [(0, 2), (0, 1)]
-    assert skeleton_indices(None, ["a"]) == []

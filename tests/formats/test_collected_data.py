@@ -8,10 +8,9 @@ import pytest
 import tables
 
 from deeplabcut.errors import LabelError, MissingFileError
-from deeplabcut.labels.collected_data import (
+from deeplabcut.formats.collected_data import (
     LabeledFrames,
     arrays_to_labels,
-    build_columns,
     check_labels_match,
     labels_to_arrays,
     normalize_collected_data,
@@ -19,6 +18,7 @@ from deeplabcut.labels.collected_data import (
     three_level_index,
     write_collected_data,
 )
+from deeplabcut.formats.pose_table import build_columns
 from deeplabcut.utils.hdf import write_hdf
 
 from conftest import OPENFIELD, requires_openfield

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from deeplabcut.labels.predictions import predictions_dataframe
+from deeplabcut.formats.analysis import predictions_dataframe
 
 
 def test_padding_is_nan_but_negative_coordinates_stay():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import cv2
 
-from deeplabcut.labels.collected_data import labels_to_arrays, read_collected_data
+from deeplabcut.formats.collected_data import labels_to_arrays, read_collected_data
 from deeplabcut.project.config import (
     get_bodyparts,
     get_individuals,
@@ -17,7 +17,7 @@ from deeplabcut.project.config import (
     video_stems,
 )
 from deeplabcut.project.paths import collected_data_filename, labeled_data_folder
-from deeplabcut.visualization import LabeledFramePlotter, with_unique_row
+from deeplabcut.visualization.labeled_frames import LabeledFramePlotter, with_unique_row
 
 
 def check_labels(

@@ -10,6 +10,8 @@ Layout (DeepLabCut's):
   older files one string ``"labeled-data/<video stem>/<image name>"``;
 * values: float pixel coordinates, NaN where a bodypart is not labeled;
 * HDF key ``df_with_missing``.
+
+The columns are built and read by :mod:`deeplabcut.formats.pose_table`.
 """
 
 from __future__ import annotations
@@ -22,13 +24,18 @@ import numpy as np
 import pandas as pd
 
 from deeplabcut.errors import LabelError, MissingFileError
-from deeplabcut.utils.atomic import write_text_atomic
-from deeplabcut.utils.hdf import write_hdf
+from deeplabcut.formats.pose_table import (
+    LABEL_COORDS,
+    MULTI_ANIMAL_LEVELS,
+    SINGLE_ANIMAL,
+    SINGLE_ANIMAL_LEVELS,
+    SINGLE_INDIVIDUAL,
+    poses_to_dataframe,
+    select_poses,
+)
+from deeplabcut.utils.hdf import write_hdf_and_csv
 
 HDF_KEY = "df_with_missing"
-SINGLE_INDIVIDUAL = "single"
-SINGLE_ANIMAL_LEVELS = ["scorer", "bodyparts", "coords"]
-MULTI_ANIMAL_LEVELS = ["scorer", "individuals", "bodyparts", "coords"]
 
 
 @dataclass
@@ -119,10 +126,7 @@ def write_collected_data(df: pd.DataFrame, h5_path: str | Path, write_csv: bool 
 
     Both files are written atomically (temporary name, then rename).
     """
-    h5_path = Path(h5_path).with_suffix(".h5")
-    write_hdf(df, h5_path, key=HDF_KEY, format="fixed")
-    if write_csv:
-        write_text_atomic(h5_path.with_suffix(".csv"), df.to_csv())
+    write_hdf_and_csv(df, Path(h5_path).with_suffix(".h5"), key=HDF_KEY, format="fixed", csv=write_csv)
 
 
 def normalize_collected_data(df: pd.DataFrame) -> pd.DataFrame:
@@ -164,26 +168,6 @@ def image_relative_paths(index: pd.Index) -> list[str]:
     return ["/".join(row) for row in three_level_index(index)]
 
 
-def build_columns(
-    scorer: str,
-    bodyparts: list[str],
-    individuals: list[str] | None = None,
-    unique_bodyparts: list[str] | None = None,
-    coords: tuple[str, ...] = ("x", "y"),
-) -> pd.MultiIndex:
-    """DeepLabCut's column MultiIndex.
-
-    ``individuals=None`` gives single-animal columns (scorer/bodyparts/coords);
-    otherwise multi-animal columns, with ``single`` last for unique bodyparts.
-    """
-    if individuals is None:
-        tuples = [(scorer, bp, c) for bp in bodyparts for c in coords]
-        return pd.MultiIndex.from_tuples(tuples, names=SINGLE_ANIMAL_LEVELS)
-    tuples = [(scorer, ind, bp, c) for ind in individuals for bp in bodyparts for c in coords]
-    tuples += [(scorer, SINGLE_INDIVIDUAL, bp, c) for bp in unique_bodyparts or [] for c in coords]
-    return pd.MultiIndex.from_tuples(tuples, names=MULTI_ANIMAL_LEVELS)
-
-
 def labels_to_arrays(
     df: pd.DataFrame,
     bodyparts: list[str],
@@ -199,7 +183,6 @@ def labels_to_arrays(
     scorer = str(df.columns.get_level_values("scorer")[0])
     unique_bodyparts = list(unique_bodyparts or [])
     multi = individuals is not None
-    coords = ["x", "y"]
     if multi and "individuals" not in df.columns.names:
         raise LabelError(
             "These labels are single-animal (no 'individuals' column level) but the project is "
@@ -211,25 +194,11 @@ def labels_to_arrays(
             "These labels are multi-animal (they have an 'individuals' column level) but the "
             "project is single-animal. Set multianimalproject: true in config.yaml."
         )
-    frame = df.droplevel("scorer", axis=1)
     if multi:
-        wanted = pd.MultiIndex.from_tuples(
-            [(ind, bp, c) for ind in individuals for bp in bodyparts for c in coords]
-        )
-        values = frame.reindex(columns=wanted).to_numpy(dtype=np.float64)
-        keypoints = values.reshape(len(df), len(individuals), len(bodyparts), 2)
-        if unique_bodyparts:
-            wanted_unique = pd.MultiIndex.from_tuples(
-                [(SINGLE_INDIVIDUAL, bp, c) for bp in unique_bodyparts for c in coords]
-            )
-            unique = frame.reindex(columns=wanted_unique).to_numpy(dtype=np.float64)
-            unique = unique.reshape(len(df), len(unique_bodyparts), 2)
-        else:
-            unique = np.zeros((len(df), 0, 2))
+        keypoints = select_poses(df, individuals, bodyparts, LABEL_COORDS)
+        unique = select_poses(df, [SINGLE_INDIVIDUAL], unique_bodyparts, LABEL_COORDS)[:, 0]
     else:
-        wanted = pd.MultiIndex.from_tuples([(bp, c) for bp in bodyparts for c in coords])
-        values = frame.reindex(columns=wanted).to_numpy(dtype=np.float64)
-        keypoints = values.reshape(len(df), 1, len(bodyparts), 2)
+        keypoints = select_poses(df, [SINGLE_ANIMAL], bodyparts, LABEL_COORDS)
         unique = np.zeros((len(df), 0, 2))
     return LabeledFrames(
         image_paths=image_relative_paths(df.index),
@@ -244,17 +213,17 @@ def labels_to_arrays(
 
 def arrays_to_labels(frames: LabeledFrames, multianimal: bool) -> pd.DataFrame:
     """Inverse of :func:`labels_to_arrays`: a DataFrame in DeepLabCut's layout."""
-    n = len(frames)
-    if multianimal:
-        columns = build_columns(frames.scorer, frames.bodyparts, frames.individuals, frames.unique_bodyparts)
-        values = np.concatenate(
-            [frames.keypoints.reshape(n, -1), frames.unique_keypoints.reshape(n, -1)], axis=1
-        )
-    else:
-        columns = build_columns(frames.scorer, frames.bodyparts)
-        values = frames.keypoints[:, 0].reshape(n, -1)
     index = pd.MultiIndex.from_tuples([tuple(path.split("/")) for path in frames.image_paths])
-    return pd.DataFrame(values.astype(np.float64), index=index, columns=columns)
+    return poses_to_dataframe(
+        frames.scorer,
+        frames.bodyparts,
+        frames.keypoints,
+        frames.individuals if multianimal else None,
+        frames.unique_bodyparts,
+        frames.unique_keypoints,
+        index=index,
+        coords=LABEL_COORDS,
+    )
 
 
 def check_labels_match(
