@@ -19,7 +19,7 @@ from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_c
 from deeplabcut.pose_estimation_pytorch.data import Project
 from deeplabcut.synthetic import load_ground_truth
 from deeplabcut.tracking.evaluation import count_identity_switches, per_frame_error
-from deeplabcut.tracking.stitch import tracks_from_dataframe
+from deeplabcut.formats.tracks import tracks_from_dataframe
 
 from conftest import make_tiny_dekr_shuffle
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 
 #: Settings of the default demo, sized to finish in a few minutes on a 2-core laptop CPU.
@@ -88,7 +87,7 @@ def run_demo(
     from deeplabcut.pose_estimation_pytorch.data import Project
     from deeplabcut.synthetic import create_synthetic_project, load_ground_truth
     from deeplabcut.tracking.evaluation import count_identity_switches, per_frame_error
-    from deeplabcut.tracking.stitch import tracks_from_dataframe
+    from deeplabcut.formats.tracks import read_tracks_h5, tracks_from_dataframe
 
     log = get_logger()
     started = time.perf_counter()
@@ -133,7 +132,7 @@ def run_demo(
     step("label video", now)
 
     truth = load_ground_truth(config_path)
-    tracks, _, bodyparts = tracks_from_dataframe(pd.read_hdf(tracks_files[0], "tracks"))
+    tracks, _, bodyparts = tracks_from_dataframe(read_tracks_h5(tracks_files[0]))
     order = [bodyparts.index(name) for name in truth.bodyparts]
     predicted = tracks[:, :, order, :2]
     errors = per_frame_error(predicted, truth.keypoints)

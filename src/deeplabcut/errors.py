@@ -47,3 +47,7 @@ class TrainingDivergedError(DLCError, FloatingPointError):
 def where(path: str | Path) -> str:
     """Format a path for an error message."""
     return f"'{Path(path)}'"
+
+
+class TrackingDataError(DLCError, ValueError):
+    """Detections, assemblies or tracklets handed to the tracking code have a wrong shape or content."""

@@ -4,7 +4,11 @@
   shares (``scorer/[individuals/]bodyparts/coords``) and DataFrame <-> arrays;
 * :mod:`~deeplabcut.formats.collected_data`: labels ``CollectedData_<scorer>.h5``/``.csv``;
 * :mod:`~deeplabcut.formats.analysis`: prediction tables of ``analyze_videos``,
-  ``analyze_images`` and ``evaluate_network``.
+  ``analyze_images`` and ``evaluate_network``;
+* :mod:`~deeplabcut.formats.video_pickles`: ``_full``, ``_assemblies`` and ``_meta`` pickles;
+* :mod:`~deeplabcut.formats.tracklets`: the tracklet pickle (``_el.pickle``, ``_bx.pickle``);
+* :mod:`~deeplabcut.formats.tracks`: stitched tracks (``_el.h5``, HDF key ``tracks``);
+* :mod:`~deeplabcut.formats.inference_cfg`: a shuffle's ``test/inference_cfg.yaml``.
 
 Nothing here imports torch; file names live in :mod:`deeplabcut.project.paths`.
 """

@@ -8,6 +8,7 @@ project folder unless a function says otherwise.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +118,100 @@ def labeled_data_folder(project_path: str | Path, video_stem: str) -> Path:
 def collected_data_filename(scorer: str, extension: str = ".h5") -> str:
     """``CollectedData_<scorer>.h5``."""
     return f"CollectedData_{scorer}{extension}"
+
+
+def inference_cfg_path(shuffle_model_folder: str | Path) -> Path:
+    """``<model folder>/test/inference_cfg.yaml``, the tracking settings of a multi-animal shuffle.
+
+    ``shuffle_model_folder`` is the folder :func:`model_folder` names (absolute
+    when the caller joined it to the project path).
+    """
+    return Path(shuffle_model_folder) / "test" / "inference_cfg.yaml"
+
+
+#: Suffix of the tracklet pickle and tracks file per tracker (DeepLabCut's ``TRACK_METHODS``).
+TRACK_METHODS = {"box": "_bx", "skeleton": "_sk", "ellipse": "_el", "transformer": "_tr"}
+
+
+@dataclass(frozen=True)
+class AnalysisFiles:
+    """The files of one analyzed video: ``<folder>/<video stem><scorer><suffix>``.
+
+    The scorer is glued to the video's stem with no separator, as DeepLabCut
+    names them; names are built by appending, never with ``with_suffix``, so
+    that dots in a video's name or a task are kept.
+    """
+
+    folder: Path
+    video_stem: str
+    scorer: str
+
+    @classmethod
+    def of(cls, video: Path, scorer: str, destfolder: str | Path | None = None) -> AnalysisFiles:
+        """The files of ``video``, beside it unless ``destfolder`` is given."""
+        video = Path(video)
+        folder = Path(destfolder) if destfolder is not None else video.parent
+        return cls(folder, video.stem, scorer)
+
+    @property
+    def prefix(self) -> Path:
+        """``<folder>/<video stem><scorer>``."""
+        return self.folder / f"{self.video_stem}{self.scorer}"
+
+    def path(self, suffix: str) -> Path:
+        return self.prefix.with_name(self.prefix.name + suffix)
+
+    @property
+    def h5(self) -> Path:
+        """Poses (single-animal), or untracked detections with ``save_as_df`` (multi-animal)."""
+        return self.path(".h5")
+
+    def poses(self, filtered: bool = False) -> Path:
+        """``<prefix>.h5``, or ``<prefix>_filtered.h5`` for filtered poses."""
+        return self.path("_filtered.h5" if filtered else ".h5")
+
+    @property
+    def full(self) -> Path:
+        return self.path("_full.pickle")
+
+    @property
+    def assemblies(self) -> Path:
+        return self.path("_assemblies.pickle")
+
+    @property
+    def meta(self) -> Path:
+        """Written last by ``analyze_videos``: its presence means the analysis is complete."""
+        return self.path("_meta.pickle")
+
+    def tracklets(self, method: str) -> Path:
+        return self.path(TRACK_METHODS[method] + ".pickle")
+
+    def tracks(self, method: str, filtered: bool = False) -> Path:
+        return self.path(TRACK_METHODS[method] + ("_filtered" if filtered else "") + ".h5")
+
+    @property
+    def plot_poses_folder(self) -> Path:
+        """``<folder>/plot-poses/<video stem>``, where ``plot_trajectories`` puts its figures."""
+        return self.folder / "plot-poses" / self.video_stem
+
+
+def labeled_video_path(analysis_file: Path, pcutoff: float, color_by: str | None = None) -> Path:
+    """``<analysis file stem>[_bp|_id]_p<100 * pcutoff>_labeled.mp4`` beside the analysis file.
+
+    Args:
+        analysis_file: the ``.h5`` the video is drawn from (poses or tracks).
+        color_by: multi-animal videos: ``"bodypart"`` (``_bp``) or
+            ``"individual"`` (``_id``); ``None`` for single-animal videos.
+    """
+    tag = {"bodypart": "_bp", "individual": "_id"}[color_by] if color_by is not None else ""
+    return analysis_file.with_name(f"{analysis_file.stem}{tag}_p{int(100 * pcutoff)}_labeled.mp4")
+
+
+def image_analysis_path(output_folder: str | Path, images_folder: str | Path, scorer: str) -> Path:
+    """``<output folder>/<images folder name><scorer>.h5``, the ``analyze_images`` result."""
+    return Path(output_folder) / f"{Path(images_folder).name}{scorer}.h5"
+
+
+def labeled_images_folder(folder: str | Path, scorer: str) -> Path:
+    """``<folder>/LabeledImages_<scorer>``, where labeled copies of images go."""
+    return Path(folder) / f"LabeledImages_{scorer}"

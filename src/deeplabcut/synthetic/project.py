@@ -32,8 +32,15 @@ import numpy as np
 import pandas as pd
 
 from deeplabcut.errors import ConfigError, DLCError, MissingFileError, VideoError
+from deeplabcut.formats import analysis, tracks
 from deeplabcut.formats.collected_data import LabeledFrames, arrays_to_labels, write_collected_data
-from deeplabcut.formats.pose_table import SINGLE_INDIVIDUAL, build_columns
+from deeplabcut.formats.pose_table import (
+    LABEL_COORDS,
+    SINGLE_ANIMAL,
+    SINGLE_INDIVIDUAL,
+    poses_to_dataframe,
+    select_poses,
+)
 from deeplabcut.project.config import (
     get_bodyparts,
     get_individuals,
@@ -48,13 +55,12 @@ from deeplabcut.project.paths import collected_data_filename, labeled_data_folde
 from deeplabcut.synthetic.body import CANONICAL_BODYPARTS
 from deeplabcut.synthetic.motion import OBJECT_NAMES
 from deeplabcut.synthetic.scene import SyntheticScene, make_scene
-from deeplabcut.utils.hdf import write_hdf
 
 #: Folder of the project that holds the ground-truth files.
 GROUND_TRUTH_FOLDER = "ground-truth"
 #: HDF keys of the ground-truth file, as DeepLabCut's analysis output uses them.
-MULTI_ANIMAL_TRACKS_KEY = "tracks"
-SINGLE_ANIMAL_KEY = "df_with_missing"
+MULTI_ANIMAL_TRACKS_KEY = tracks.HDF_KEY
+SINGLE_ANIMAL_KEY = analysis.HDF_KEY
 #: Seed stream (next to the scene's) that picks the deliberately missing labels.
 _MISSING_LABELS_STREAM = 100
 
@@ -388,18 +394,15 @@ def write_ground_truth(
             single-animal file (key ``df_with_missing``, the one animal's keypoints).
     """
     num_frames = keypoints.shape[0]
-    ones = np.ones(keypoints.shape[:-1] + (1,))
-    animals = np.concatenate([keypoints, ones], axis=-1).reshape(num_frames, -1)
+    poses = np.concatenate([keypoints, np.ones(keypoints.shape[:-1] + (1,))], axis=-1)
+    unique = np.concatenate([unique_keypoints, np.ones(unique_keypoints.shape[:-1] + (1,))], axis=-1)
+    df = poses_to_dataframe(
+        scorer, bodyparts, poses, individuals, unique_bodyparts, unique, index=pd.Index(np.arange(num_frames))
+    )
     if individuals is None:
-        columns = build_columns(scorer, bodyparts, coords=("x", "y", "likelihood"))
-        values, key = animals, SINGLE_ANIMAL_KEY
+        analysis.write_analysis(df, path)
     else:
-        columns = build_columns(scorer, bodyparts, individuals, unique_bodyparts, coords=("x", "y", "likelihood"))
-        unique = np.concatenate([unique_keypoints, np.ones(unique_keypoints.shape[:-1] + (1,))], axis=-1)
-        values = np.concatenate([animals, unique.reshape(num_frames, -1)], axis=1)
-        key = MULTI_ANIMAL_TRACKS_KEY
-    df = pd.DataFrame(values.astype(np.float64), index=pd.Index(np.arange(num_frames)), columns=columns)
-    write_hdf(df, path, key=key, format="table")
+        tracks.write_tracks_h5(df, path)
 
 
 def load_ground_truth(config_path: str | Path, video_stem: str | None = None) -> GroundTruth:
@@ -429,24 +432,16 @@ def load_ground_truth(config_path: str | Path, video_stem: str | None = None) ->
         raise MissingFileError(
             f"No ground truth for video '{video_stem}' at '{path}'. The project's videos are {video_stems(cfg)}."
         )
-    values = pd.read_hdf(path).droplevel("scorer", axis=1)
+    values = pd.read_hdf(path)
     bodyparts = get_bodyparts(cfg)
     unique_bodyparts = get_unique_bodyparts(cfg)
     individuals = get_individuals(cfg)
-    num_frames = len(values)
-
-    def xy(columns: list[tuple[str, ...]], shape: tuple[int, ...]) -> np.ndarray:
-        if not columns:
-            return np.zeros((num_frames,) + shape + (2,))
-        wanted = pd.MultiIndex.from_tuples([column + (coord,) for column in columns for coord in ("x", "y")])
-        return values.reindex(columns=wanted).to_numpy(np.float64).reshape((num_frames,) + shape + (2,))
-
     if is_multianimal(cfg):
-        keypoints = xy([(ind, bp) for ind in individuals for bp in bodyparts], (len(individuals), len(bodyparts)))
-        unique = xy([(SINGLE_INDIVIDUAL, bp) for bp in unique_bodyparts], (len(unique_bodyparts),))
+        keypoints = select_poses(values, individuals, bodyparts, LABEL_COORDS)
+        unique = select_poses(values, [SINGLE_INDIVIDUAL], unique_bodyparts, LABEL_COORDS)[:, 0]
     else:
-        keypoints = xy([(bp,) for bp in bodyparts], (1, len(bodyparts)))
-        unique = xy([], (0,))
+        keypoints = select_poses(values, [SINGLE_ANIMAL], bodyparts, LABEL_COORDS)
+        unique = np.zeros((len(values), 0, 2))
     return GroundTruth(
         video_stem=video_stem,
         keypoints=keypoints,

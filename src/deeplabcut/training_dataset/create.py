@@ -16,6 +16,7 @@ from deeplabcut.formats.collected_data import (
     read_collected_data,
     write_collected_data,
 )
+from deeplabcut.formats.inference_cfg import inference_cfg_for_project, write_inference_cfg
 from deeplabcut.pose_estimation_pytorch.config.make_config import (
     available_net_types,
     make_pytorch_config,
@@ -33,6 +34,7 @@ from deeplabcut.project.paths import (
     POSE_CONFIG_NAME,
     collected_data_filename,
     data_and_documentation_filenames,
+    inference_cfg_path,
     model_folder,
     training_set_folder,
 )
@@ -255,8 +257,7 @@ def _write_model_folder(
         },
     )
     if is_multianimal(cfg):
-        inference_cfg = load_template("inference_cfg")
-        inference_cfg["minimalnumberofconnections"] = max(1, len(get_bodyparts(cfg)) // 2)
-        inference_cfg["topktoretain"] = len(get_individuals(cfg))
-        inference_cfg["withid"] = bool(cfg.get("identity"))
-        write_yaml(folder / "test" / "inference_cfg.yaml", inference_cfg)
+        inference_cfg = inference_cfg_for_project(
+            load_template("inference_cfg"), len(get_bodyparts(cfg)), len(get_individuals(cfg)), cfg.get("identity")
+        )
+        write_inference_cfg(inference_cfg_path(folder), inference_cfg)

@@ -21,7 +21,7 @@ from deeplabcut.pose_estimation_pytorch.apis import analyze_videos, create_label
 from deeplabcut.pose_estimation_pytorch.data import Project
 from deeplabcut.synthetic import create_synthetic_project, load_ground_truth
 from deeplabcut.tracking.evaluation import count_identity_switches, per_frame_error
-from deeplabcut.tracking.stitch import tracks_from_dataframe
+from deeplabcut.formats.tracks import tracks_from_dataframe
 from deeplabcut.training_dataset.create import create_training_dataset
 from deeplabcut.video import VideoReader
 
@@ -195,7 +195,7 @@ def test_an_analysis_without_its_meta_file_is_done_again(tmp_path: Path, oracle,
     def power_cut(*args, **kwargs):
         raise KeyboardInterrupt("power cut before _meta.pickle")
 
-    monkeypatch.setattr(videos_module, "write_bytes_atomic", power_cut)
+    monkeypatch.setattr(videos_module, "write_meta_pickle", power_cut)
     with pytest.raises(KeyboardInterrupt):
         analyze_videos(config, [video], auto_track=False)
     assert list(video.parent.glob("*_full.pickle")) and not list(video.parent.glob("*_meta.pickle"))

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from deeplabcut.errors import ConfigError, MissingFileError
-from deeplabcut.formats.analysis import predictions_dataframe
+from deeplabcut.formats.analysis import predictions_dataframe, write_evaluation_predictions
 from deeplabcut.metrics import compute_metrics
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar, require_bottom_up
 from deeplabcut.pose_estimation_pytorch.data import Project, load_image
@@ -17,7 +17,6 @@ from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRun
 from deeplabcut.pose_estimation_pytorch.train_module import Snapshot, resolve_device, select_snapshots
 from deeplabcut.project.paths import ENGINE_EVALUATION_FOLDER, scorer_name
 from deeplabcut.utils.atomic import write_text_atomic
-from deeplabcut.utils.hdf import write_hdf
 
 RESULT_INDEX = ["%Training dataset", "Shuffle number", "Training epochs", "Detector epochs (TD only)", "pcutoff"]
 RESULT_VALUES = ["train rmse", "train rmse_pcutoff", "train mAP", "train mAR", "test rmse", "test rmse_pcutoff", "test mAP", "test mAR"]
@@ -212,7 +211,7 @@ def _write_predictions(project: Project, scorer: str, predictions, unique_predic
         unique_predictions,
         index=project.dataframe().index,
     )
-    write_hdf(df, path, key="df_with_missing", format="fixed")
+    write_evaluation_predictions(df, path)
 
 
 def _plot(project: Project, scorer: str, predictions, unique_predictions, folder: Path, pcutoff: float, mode: str) -> None:

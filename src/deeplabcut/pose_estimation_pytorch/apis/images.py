@@ -8,13 +8,12 @@ import numpy as np
 import pandas as pd
 
 from deeplabcut.errors import MissingFileError
-from deeplabcut.formats.analysis import predictions_dataframe
+from deeplabcut.formats.analysis import predictions_dataframe, write_analysis
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar, resolve_scorer, snapshot_index_argument
 from deeplabcut.pose_estimation_pytorch.data import Project, load_image
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 from deeplabcut.pose_estimation_pytorch.train_module import resolve_device
-from deeplabcut.utils.atomic import write_text_atomic
-from deeplabcut.utils.hdf import write_hdf
+from deeplabcut.project.paths import image_analysis_path, labeled_images_folder
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
@@ -96,12 +95,10 @@ def analyze_images(
             index=[path.name for path in files],
         )
         out_folder = Path(output_dir) if output_dir is not None else folder
-        output = out_folder / f"{folder.name}{scorer}.h5"
-        write_hdf(df, output, key="df_with_missing", format="table")
-        if save_as_csv:
-            write_text_atomic(output.with_suffix(".csv"), df.to_csv())
+        output = image_analysis_path(out_folder, folder, scorer)
+        write_analysis(df, output, save_as_csv)
         if plotting:
-            _plot(project, scorer, files, df, out_folder / f"LabeledImages_{scorer}", pcutoff)
+            _plot(project, scorer, files, df, labeled_images_folder(out_folder, scorer), pcutoff)
         log.info("%d images -> %s", len(files), output)
         results[output] = df
     return results

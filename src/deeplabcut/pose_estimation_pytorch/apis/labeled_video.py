@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from deeplabcut.errors import ConfigError, MissingFileError
+from deeplabcut.formats import analysis, tracks
+from deeplabcut.formats.video_pickles import read_meta_pickle
 from deeplabcut.pose_estimation_pytorch.apis.utils import (
-    AnalysisFiles,
     get_logger,
     progress_bar,
     resolve_scorer,
@@ -18,6 +16,7 @@ from deeplabcut.pose_estimation_pytorch.apis.utils import (
 )
 from deeplabcut.pose_estimation_pytorch.data import Project
 from deeplabcut.project.create import find_videos
+from deeplabcut.project.paths import AnalysisFiles, labeled_video_path
 from deeplabcut.video.reader import VideoReader
 from deeplabcut.visualization import create_labeled_video_from_dataframe
 from deeplabcut.visualization import plot_trajectories as plot_trajectories_of_dataframe
@@ -33,27 +32,18 @@ def analysis_file(project: Project, files: AnalysisFiles, filtered: bool, track_
         method = track_method or project.cfg.get("default_track_method") or "ellipse"
         if method not in ("ellipse", "box"):
             raise ConfigError(f"track_method must be 'ellipse' or 'box', not {method!r}.")
-        path, key, step = files.tracks(method, filtered), "tracks", "stitch_tracklets"
+        path, key, step = files.tracks(method, filtered), tracks.HDF_KEY, "stitch_tracklets"
     else:
-        path, key, step = files.path("_filtered.h5" if filtered else ".h5"), "df_with_missing", "analyze_videos"
+        path, key, step = files.poses(filtered), analysis.HDF_KEY, "analyze_videos"
     if not path.is_file():
         raise MissingFileError(f"'{path}' does not exist. Run {step} on this video first.")
     return path, key
 
 
-def _read_analysis(path: Path, key: str) -> pd.DataFrame:
-    with pd.HDFStore(path, mode="r") as store:
-        keys = store.keys()
-    return pd.read_hdf(path, key=key if f"/{key}" in keys else keys[0])
-
-
 def _cropping(files: AnalysisFiles) -> list[int] | None:
-    meta = files.meta
-    if not meta.is_file():
+    if not files.meta.is_file():
         return None
-    with meta.open("rb") as stream:
-        data = pickle.load(stream)["data"]
-    return list(data["cropping_parameters"]) if data.get("cropping") else None
+    return read_meta_pickle(files.meta).cropping_parameters
 
 
 def _names(selection: str | list[str]) -> list[str] | None:
@@ -126,13 +116,12 @@ def create_labeled_video(
     for video in find_videos(videos, video_extensions or videotype):
         files = AnalysisFiles.of(video, scorer, destfolder)
         path, key = analysis_file(project, files, filtered, track_method)
-        tag = ("_bp" if color_by == "bodypart" else "_id") if project.multianimal else ""
-        output = path.with_name(f"{path.stem}{tag}_p{int(100 * pcutoff)}_labeled.mp4")
+        output = labeled_video_path(path, pcutoff, color_by if project.multianimal else None)
         if output.exists() and not overwrite:
             log.info("%s exists; pass overwrite=True to draw it again.", output.name)
             written.append(output)
             continue
-        df = _read_analysis(path, key)
+        df = analysis.read_analysis(path, key)
         with VideoReader(video) as reader:
             total = reader.num_frames
         bar = progress_bar(total, f"Labeling {video.name}", unit="frame")
@@ -192,9 +181,9 @@ def plot_trajectories(
     for video in find_videos(videos, video_extensions or videotype):
         files = AnalysisFiles.of(video, scorer, destfolder)
         path, key = analysis_file(project, files, filtered, track_method)
-        folder = files.prefix.parent / "plot-poses" / video.stem
+        folder = files.plot_poses_folder
         written += plot_trajectories_of_dataframe(
-            _read_analysis(path, key),
+            analysis.read_analysis(path, key),
             folder,
             bodyparts=_names(displayedbodyparts),
             pcutoff=pcutoff,

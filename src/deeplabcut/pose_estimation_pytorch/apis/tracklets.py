@@ -9,15 +9,17 @@ exactly ``n_tracks`` identities and writes ``<video><scorer>_el.h5`` (HDF key
 
 from __future__ import annotations
 
-import pickle
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from deeplabcut.errors import ConfigError, MissingFileError
+from deeplabcut.formats.inference_cfg import read_inference_cfg
+from deeplabcut.formats.tracklets import read_tracklets, write_tracklets
+from deeplabcut.formats.tracks import write_tracks_h5
+from deeplabcut.formats.video_pickles import read_assemblies_pickle, read_meta_pickle
 from deeplabcut.pose_estimation_pytorch.apis.utils import (
-    AnalysisFiles,
     get_logger,
     progress_bar,
     resolve_scorer,
@@ -25,9 +27,8 @@ from deeplabcut.pose_estimation_pytorch.apis.utils import (
 )
 from deeplabcut.pose_estimation_pytorch.data import Project
 from deeplabcut.project.create import find_videos
-from deeplabcut.tracking.stitch import StitchingWarning, Tracklet, stitch_tracklet_dict, write_tracks_h5
-from deeplabcut.tracking.tracklets import build_tracklets, read_pickle, write_pickle
-from deeplabcut.utils.yaml_io import read_yaml, to_builtin
+from deeplabcut.project.paths import AnalysisFiles, inference_cfg_path
+from deeplabcut.tracking import StitchingWarning, Tracklet, build_tracklets, stitch_tracklet_dict
 
 
 def _track_method(project: Project, track_method: str) -> str:
@@ -40,13 +41,13 @@ def _track_method(project: Project, track_method: str) -> str:
 def _inference_cfg(project: Project, inferencecfg: dict[str, Any] | None) -> dict[str, Any]:
     if inferencecfg is not None:
         return dict(inferencecfg)
-    path = project.model_folder / "test" / "inference_cfg.yaml"
+    path = inference_cfg_path(project.model_folder)
     if not path.is_file():
         raise MissingFileError(
             f"'{path}' does not exist. Recreate the shuffle with deeplabcut.create_training_dataset, "
             "or pass inferencecfg={...} (keys pcutoff, iou_threshold, max_age, min_hits, boundingboxslack, topktoretain)."
         )
-    return to_builtin(read_yaml(path))
+    return read_inference_cfg(path)
 
 
 def _require_multianimal(project: Project, what: str) -> None:
@@ -58,8 +59,7 @@ def _num_frames(files: AnalysisFiles) -> int:
     meta = files.meta
     if not meta.is_file():
         raise MissingFileError(f"'{meta}' does not exist. Analyze the video first (api.analyze_videos).")
-    with meta.open("rb") as stream:
-        return int(pickle.load(stream)["data"]["nframes"])
+    return read_meta_pickle(meta).nframes
 
 
 def convert_detections2tracklets(
@@ -112,7 +112,7 @@ def convert_detections2tracklets(
         num_frames = _num_frames(files)
         if not files.assemblies.is_file():
             raise MissingFileError(f"'{files.assemblies}' does not exist. Analyze the video first (api.analyze_videos).")
-        assemblies = read_pickle(files.assemblies)
+        assemblies = read_assemblies_pickle(files.assemblies)
         bar = progress_bar(num_frames, f"Tracking {video.name} ({method})", unit="frame")
 
         def progress(frames, bar=bar):
@@ -134,7 +134,7 @@ def convert_detections2tracklets(
             )
         finally:
             bar.close()
-        write_pickle(output, tracklets)
+        write_tracklets(output, tracklets)
         log.info("%s: %d tracklets -> %s", video.name, sum(isinstance(k, int) for k in tracklets), output)
         written.append(output)
     return written
@@ -202,7 +202,7 @@ def stitch_tracklets(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", StitchingWarning)
             stitcher, report = stitch_tracklet_dict(
-                read_pickle(tracklets_path),
+                read_tracklets(tracklets_path),
                 n_tracks,
                 min_length=min_length,
                 split_tracklets=split_tracklets,
@@ -213,7 +213,7 @@ def stitch_tracklets(
         if not report.ok:
             log.warning("%s: %s", video.name, report.message)
         df = stitcher.to_dataframe(scorer, project.bodyparts, project.unique_bodyparts, names, _num_frames(files))
-        output = files.prefix.parent / f"{output_name}.h5" if output_name else files.tracks(method)
+        output = files.folder / f"{output_name}.h5" if output_name else files.tracks(method)
         write_tracks_h5(df, output, save_as_csv=save_as_csv)
         log.info("%s: %d tracks -> %s", video.name, n_tracks, output)
         written.append(output)

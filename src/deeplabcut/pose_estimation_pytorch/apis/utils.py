@@ -8,7 +8,6 @@ import math
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
@@ -16,7 +15,6 @@ from tqdm.auto import tqdm
 from deeplabcut.errors import ConfigError, ModelError
 from deeplabcut.pose_estimation_pytorch.train_module import Snapshot, TrainerCallbacks, select_snapshots
 from deeplabcut.project.paths import scorer_name
-from deeplabcut.tracking.tracklets import TRACK_METHODS
 
 if TYPE_CHECKING:
     from deeplabcut.pose_estimation_pytorch.data import Project
@@ -144,50 +142,6 @@ def require_bottom_up(pose_cfg: dict[str, Any], pose_config_path: str | Path) ->
             "trained or run yet. Create a shuffle with a DEKR net type instead: "
             "deeplabcut.create_training_dataset(config, net_type='dekr_32')."
         )
-
-
-@dataclass(frozen=True)
-class AnalysisFiles:
-    """The files of one analyzed video: ``<folder>/<video stem><scorer><suffix>``.
-
-    The scorer is glued to the video's stem with no separator, as DeepLabCut
-    names them; names are built by appending, never with ``with_suffix``, so
-    that dots in a video's name or a task are kept.
-    """
-
-    prefix: Path
-
-    @classmethod
-    def of(cls, video: Path, scorer: str, destfolder: str | Path | None = None) -> AnalysisFiles:
-        folder = Path(destfolder) if destfolder is not None else video.parent
-        return cls(folder / f"{video.stem}{scorer}")
-
-    def path(self, suffix: str) -> Path:
-        return self.prefix.with_name(self.prefix.name + suffix)
-
-    @property
-    def h5(self) -> Path:
-        """Poses (single-animal), or untracked detections with ``save_as_df`` (multi-animal)."""
-        return self.path(".h5")
-
-    @property
-    def full(self) -> Path:
-        return self.path("_full.pickle")
-
-    @property
-    def assemblies(self) -> Path:
-        return self.path("_assemblies.pickle")
-
-    @property
-    def meta(self) -> Path:
-        """Written last by ``analyze_videos``: its presence means the analysis is complete."""
-        return self.path("_meta.pickle")
-
-    def tracklets(self, method: str) -> Path:
-        return self.path(TRACK_METHODS[method] + ".pickle")
-
-    def tracks(self, method: str, filtered: bool = False) -> Path:
-        return self.path(TRACK_METHODS[method] + ("_filtered" if filtered else "") + ".h5")
 
 
 def resolve_scorer(project: Project, snapshotindex: int | str | None) -> tuple[Snapshot, str, dict[str, Any]]:

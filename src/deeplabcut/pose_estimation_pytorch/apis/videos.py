@@ -19,21 +19,23 @@ written under a temporary name and renamed.
 
 from __future__ import annotations
 
-import math
-import pickle
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 
 from deeplabcut.errors import ConfigError
-from deeplabcut.formats.analysis import predictions_dataframe
+from deeplabcut.formats.analysis import predictions_dataframe, write_analysis
+from deeplabcut.formats.video_pickles import (
+    VideoAnalysisMetadata,
+    write_assemblies_pickle,
+    write_full_pickle,
+    write_meta_pickle,
+)
 from deeplabcut.pose_estimation_pytorch.apis.utils import (
-    AnalysisFiles,
     get_logger,
     progress_bar,
     resolve_scorer,
@@ -44,9 +46,7 @@ from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRun
 from deeplabcut.pose_estimation_pytorch.train_module import resolve_device
 from deeplabcut.project.config import parse_crop
 from deeplabcut.project.create import find_videos
-from deeplabcut.utils.atomic import write_bytes_atomic, write_text_atomic
-from deeplabcut.utils.hdf import write_hdf
-from deeplabcut.utils.pickle_stream import write_dict_stream
+from deeplabcut.project.paths import AnalysisFiles
 from deeplabcut.video import TruncatedVideoError, VideoReader
 
 
@@ -131,7 +131,7 @@ def analyze_videos(
         if files.meta.exists() and result.exists() and not overwrite:
             log.info("%s was already analyzed (%s); pass overwrite=True to analyze it again.", video.name, result.name)
         else:
-            files.prefix.parent.mkdir(parents=True, exist_ok=True)
+            files.folder.mkdir(parents=True, exist_ok=True)
             started = time.perf_counter()
             predictions = predict_video(runner, video, crop, robust_nframes, log)
             seconds = time.perf_counter() - started
@@ -255,10 +255,11 @@ def _write_outputs(
 ) -> None:
     """Write the result files; ``_meta.pickle`` last, as the mark of a complete analysis."""
     if not project.multianimal:
-        _write_frame(predictions_dataframe(scorer, project.bodyparts, predictions.bodyparts), files.h5, save_as_csv)
+        write_analysis(predictions_dataframe(scorer, project.bodyparts, predictions.bodyparts), files.h5, save_as_csv)
     else:
-        write_dict_stream(files.full, _full_items(project, predictions))
-        write_dict_stream(files.assemblies, _assembly_items(predictions))
+        joints = project.bodyparts + project.unique_bodyparts
+        write_full_pickle(files.full, predictions.bodyparts, predictions.unique_bodyparts, joints)
+        write_assemblies_pickle(files.assemblies, predictions.bodyparts, predictions.unique_bodyparts)
         if save_as_df:
             df = predictions_dataframe(
                 scorer,
@@ -268,70 +269,24 @@ def _write_outputs(
                 project.unique_bodyparts,
                 predictions.unique_bodyparts,
             )
-            _write_frame(df, files.h5, save_as_csv)
+            write_analysis(df, files.h5, save_as_csv)
     with VideoReader(video, cropping=cropping) as reader:
         fps, frame_dimensions = reader.fps, (reader.width, reader.height)
-    meta = {
-        "data": {
-            "start": time.time() - seconds,
-            "stop": time.time(),
-            "run_duration": seconds,
-            "Scorer": scorer,
-            "pytorch-config": pose_cfg,
-            "fps": fps,
-            "batch_size": batch_size,
-            "frame_dimensions": frame_dimensions,
-            "nframes": predictions.num_frames,
-            "iteration (active-learning)": project.cfg["iteration"],
-            "training set fraction": project.train_fraction,
-            "cropping": cropping is not None,
-            "cropping_parameters": list(cropping) if cropping else None,
-            "individuals": project.individuals,
-            "bodyparts": project.bodyparts,
-            "unique_bodyparts": project.unique_bodyparts,
-        }
-    }
-    write_bytes_atomic(files.meta, pickle.dumps(meta, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def _write_frame(df: pd.DataFrame, path: Path, save_as_csv: bool) -> None:
-    write_hdf(df, path, key="df_with_missing", format="table")
-    if save_as_csv:
-        write_text_atomic(path.with_suffix(".csv"), df.to_csv())
-
-
-def _full_items(project: Project, predictions: VideoPredictions):
-    """``(key, value)`` pairs of DeepLabCut's ``_full.pickle``, generated frame by frame."""
-    nframes = predictions.num_frames
-    joints = project.bodyparts + project.unique_bodyparts
-    width = max(1, int(math.ceil(math.log10(max(nframes, 1)))))
-    yield "metadata", {
-        "nms radius": None,
-        "minimal confidence": None,
-        "sigma": 1,
-        "PAFgraph": None,
-        "PAFinds": None,
-        "all_joints": [[i] for i in range(len(joints))],
-        "all_joints_names": joints,
-        "nframes": nframes,
-        "key_str_width": width,
-    }
-    for frame in range(nframes):
-        animals = predictions.bodyparts[frame]  # (A, K, 3)
-        coordinates = [animals[:, k, :2].astype(np.float64) for k in range(animals.shape[1])]
-        confidence = [animals[:, k, 2:3].astype(np.float64) for k in range(animals.shape[1])]
-        for point in predictions.unique_bodyparts[frame]:
-            coordinates.append(point[None, :2].astype(np.float64))
-            confidence.append(point[None, 2:3].astype(np.float64))
-        yield f"frame{frame:0{width}d}", {"coordinates": (coordinates,), "confidence": confidence, "costs": None}
-
-
-def _assembly_items(predictions: VideoPredictions):
-    """``{frame: (n, K, 4) [x, y, score, id]}`` plus ``"single": {frame: (U, 3)}``."""
-    for frame in range(predictions.num_frames):
-        animals = predictions.bodyparts[frame]
-        kept = animals[~(animals < 0).all(axis=(1, 2))]
-        identity = np.full((*kept.shape[:2], 1), -1.0, np.float32)
-        yield frame, np.concatenate([kept, identity], axis=2).astype(np.float64)
-    if predictions.unique_bodyparts.shape[1]:
-        yield "single", {frame: predictions.unique_bodyparts[frame].astype(np.float64) for frame in range(predictions.num_frames)}
+    meta = VideoAnalysisMetadata(
+        scorer=scorer,
+        pytorch_config=pose_cfg,
+        fps=fps,
+        batch_size=batch_size,
+        frame_dimensions=frame_dimensions,
+        nframes=predictions.num_frames,
+        iteration=project.cfg["iteration"],
+        train_fraction=project.train_fraction,
+        cropping_parameters=list(cropping) if cropping else None,
+        individuals=project.individuals,
+        bodyparts=project.bodyparts,
+        unique_bodyparts=project.unique_bodyparts,
+        start=time.time() - seconds,
+        stop=time.time(),
+        run_duration=seconds,
+    )
+    write_meta_pickle(files.meta, meta)

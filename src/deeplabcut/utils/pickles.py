@@ -1,9 +1,11 @@
-"""Writing one large pickled dict piece by piece, without holding it in memory.
+"""Pickle files: atomic writes, reads with a clear error, and large dicts written as a stream.
 
-The file is an ordinary pickle of a ``dict`` (``pickle.load`` reads it back
-whole), but it is produced from an iterator of ``(key, value)`` pairs: the
-dict is opened once and items are appended in chunks with the ``SETITEMS``
-opcode. Only one chunk is ever held in memory.
+:func:`write_dict_stream` writes an ordinary pickle of a ``dict``
+(``pickle.load`` reads it back whole) from an iterator of ``(key, value)``
+pairs: the dict is opened once and items are appended in chunks with the
+``SETITEMS`` opcode, so only one chunk is ever held in memory.
+
+Only open pickles you trust: unpickling can run arbitrary code.
 """
 
 from __future__ import annotations
@@ -14,10 +16,29 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from deeplabcut.utils.atomic import atomic_path
+from deeplabcut.errors import MissingFileError, where
+from deeplabcut.utils.atomic import atomic_path, write_bytes_atomic
 
 PROTOCOL = 3  # explicit memo indices (PUT/GET), so each chunk can use a fresh pickler
 CHUNK = 256
+
+
+def write_pickle(path: str | Path, data: Any) -> None:
+    """Pickle ``data`` to ``path`` atomically (temporary file beside it, then rename)."""
+    write_bytes_atomic(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def read_pickle(path: str | Path) -> Any:
+    """Load a pickle written by DeepLabCut or :func:`write_pickle`.
+
+    Raises:
+        MissingFileError: there is no file at ``path``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MissingFileError(f"No such pickle file: {where(path)}.")
+    with path.open("rb") as stream:
+        return pickle.load(stream)
 
 
 def write_dict_stream(path: str | Path, items: Iterable[tuple[Any, Any]], chunk: int = CHUNK) -> None:
