@@ -8,16 +8,12 @@ import pytest
 
 from deeplabcut.errors import ConfigError
 from deeplabcut.tracking.evaluation import count_identity_switches, per_frame_error
-from deeplabcut.tracking.stitch import (
-    StitchingWarning,
-    Tracklet,
-    TrackletStitcher,
-    format_frame_ranges,
-    stitch_tracklet_dict,
-    tracks_from_dataframe,
-    write_tracks_h5,
-)
-from deeplabcut.tracking.tracklets import build_tracklets, frame_key, tracklet_header
+from deeplabcut.formats.tracklets import frame_key, tracklet_header
+from deeplabcut.formats.tracks import tracks_from_dataframe, write_tracks_h5
+from deeplabcut.tracking.report import StitchingWarning, format_frame_ranges
+from deeplabcut.tracking.stitch import TrackletStitcher, stitch_tracklet_dict
+from deeplabcut.tracking.tracklet import Tracklet
+from deeplabcut.tracking.tracklets import build_tracklets
 
 INDIVIDUALS = ["mouse1", "mouse2", "mouse3"]
 

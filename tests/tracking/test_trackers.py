@@ -4,14 +4,13 @@ import numpy as np
 import pytest
 
 from deeplabcut.errors import ConfigError
+from deeplabcut.geometry import box_iou, keypoint_boxes
 from deeplabcut.tracking.trackers import (
     SORTBox,
     SORTEllipse,
-    box_iou,
     boxes_to_measurements,
     ellipse_similarity,
     fit_ellipses,
-    keypoints_to_boxes,
     measurements_to_boxes,
 )
 
@@ -52,7 +51,7 @@ def test_ellipse_similarity_known_values():
 
 def test_box_helpers():
     xy = np.array([[[10, 20], [30, 60], [np.nan, np.nan]]])
-    boxes = keypoints_to_boxes(xy, slack=5)
+    boxes = keypoint_boxes(xy, margin=5)
     np.testing.assert_allclose(boxes, [[5, 15, 35, 65]])
     z = boxes_to_measurements(boxes)
     np.testing.assert_allclose(z, [[20, 40, 30 * 50, 30 / 50]])

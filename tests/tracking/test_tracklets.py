@@ -8,13 +8,9 @@ import pandas as pd
 import pytest
 
 from deeplabcut.errors import ConfigError, MissingFileError
-from deeplabcut.tracking.tracklets import (
-    build_tracklets,
-    frame_key,
-    frame_key_width,
-    read_pickle,
-    write_pickle,
-)
+from deeplabcut.formats.tracklets import frame_key, frame_key_width
+from deeplabcut.tracking.tracklets import build_tracklets
+from deeplabcut.utils.pickles import read_pickle, write_pickle
 
 
 @pytest.mark.parametrize(

@@ -8,39 +8,29 @@ Data flow (DeepLabCut's file names in brackets)::
       -> TrackletStitcher.to_dataframe(...)
       -> write_tracks_h5(df, path)          [<video><scorer>_el.h5, HDF key "tracks"]
 
-:mod:`~deeplabcut.tracking.evaluation` scores tracks against ground truth.
+Modules: :mod:`~deeplabcut.tracking.trackers` (SORT trackers),
+:mod:`~deeplabcut.tracking.tracklets` (assemblies -> tracklets),
+:mod:`~deeplabcut.tracking.tracklet` (the tracklet type),
+:mod:`~deeplabcut.tracking.stitch` (the min-cost-flow stitcher),
+:mod:`~deeplabcut.tracking.residuals` (short pieces),
+:mod:`~deeplabcut.tracking.report` (what went wrong, in words),
+:mod:`~deeplabcut.tracking.evaluation` (tracks scored against ground truth).
+The files themselves are read and written by :mod:`deeplabcut.formats`.
 """
 
+from deeplabcut.errors import TrackingDataError
+from deeplabcut.formats.tracklets import frame_key, frame_key_width, tracklet_header
+from deeplabcut.formats.tracks import tracks_from_dataframe, write_tracks_h5
+from deeplabcut.geometry import box_iou
+from deeplabcut.project.paths import TRACK_METHODS
 from deeplabcut.tracking.evaluation import count_identity_switches, match_tracks, per_frame_error
 from deeplabcut.tracking.kalman import KalmanBank, LinearModel, kinematic_model
-from deeplabcut.tracking.stitch import (
-    StitchingReport,
-    StitchingWarning,
-    Tracklet,
-    TrackletStitcher,
-    stitch_tracklet_dict,
-    tracks_from_dataframe,
-    write_tracks_h5,
-)
-from deeplabcut.tracking.trackers import (
-    SORTBox,
-    SORTEllipse,
-    TrackingDataError,
-    box_iou,
-    ellipse_similarity,
-    fit_ellipses,
-    keypoints_to_boxes,
-)
-from deeplabcut.tracking.tracklets import (
-    TRACK_METHODS,
-    build_tracklets,
-    frame_key,
-    frame_key_width,
-    make_tracker,
-    read_pickle,
-    tracklet_header,
-    write_pickle,
-)
+from deeplabcut.tracking.report import StitchingReport, StitchingWarning
+from deeplabcut.tracking.stitch import TrackletStitcher, stitch_tracklet_dict
+from deeplabcut.tracking.trackers import SORTBox, SORTEllipse, ellipse_similarity, fit_ellipses
+from deeplabcut.tracking.tracklet import Tracklet
+from deeplabcut.tracking.tracklets import build_tracklets, make_tracker
+from deeplabcut.utils.pickles import read_pickle, write_pickle
 
 __all__ = [
     "TRACK_METHODS",
@@ -60,7 +50,6 @@ __all__ = [
     "fit_ellipses",
     "frame_key",
     "frame_key_width",
-    "keypoints_to_boxes",
     "kinematic_model",
     "make_tracker",
     "match_tracks",

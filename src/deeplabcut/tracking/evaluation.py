@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from deeplabcut.tracking.trackers import TrackingDataError
+from deeplabcut.errors import TrackingDataError
 
 
 def _check(predicted: np.ndarray, ground_truth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

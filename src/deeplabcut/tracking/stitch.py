@@ -2,8 +2,11 @@
 
 The library half of DeepLabCut's ``stitch_tracklets``: it reads the tracklet
 dict of :func:`deeplabcut.tracking.tracklets.build_tracklets` (or a
-DeepLabCut ``_el.pickle``), and returns ``n_tracks`` tracks as the DataFrame
-DeepLabCut writes to ``<video><scorer>_el.h5`` (HDF key ``tracks``).
+DeepLabCut ``_el.pickle``), and returns ``n_tracks`` tracks, as arrays or as
+the DataFrame DeepLabCut writes to ``<video><scorer>_el.h5`` (laid out and
+written by :mod:`deeplabcut.formats.tracks`). The tracklet type is in
+:mod:`~deeplabcut.tracking.tracklet`, the residual heuristics in
+:mod:`~deeplabcut.tracking.residuals`, the report in :mod:`~deeplabcut.tracking.report`.
 
 The algorithm (:class:`TrackletStitcher`):
 
@@ -49,363 +52,19 @@ Coordinates are pixels of the analysed video frame; frame indices are
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from deeplabcut.errors import ConfigError
-from deeplabcut.tracking.trackers import TrackingDataError, box_iou
-from deeplabcut.tracking.tracklets import frame_index
-from deeplabcut.utils.atomic import write_text_atomic
-from deeplabcut.utils.hdf import write_hdf
-
-#: residuals separated by fewer frames than this are chained when pre-stitching
-PRESTITCH_MAX_GAP = 5
-
-WeightFunction = Callable[["Tracklet", "Tracklet"], float]
-
-
-class StitchingWarning(UserWarning):
-    """The tracklets could not give ``n_tracks`` complete tracks; see the report."""
-
-
-# ---------------------------------------------------------------------------
-# Tracklet
-# ---------------------------------------------------------------------------
-
-
-@dataclass(eq=False)
-class Tracklet:
-    """One animal followed over a set of frames.
-
-    Attributes:
-        data: (n_frames, n_bodyparts, 3 or 4) ``[x, y, likelihood(, id)]``,
-            pixels; NaN x, y where a bodypart is missing.
-        inds: (n_frames,) video frame indices, strictly increasing (sorted on
-            construction).
-
-    Tracklets compare by identity (``eq=False``), so they can key dicts.
-    """
-
-    data: np.ndarray
-    inds: np.ndarray
-    _centroid: np.ndarray | None = field(default=None, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        data = np.asarray(self.data, dtype=np.float64)
-        inds = np.asarray(self.inds, dtype=np.int64).reshape(-1)
-        if data.ndim != 3 or data.shape[-1] not in (3, 4):
-            raise TrackingDataError(
-                f"Tracklet data must be (n_frames, n_bodyparts, 3 or 4) [x, y, likelihood(, id)], "
-                f"got shape {data.shape}."
-            )
-        if data.shape[0] != inds.size:
-            raise TrackingDataError(
-                f"Tracklet has {data.shape[0]} frames of data but {inds.size} frame indices."
-            )
-        if inds.size > 1 and not (np.diff(inds) > 0).all():
-            order = np.argsort(inds, kind="stable")
-            inds, data = inds[order], data[order]
-        self.data = data
-        self.inds = inds
-
-    def __len__(self) -> int:
-        return int(self.inds.size)
-
-    def __repr__(self) -> str:
-        if not len(self):
-            return "Tracklet(empty)"
-        return f"Tracklet({len(self)} frames, {self.start}-{self.end})"
-
-    def __add__(self, other: Tracklet) -> Tracklet:
-        """Join two tracklets (their frames should not overlap)."""
-        return Tracklet(np.concatenate([self.data, other.data]), np.concatenate([self.inds, other.inds]))
-
-    @property
-    def start(self) -> int:
-        return int(self.inds[0])
-
-    @property
-    def end(self) -> int:
-        return int(self.inds[-1])
-
-    @property
-    def xy(self) -> np.ndarray:
-        """(n_frames, n_bodyparts, 2) pixels."""
-        return self.data[..., :2]
-
-    @property
-    def likelihood(self) -> float:
-        """Mean likelihood of the detected bodyparts."""
-        seen = np.isfinite(self.xy).all(axis=-1)
-        return float(self.data[..., 2][seen].mean()) if seen.any() else float("nan")
-
-    @property
-    def identity(self) -> int:
-        """Most frequent predicted identity of the detected bodyparts, -1 if none."""
-        if self.data.shape[-1] < 4:
-            return -1
-        ids = self.data[..., 3][np.isfinite(self.xy).all(axis=-1)]
-        ids = ids[np.isfinite(ids) & (ids >= 0)]
-        if ids.size == 0:
-            return -1
-        values, counts = np.unique(ids.astype(np.int64), return_counts=True)
-        return int(values[np.argmax(counts)])
-
-    @property
-    def centroid(self) -> np.ndarray:
-        """(n_frames, 2) likelihood-weighted mean of the detected bodyparts, pixels.
-
-        Falls back to the plain mean in frames whose likelihoods sum to 0.
-        """
-        if self._centroid is None:
-            self._centroid = weighted_centroids(self.data)
-        return self._centroid
-
-    @property
-    def is_continuous(self) -> bool:
-        return len(self) == 0 or self.end - self.start + 1 == len(self)
-
-    @property
-    def flat_data(self) -> np.ndarray:
-        """(n_frames, n_bodyparts * 3) ``x, y, likelihood`` per bodypart."""
-        return self.data[..., :3].reshape(len(self), -1)
-
-    def overlaps(self, other: Tracklet) -> bool:
-        """Whether both tracklets hold a common frame."""
-        if self.end < other.start or other.end < self.start:
-            return False
-        return bool(np.isin(self.inds, other.inds, assume_unique=True).any())
-
-    def time_gap_to(self, other: Tracklet) -> int:
-        """Frames from the end of one to the start of the other; 0 if they overlap."""
-        if self.overlaps(other):
-            return 0
-        if self.end < other.start:
-            return other.start - self.end
-        return self.start - other.end
-
-    def distance_to(self, other: Tracklet) -> float:
-        """Distance in pixels between this tracklet and ``other``.
-
-        If one precedes the other, the distance between the centroid of the
-        earlier one's last frame and the later one's first frame; if they
-        overlap, the mean centroid distance over their common frames.
-        """
-        if self.end < other.start:
-            return float(np.linalg.norm(self.centroid[-1] - other.centroid[0]))
-        if other.end < self.start:
-            return float(np.linalg.norm(other.centroid[-1] - self.centroid[0]))
-        common, in_self, in_other = np.intersect1d(self.inds, other.inds, assume_unique=True, return_indices=True)
-        if common.size == 0:  # interleaved without a common frame
-            return float(np.linalg.norm(self.centroid.mean(axis=0) - other.centroid.mean(axis=0)))
-        return float(np.linalg.norm(self.centroid[in_self] - other.centroid[in_other], axis=1).mean())
-
-    def box_at(self, position: int) -> np.ndarray:
-        """Bounding box ``[x1, y1, x2, y2]`` of the keypoints in row ``position``."""
-        xy = self.xy[position]
-        xy = xy[np.isfinite(xy).all(axis=1)]
-        if xy.size == 0:
-            return np.full(4, np.nan)
-        return np.concatenate([xy.min(axis=0), xy.max(axis=0)])
-
-    def without_empty_frames(self) -> Tracklet | None:
-        """This tracklet without its all-NaN frames; None if nothing is left."""
-        valid = ~np.isnan(self.xy).all(axis=(1, 2))
-        if not valid.any():
-            return None
-        if valid.all():
-            return self
-        return Tracklet(self.data[valid], self.inds[valid])
-
-    def split_at_gaps(self) -> list[Tracklet]:
-        """Continuous pieces of this tracklet (cut wherever frames are missing)."""
-        cuts = np.flatnonzero(np.diff(self.inds) != 1) + 1
-        if cuts.size == 0:
-            return [self]
-        return [
-            Tracklet(data, inds)
-            for data, inds in zip(np.split(self.data, cuts), np.split(self.inds, cuts))
-        ]
-
-
-def weighted_centroids(data: np.ndarray) -> np.ndarray:
-    """Likelihood-weighted centroids (n_frames, 2) of (n_frames, K, 3+) data.
-
-    Only bodyparts with finite x, y count; frames whose likelihoods sum to 0
-    fall back to the plain mean; frames without any point are NaN.
-    """
-    xy = data[..., :2]
-    seen = np.isfinite(xy).all(axis=-1)
-    weights = np.where(seen, np.nan_to_num(data[..., 2], nan=0.0).clip(min=0.0), 0.0)
-    total = weights.sum(axis=1)
-    filled = np.where(seen[..., None], xy, 0.0)
-    count = seen.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        weighted = (filled * weights[..., None]).sum(axis=1) / total[:, None]
-        plain = filled.sum(axis=1) / count[:, None]
-    return np.where((total > 0)[:, None], weighted, plain)
-
-
-def default_weight(tracklet_a: Tracklet, tracklet_b: Tracklet) -> float:
-    """Default link weight: :meth:`Tracklet.distance_to` (pixels)."""
-    return tracklet_a.distance_to(tracklet_b)
-
-
-# ---------------------------------------------------------------------------
-# Report
-# ---------------------------------------------------------------------------
-
-
-def format_frame_ranges(frames: Iterable[int], max_ranges: int = 8) -> str:
-    """``[3, 4, 5, 9]`` -> ``"3-5, 9"`` (at most ``max_ranges`` ranges shown)."""
-    frames = np.unique(np.asarray(list(frames), dtype=np.int64))
-    if frames.size == 0:
-        return "none"
-    cuts = np.flatnonzero(np.diff(frames) != 1) + 1
-    runs = np.split(frames, cuts)
-    parts = [f"{r[0]}" if r.size == 1 else f"{r[0]}-{r[-1]}" for r in runs[:max_ranges]]
-    if len(runs) > max_ranges:
-        parts.append(f"... ({len(runs) - max_ranges} more ranges)")
-    return ", ".join(parts)
-
-
-@dataclass
-class StitchingReport:
-    """What the stitcher did and, when it could not build ``n_tracks``
-    complete tracks, why.
-
-    Attributes:
-        n_tracks: tracks asked for (and returned; empty ones are all NaN).
-        n_tracklets: continuous tracklets of at least ``min_length`` frames
-            that entered the optimisation.
-        n_residuals: shorter pieces (after pre-stitching), added back last.
-        max_gap: the gap (frames) ordinary links may bridge.
-        strict_max_gap: whether ``max_gap`` was given (a hard limit) rather
-            than computed.
-        feasible: whether ``n_tracks`` chains covering every tracklet existed
-            without escape routes (empty tracks, left-out tracklets, and,
-            with a given ``max_gap``, longer links).
-        max_simultaneous: the most pieces (tracklets and residuals) present
-            in one frame, i.e. the most animals seen at once.
-        max_overlap: the most tracklets of the optimisation present in one frame.
-        crowded_frames: frames where more than ``n_tracks`` tracklets of the
-            optimisation are present at once.
-        empty_tracks: positions (0-based, in the output order) of tracks
-            that received no data.
-        long_links: ``(last frame, first frame)`` of links across more than
-            ``max_gap`` frames.
-        left_out: ``(start, end)`` of tracklets and residuals that fit in no
-            track and are not in the result.
-        incomplete_frames: frames, from the first tracked one, covered by
-            fewer than ``n_tracks`` tracks.
-        num_frames: the frames the report refers to (0..num_frames-1).
-    """
-
-    n_tracks: int
-    n_tracklets: int = 0
-    n_residuals: int = 0
-    max_gap: int = 0
-    strict_max_gap: bool = False
-    feasible: bool = True
-    max_simultaneous: int = 0
-    max_overlap: int = 0
-    crowded_frames: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    empty_tracks: list[int] = field(default_factory=list)
-    long_links: list[tuple[int, int]] = field(default_factory=list)
-    left_out: list[tuple[int, int]] = field(default_factory=list)
-    incomplete_frames: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    num_frames: int = 0
-
-    @property
-    def too_few_animals(self) -> bool:
-        """No frame shows ``n_tracks`` animals at once."""
-        return self.max_simultaneous < self.n_tracks
-
-    @property
-    def ok(self) -> bool:
-        """True when the tracklets could give ``n_tracks`` complete tracks.
-
-        False when more tracklets overlap than there are tracks, when fewer
-        animals than tracks are ever seen at once, when a track is empty, or
-        when a given ``max_gap`` had to be exceeded.
-        """
-        return not (
-            self.crowded_frames.size
-            or self.too_few_animals
-            or self.empty_tracks
-            or (self.strict_max_gap and self.long_links)
-        )
-
-    @property
-    def n_left_out_frames(self) -> int:
-        return int(sum(end - start + 1 for start, end in self.left_out))
-
-    @property
-    def message(self) -> str:
-        """A few sentences for people; empty when :attr:`ok`."""
-        if self.ok:
-            return ""
-        parts = [f"Could not build {self.n_tracks} complete tracks from the tracklets."]
-        if self.crowded_frames.size:
-            parts.append(
-                f"Up to {self.max_overlap} tracklets overlap in time, more than n_tracks={self.n_tracks}, "
-                f"at frames {format_frame_ranges(self.crowded_frames)}."
-            )
-        if self.too_few_animals:
-            parts.append(
-                f"At most {self.max_simultaneous} animal(s) are detected in any one frame, fewer "
-                f"than n_tracks={self.n_tracks}, so some tracks are made of pieces that may "
-                "belong to the same animal."
-            )
-        if self.left_out:
-            spans = ", ".join(f"{s}-{e}" for s, e in self.left_out[:8])
-            more = f" and {len(self.left_out) - 8} more" if len(self.left_out) > 8 else ""
-            parts.append(
-                f"{len(self.left_out)} tracklet(s) fitting in no track were left out "
-                f"({self.n_left_out_frames} frames: {spans}{more})."
-            )
-        if self.empty_tracks:
-            parts.append(
-                f"Only {self.n_tracks - len(self.empty_tracks)} of {self.n_tracks} tracks received "
-                f"data ({self.n_tracklets} tracklets, {self.n_residuals} residuals); "
-                f"track(s) {[i + 1 for i in self.empty_tracks]} are all NaN."
-            )
-        if self.strict_max_gap and self.long_links:
-            spans = ", ".join(f"{e}->{s}" for e, s in self.long_links[:8])
-            parts.append(
-                f"{len(self.long_links)} link(s) bridge gaps longer than max_gap={self.max_gap} "
-                f"frames (last frame->first frame: {spans})."
-            )
-        if self.incomplete_frames.size:
-            parts.append(
-                f"Frames covered by fewer than {self.n_tracks} tracks: "
-                f"{format_frame_ranges(self.incomplete_frames)}."
-            )
-        parts.append(
-            "Check n_tracks against the number of animals in the video; lowering min_length "
-            "or raising max_gap may help."
-        )
-        return " ".join(parts)
-
-    def __str__(self) -> str:
-        if self.ok:
-            return (
-                f"Stitched {self.n_tracklets} tracklets and {self.n_residuals} residuals into "
-                f"{self.n_tracks} tracks (max_gap={self.max_gap}, {len(self.long_links)} longer "
-                f"link(s), {len(self.left_out)} piece(s) left out)."
-            )
-        return self.message
-
-
-# ---------------------------------------------------------------------------
-# Stitcher
-# ---------------------------------------------------------------------------
+from deeplabcut.errors import ConfigError, TrackingDataError
+from deeplabcut.formats.tracklets import HEADER_KEY, SINGLE_KEY
+from deeplabcut.formats.tracks import tracks_dataframe
+from deeplabcut.tracking.report import StitchingReport, StitchingWarning
+from deeplabcut.tracking.residuals import PRESTITCH_MAX_GAP, add_back, prestitch
+from deeplabcut.tracking.tracklet import Tracklet, WeightFunction, join_tracklets, tracklet_from_frames
 
 
 class TrackletStitcher:
@@ -498,14 +157,14 @@ class TrackletStitcher:
         ``{frame key: (n_bodyparts, 3 or 4) array}``, frame keys being
         ``"frame0042"`` strings or ints.
         """
-        header = tracklet_dict.get("header")
+        header = tracklet_dict.get(HEADER_KEY)
         single = None
         tracklets = []
         for key, frames in tracklet_dict.items():
-            if key == "header" or not frames:
+            if key == HEADER_KEY or not frames:
                 continue
-            tracklet = _tracklet_from_frames(key, frames)
-            if key == "single":
+            tracklet = tracklet_from_frames(key, frames)
+            if key == SINGLE_KEY:
                 single = tracklet
             else:
                 tracklets.append(tracklet)
@@ -675,7 +334,7 @@ class TrackletStitcher:
             left_out = left_out + list(self.residuals)
         report.left_out = sorted((t.start, t.end) for t in left_out)
 
-        joined = [_join(pieces) for pieces in tracks]
+        joined = [join_tracklets(pieces) for pieces in tracks]
         self.tracks = _order_tracks(joined)
         report.empty_tracks = [k for k, track in enumerate(self.tracks) if track is None]
         report.num_frames = self._last_frame() + 1
@@ -788,7 +447,8 @@ class TrackletStitcher:
         ``single`` for the unique bodyparts; the index is
         ``0..num_frames-1`` (default: up to the last frame with data).
         Names default to those in the tracklets' header. Unique bodyparts
-        with a negative score (padding) get NaN x, y.
+        with a negative score (padding) get NaN x, y. The layout is
+        :func:`deeplabcut.formats.tracks.tracks_dataframe`'s.
         """
         scorer, bodyparts, unique_bodyparts = self._names(scorer, bodyparts, unique_bodyparts)
         if self._n_bodyparts is not None and len(bodyparts) != self._n_bodyparts:
@@ -804,11 +464,7 @@ class TrackletStitcher:
                 f"The tracklets reach frame {self._last_frame()} but num_frames={n_frames}; "
                 "pass the video's frame count."
             )
-        coords = ["x", "y", "likelihood"]
-        names = ["scorer", "individuals", "bodyparts", "coords"]
-        columns = pd.MultiIndex.from_product([[scorer], list(individuals), bodyparts, coords], names=names)
-        values = self.tracks_array(n_frames, len(bodyparts)).reshape(n_frames, -1)
-        frame = pd.DataFrame(values, columns=columns, index=pd.RangeIndex(n_frames))
+        single = None
         if unique_bodyparts:
             single = np.full((n_frames, len(unique_bodyparts), 3), np.nan)
             if self.single is not None and len(self.single):
@@ -817,38 +473,9 @@ class TrackletStitcher:
                         f"{len(unique_bodyparts)} unique bodyparts were given ({unique_bodyparts}) "
                         f"but the 'single' tracklet holds {self.single.data.shape[1]}."
                     )
-                data = self.single.data[..., :3].copy()
-                data[~(data[..., 2] >= 0), :2] = np.nan
-                single[self.single.inds] = data
-            single_columns = pd.MultiIndex.from_product(
-                [[scorer], ["single"], unique_bodyparts, coords], names=names
-            )
-            frame = pd.concat(
-                [frame, pd.DataFrame(single.reshape(n_frames, -1), columns=single_columns, index=frame.index)],
-                axis=1,
-            )
-        return frame
-
-
-# ---------------------------------------------------------------------------
-# Helpers
-# ---------------------------------------------------------------------------
-
-
-def _tracklet_from_frames(key: Any, frames: Mapping[Any, Any]) -> Tracklet:
-    inds = np.array([frame_index(k) for k in frames], dtype=np.int64)
-    rows = [np.asarray(v, dtype=np.float64) for v in frames.values()]
-    shapes = {row.shape for row in rows}
-    if len(shapes) != 1:
-        raise TrackingDataError(f"Tracklet {key!r} mixes frames of shapes {sorted(shapes)}.")
-    data = np.stack(rows)
-    if data.ndim == 2 and data.shape[1] % 3 == 0:  # flat (n_frames, n_bodyparts * 3)
-        data = data.reshape(len(data), -1, 3)
-    if data.ndim != 3:
-        raise TrackingDataError(
-            f"Tracklet {key!r} has frames of shape {rows[0].shape}; expected (n_bodyparts, 3 or 4)."
-        )
-    return Tracklet(data, inds)
+                single[self.single.inds] = self.single.data[..., :3]
+        tracks = self.tracks_array(n_frames, len(bodyparts))
+        return tracks_dataframe(scorer, bodyparts, tracks, individuals, unique_bodyparts, single)
 
 
 def _presence_count(pieces: list[Tracklet]) -> np.ndarray:
@@ -859,12 +486,6 @@ def _presence_count(pieces: list[Tracklet]) -> np.ndarray:
     for piece in pieces:
         count[piece.inds] += 1
     return count
-
-
-def _join(pieces: list[Tracklet]) -> Tracklet | None:
-    if not pieces:
-        return None
-    return Tracklet(np.concatenate([p.data for p in pieces]), np.concatenate([p.inds for p in pieces]))
 
 
 def _order_tracks(tracks: list[Tracklet | None]) -> list[Tracklet | None]:
@@ -881,126 +502,6 @@ def _order_tracks(tracks: list[Tracklet | None]) -> list[Tracklet | None]:
     return [track for _, track in sorted(enumerate(tracks), key=key)]
 
 
-def prestitch(residuals: list[Tracklet], max_gap: int = PRESTITCH_MAX_GAP) -> list[Tracklet]:
-    """Chain residuals separated by 1 to ``max_gap - 1`` frames whose boxes overlap.
-
-    Links go from a residual's last frame to a later residual's first frame
-    when their keypoint bounding boxes intersect (IoU > 0). Chains are taken
-    greedily, longest (in frames) first, preferring the better-overlapping
-    link at each step.
-    """
-    residuals = sorted(residuals, key=lambda t: (t.start, t.end))
-    n = len(residuals)
-    if n < 2:
-        return residuals
-    starts = np.array([t.start for t in residuals])
-    ends = np.array([t.end for t in residuals])
-    tails = np.array([t.box_at(-1) for t in residuals])
-    heads = np.array([t.box_at(0) for t in residuals])
-    successors: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-    for i in range(n):
-        candidates = np.flatnonzero((starts - ends[i] >= 1) & (starts - ends[i] < max_gap))
-        if candidates.size == 0:
-            continue
-        overlap = box_iou(tails[i : i + 1], heads[candidates])[0]
-        successors[i] = [(int(j), float(o)) for j, o in zip(candidates, overlap) if o > 0]
-    used = np.zeros(n, dtype=bool)
-    chained: list[Tracklet] = []
-    while True:
-        # Longest remaining chain starting at each residual (DAG: links go forward in time).
-        best = np.zeros(n, dtype=np.int64)
-        choice = np.full(n, -1, dtype=np.int64)
-        for i in range(n - 1, -1, -1):
-            if used[i]:
-                continue
-            best[i] = len(residuals[i])
-            options = [(best[j], o, -j) for j, o in successors[i] if not used[j]]
-            if options:
-                length, _, negative_j = max(options)
-                best[i] += length
-                choice[i] = -negative_j
-        linked = np.flatnonzero((choice >= 0) & ~used)
-        if linked.size == 0:
-            break
-        node = int(linked[np.argmax(best[linked])])
-        chain = [node]
-        while choice[chain[-1]] >= 0:
-            chain.append(int(choice[chain[-1]]))
-        used[chain] = True
-        chained.append(_join([residuals[k] for k in chain]))
-    return chained + [t for k, t in enumerate(residuals) if not used[k]]
-
-
-def add_back(tracks: list[list[Tracklet]], pending: list[Tracklet]) -> list[Tracklet]:
-    """Put the ``pending`` pieces into ``tracks`` (lists of pieces, modified in place).
-
-    A piece fitting in time (no common frame) into exactly one track goes
-    there; when several fit, the piece-track pair whose neighbouring frames
-    are closest (centroid distance, pixels) is taken first, and the rest is
-    reconsidered. Returns the pieces that fit nowhere.
-    """
-    if not pending:
-        return []
-    last = max([t.end for t in pending] + [p.end for pieces in tracks for p in pieces])
-    occupied = np.zeros((len(tracks), last + 1), dtype=bool)
-    centroids = np.full((len(tracks), last + 1, 2), np.nan)
-    for k, pieces in enumerate(tracks):
-        for piece in pieces:
-            occupied[k, piece.inds] = True
-            centroids[k, piece.inds] = piece.centroid
-
-    def place(piece: Tracklet, k: int) -> None:
-        tracks[k].append(piece)
-        occupied[k, piece.inds] = True
-        centroids[k, piece.inds] = piece.centroid
-
-    pending = sorted(pending, key=lambda t: (-len(t), t.start))
-    left_out: list[Tracklet] = []
-    while pending:
-        fits = [np.flatnonzero(~occupied[:, piece.inds].any(axis=1)) for piece in pending]
-        remaining = []
-        placed = False
-        for piece, where_fits in zip(pending, fits):
-            if where_fits.size == 0:
-                left_out.append(piece)
-            elif where_fits.size == 1:
-                place(piece, int(where_fits[0]))
-                placed = True
-            else:
-                remaining.append(piece)
-        pending = remaining
-        if placed or not pending:
-            continue
-        # Every piece fits several tracks: place the closest pair, then look again.
-        best = None
-        for index, piece in enumerate(pending):
-            for k in np.flatnonzero(~occupied[:, piece.inds].any(axis=1)):
-                cost = _gap_distance(occupied[k], centroids[k], piece)
-                if best is None or cost < best[0]:
-                    best = (cost, index, int(k))
-        _, index, k = best
-        place(pending.pop(index), k)
-    return left_out
-
-
-def _gap_distance(occupied: np.ndarray, centroids: np.ndarray, piece: Tracklet) -> float:
-    """Mean distance from a piece's ends to a track's nearest frames (inf for an empty track)."""
-    distances = []
-    before = np.flatnonzero(occupied[: piece.start])
-    if before.size:
-        distances.append(np.linalg.norm(centroids[before[-1]] - piece.centroid[0]))
-    after = np.flatnonzero(occupied[piece.end + 1 :])
-    if after.size:
-        distances.append(np.linalg.norm(centroids[piece.end + 1 + after[0]] - piece.centroid[-1]))
-    distances = [d for d in distances if np.isfinite(d)]
-    return float(np.mean(distances)) if distances else float("inf")
-
-
-# ---------------------------------------------------------------------------
-# Library entry points
-# ---------------------------------------------------------------------------
-
-
 def stitch_tracklet_dict(
     tracklets: Mapping[Any, Any],
     n_tracks: int,
@@ -1015,7 +516,8 @@ def stitch_tracklet_dict(
     """Stitch a tracklet dict (``_el.pickle`` contents) into ``n_tracks`` tracks.
 
     Returns the stitched :class:`TrackletStitcher` (call
-    :meth:`TrackletStitcher.to_dataframe`, then :func:`write_tracks_h5`) and
+    :meth:`TrackletStitcher.to_dataframe`, then
+    :func:`deeplabcut.formats.tracks.write_tracks_h5`) and
     its :class:`StitchingReport`. When ``n_tracks`` complete tracks cannot be
     built, the result still has ``n_tracks`` tracks (some incomplete or all
     NaN) and a :class:`StitchingWarning` says why (unless ``warn`` is False;
@@ -1027,34 +529,3 @@ def stitch_tracklet_dict(
     if warn and not report.ok:
         warnings.warn(report.message, StitchingWarning, stacklevel=2)
     return stitcher, report
-
-
-def write_tracks_h5(df: pd.DataFrame, path: str | Path, save_as_csv: bool = False) -> Path:
-    """Write a tracks DataFrame as DeepLabCut does: HDF key ``tracks``, ``format="table"``.
-
-    Written atomically (temporary file beside ``path``, then renamed); with
-    ``save_as_csv`` a ``.csv`` twin is written too. Returns ``path``.
-    """
-    path = Path(path)
-    write_hdf(df, path, key="tracks", format="table")
-    if save_as_csv:
-        write_text_atomic(path.with_suffix(".csv"), df.to_csv())
-    return path
-
-
-def tracks_from_dataframe(df: pd.DataFrame) -> tuple[np.ndarray, list[str], list[str]]:
-    """A ``tracks`` DataFrame -> (frames, individuals, bodyparts, 3) array.
-
-    ``single`` (unique bodyparts) is left out. Returns the array, the
-    individuals and the bodyparts, in column order.
-    """
-    columns = df.columns
-    if columns.nlevels != 4:
-        raise TrackingDataError(
-            f"Expected columns scorer/individuals/bodyparts/coords, got {columns.nlevels} levels."
-        )
-    individuals = [i for i in dict.fromkeys(columns.get_level_values("individuals")) if i != "single"]
-    subset = df.loc[:, columns.get_level_values("individuals") != "single"]
-    bodyparts = list(dict.fromkeys(subset.columns.get_level_values("bodyparts")))
-    array = subset.to_numpy(dtype=np.float64).reshape(len(df), len(individuals), len(bodyparts), 3)
-    return array, individuals, bodyparts

@@ -35,11 +35,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from deeplabcut.errors import ConfigError, DLCError
+from deeplabcut.errors import ConfigError, TrackingDataError
+from deeplabcut.geometry import box_iou
 from deeplabcut.tracking.kalman import KalmanBank, LinearModel, kinematic_model
-
-class TrackingDataError(DLCError, ValueError):
-    """Detections, assemblies or tracklets handed to the tracking code have a wrong shape or content."""
 
 
 # ---------------------------------------------------------------------------
@@ -118,46 +116,8 @@ def ellipse_similarity(ellipses_a: np.ndarray, ellipses_b: np.ndarray) -> np.nda
 
 
 # ---------------------------------------------------------------------------
-# Geometry: boxes
+# Geometry: SORT box measurements
 # ---------------------------------------------------------------------------
-
-
-def keypoints_to_boxes(xy: np.ndarray, slack: float = 0.0) -> np.ndarray:
-    """Bounding boxes of keypoints, grown by ``slack`` pixels on every side.
-
-    Args:
-        xy: (n_animals, n_bodyparts, 2) pixels, NaN where missing.
-        slack: margin in pixels (``boundingboxslack`` in ``inference_cfg.yaml``).
-
-    Returns:
-        (n_animals, 4) boxes ``[x1, y1, x2, y2]``; NaN for an animal without
-        any finite keypoint.
-    """
-    xy = np.asarray(xy, dtype=np.float64)
-    finite = np.isfinite(xy).all(axis=-1, keepdims=True)
-    low = np.where(finite, xy, np.inf).min(axis=1) - slack
-    high = np.where(finite, xy, -np.inf).max(axis=1) + slack
-    boxes = np.concatenate([low, high], axis=1)
-    boxes[~np.isfinite(boxes).all(axis=1)] = np.nan
-    return boxes
-
-
-def box_iou(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
-    """Pairwise intersection over union of boxes ``[x1, y1, x2, y2]``.
-
-    Returns (A, B); 0 where a union is empty or a box is NaN.
-    """
-    a = np.asarray(boxes_a, dtype=np.float64)[:, None, :]
-    b = np.asarray(boxes_b, dtype=np.float64)[None, :, :]
-    width = np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0])
-    height = np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1])
-    intersection = np.maximum(width, 0.0) * np.maximum(height, 0.0)
-    area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
-    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
-    union = area_a + area_b - intersection
-    iou = intersection / np.maximum(union, 1e-12)  # an empty union has no intersection
-    iou[np.isnan(iou)] = 0.0
-    return iou
 
 
 _MIN_SIDE = 1e-6  # pixels; keeps aspect ratios finite for degenerate boxes
@@ -423,7 +383,7 @@ class SORTBox(_SORTTracker):
             continue a track.
 
     :meth:`track` takes boxes (n_animals, 4) ``[x1, y1, x2, y2]`` in pixels
-    (see :func:`keypoints_to_boxes`; extra columns such as a score are
+    (see :func:`deeplabcut.geometry.keypoint_boxes`; extra columns such as a score are
     ignored); NaN boxes are ignored.
 
     The Kalman state is ``(cx, cy, area, aspect, vcx, vcy, varea)`` (the

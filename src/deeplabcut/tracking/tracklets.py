@@ -3,41 +3,26 @@
 This is the library half of ``convert_detections2tracklets``: it takes the
 contents of ``<video><scorer>_assemblies.pickle`` and returns the dict that
 DeepLabCut stores as ``<video><scorer>_el.pickle`` (ellipse tracker) or
-``_bx.pickle`` (box tracker)::
-
-    {
-        "header": MultiIndex scorer/bodyparts/coords (x, y, likelihood per joint,
-                  joints = bodyparts then unique bodyparts),
-        "single": {frame_index: (n_unique, 3) array},   # only with unique bodyparts
-        0: {"frame0000": (n_bodyparts, 4) [x, y, likelihood, id], ...},
-        1: {...},                                        # one entry per tracklet id
-    }
-
-Frame keys are ``"frame"`` plus the frame index zero-padded to
-``ceil(log10(num_frames))`` digits (at least one). Coordinates are pixels of
-the analysed video frame.
+``_bx.pickle`` (box tracker); :mod:`deeplabcut.formats.tracklets` describes
+that dict and reads and writes it. Coordinates are pixels of the analysed
+video frame.
 """
 
 from __future__ import annotations
 
-import math
-import pickle
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from scipy.special import softmax
 
-from deeplabcut.errors import ConfigError, MissingFileError, where
-from deeplabcut.tracking.trackers import SORTBox, SORTEllipse, TrackingDataError, keypoints_to_boxes
-from deeplabcut.utils.atomic import write_bytes_atomic
-
-#: Suffix of the tracklet pickle per tracker (DeepLabCut's ``TRACK_METHODS``).
-TRACK_METHODS = {"box": "_bx", "skeleton": "_sk", "ellipse": "_el", "transformer": "_tr"}
+from deeplabcut.errors import ConfigError, TrackingDataError
+from deeplabcut.formats.tracklets import HEADER_KEY, SINGLE_KEY, frame_key, frame_key_width, tracklet_header
+from deeplabcut.formats.video_pickles import ASSEMBLIES_SINGLE_KEY
+from deeplabcut.geometry import keypoint_boxes
+from deeplabcut.tracking.trackers import SORTBox, SORTEllipse
 
 #: inference_cfg.yaml defaults used when a key is missing.
 DEFAULT_PCUTOFF = 0.1
@@ -48,44 +33,6 @@ DEFAULT_BOX_THRESHOLD = 0.3
 MIN_SINGLE_POINT_SLACK = 40.0
 
 Progress = Callable[[Iterable[int]], Iterable[int]]
-
-
-def frame_key_width(num_frames: int) -> int:
-    """Digits of the zero-padded frame keys: ``ceil(log10(num_frames))``, at least 1."""
-    if num_frames < 1:
-        raise ConfigError(f"num_frames must be at least 1, got {num_frames}.")
-    return max(1, int(math.ceil(math.log10(num_frames))))
-
-
-def frame_key(index: int, width: int) -> str:
-    """``"frame"`` + ``index`` zero-padded to ``width`` digits, e.g. ``frame0042``."""
-    return f"frame{int(index):0{width}d}"
-
-
-def frame_index(key: str | int) -> int:
-    """Frame index of a tracklet key (``"frame0042"`` -> 42; an int is returned as is)."""
-    if isinstance(key, (int, np.integer)):
-        return int(key)
-    digits = "".join(ch for ch in str(key) if ch.isdigit())
-    if not digits:
-        raise TrackingDataError(
-            f"Tracklet frame key {key!r} holds no frame number; expected 'frame<digits>' or an int."
-        )
-    return int(digits)
-
-
-def tracklet_header(
-    scorer: str, bodyparts: list[str], unique_bodyparts: list[str] | None = None
-) -> pd.MultiIndex:
-    """The ``header`` of a tracklet pickle: scorer/bodyparts/coords over all joints.
-
-    Its levels hold plain Python strings (object dtype): a pickled pandas-3
-    string index cannot be unpickled by pandas 2, which DeepLabCut uses.
-    """
-    joints = list(bodyparts) + list(unique_bodyparts or [])
-    tuples = [(scorer, joint, coord) for joint in joints for coord in ("x", "y", "likelihood")]
-    arrays = [pd.Index([row[level] for row in tuples], dtype=object) for level in range(3)]
-    return pd.MultiIndex.from_arrays(arrays, names=["scorer", "bodyparts", "coords"])
 
 
 def make_tracker(
@@ -198,8 +145,8 @@ def build_tracklets(
     pcutoff = float(inference_cfg.get("pcutoff", DEFAULT_PCUTOFF))
     topk = int(inference_cfg.get("topktoretain", 2) or 2)
 
-    if unique_assemblies is None and "single" in assemblies:
-        unique_assemblies = assemblies["single"]
+    if unique_assemblies is None and ASSEMBLIES_SINGLE_KEY in assemblies:
+        unique_assemblies = assemblies[ASSEMBLIES_SINGLE_KEY]
 
     inference_cfg = dict(inference_cfg)
     if len(bodyparts) == 1:
@@ -222,7 +169,7 @@ def build_tracklets(
             if value is None:
                 continue
             single[int(frame)] = np.asarray(value)
-        tracklets["single"] = dict(sorted(single.items()))
+        tracklets[SINGLE_KEY] = dict(sorted(single.items()))
 
     frames = sorted(int(f) for f in assemblies if not isinstance(f, str))
     if frames and (frames[0] < 0 or frames[-1] >= num_frames):
@@ -279,13 +226,13 @@ def build_tracklets(
             if identity_only:
                 pairs = _assign_by_identity(animals, topk)
             elif track_method == "box":
-                pairs = tracker.track(keypoints_to_boxes(animals[:, keep, :2], slack))
+                pairs = tracker.track(keypoint_boxes(animals[:, keep, :2], slack))
             else:
                 pairs = tracker.track(animals[:, keep, :2])
             key = frame_key(frame, width)
             for tracklet_id, animal_index in pairs:
                 tracklets.setdefault(int(tracklet_id), {})[key] = animals[animal_index]
-    tracklets["header"] = tracklet_header(scorer, bodyparts, unique_bodyparts)
+    tracklets[HEADER_KEY] = tracklet_header(scorer, bodyparts, unique_bodyparts)
     return tracklets
 
 
@@ -300,20 +247,3 @@ def _assign_by_identity(animals: np.ndarray, n_identities: int) -> np.ndarray:
         votes[row, ids] = softmax(np.bincount(inverse, weights=animal[seen, 2]))
     rows, cols = linear_sum_assignment(votes, maximize=True)
     return np.stack([cols, rows], axis=1)
-
-
-def write_pickle(path: str | Path, data: Any) -> None:
-    """Pickle ``data`` to ``path`` atomically (temporary file beside it, then rename)."""
-    write_bytes_atomic(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def read_pickle(path: str | Path) -> Any:
-    """Load a pickle written by DeepLabCut or :func:`write_pickle`.
-
-    Only open pickles you trust: unpickling can run arbitrary code.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise MissingFileError(f"No such pickle file: {where(path)}.")
-    with path.open("rb") as stream:
-        return pickle.load(stream)
