@@ -54,3 +54,25 @@ def test_bad_layouts_and_names_are_label_errors(dataframes):
         poses_from_dataframe(pd.DataFrame({"x": [1.0]}))
     with pytest.raises(LabelError, match="nose"):
         poses_from_dataframe(dataframes.single(np.zeros((1, 1, 3)), ["snout"]), bodyparts=["nose"])
+
+
+def test_columns_and_round_trip_in_deeplabcuts_layout():
+    from deeplabcut.formats.pose_table import build_columns, poses_to_dataframe, select_poses
+
+    rng = np.random.default_rng(0)
+    poses = rng.uniform(0, 50, (4, 2, 3, 3))
+    unique = rng.uniform(0, 50, (4, 1, 3))
+    df = poses_to_dataframe("me", ["a", "b", "c"], poses, ["m1", "m2"], ["led"], unique)
+    assert df.columns.names == ["scorer", "individuals", "bodyparts", "coords"]
+    assert df.columns.equals(build_columns("me", ["a", "b", "c"], ["m1", "m2"], ["led"], ("x", "y", "likelihood")))
+    assert list(dict.fromkeys(df.columns.get_level_values("individuals"))) == ["m1", "m2", "single"]
+    assert list(df.columns[:3]) == [("me", "m1", "a", "x"), ("me", "m1", "a", "y"), ("me", "m1", "a", "likelihood")]
+    assert df.index.tolist() == [0, 1, 2, 3] and (df.dtypes == np.float64).all()
+    np.testing.assert_array_equal(select_poses(df, ["m1", "m2"], ["a", "b", "c"]), poses)
+    np.testing.assert_array_equal(select_poses(df, ["single"], ["led"])[:, 0], unique)
+    assert np.isnan(select_poses(df, ["m3"], ["a"], ("x", "y"))).all()  # absent columns are NaN
+
+    single = poses_to_dataframe("me", ["a", "b"], poses[:, :1, :2, :2], index=["img0.png", "img1.png", "i2", "i3"], coords=("x", "y"))
+    assert single.columns.names == ["scorer", "bodyparts", "coords"]
+    assert list(single.columns) == [("me", "a", "x"), ("me", "a", "y"), ("me", "b", "x"), ("me", "b", "y")]
+    np.testing.assert_array_equal(select_poses(single, [""], ["a", "b"], ("x", "y")), poses[:, :1, :2, :2])

@@ -1,7 +1,14 @@
 """DeepLabCut's file and folder names."""
 
+from pathlib import Path
+
 from deeplabcut.project.paths import (
+    AnalysisFiles,
     data_and_documentation_filenames,
+    image_analysis_path,
+    inference_cfg_path,
+    labeled_images_folder,
+    labeled_video_path,
     model_folder,
     net_name,
     scorer_name,
@@ -29,3 +36,26 @@ def test_names():
     match = snapshot_pattern().match("snapshot-best-120.pt")
     assert match and match["best"] and match["epoch"] == "120"
     assert snapshot_pattern().match("snapshot-detector-010.pt") is None
+
+
+def test_analysis_file_names():
+    scorer = "DLC_DekrW32_openfieldOct30shuffle1_snapshot_200"
+    files = AnalysisFiles.of(Path("/data/videos/m3v1.day1.mp4"), scorer)
+    assert files.prefix == Path(f"/data/videos/m3v1.day1{scorer}")  # no separator, dots kept
+    assert files.h5.name == f"m3v1.day1{scorer}.h5" and files.poses(filtered=True).name.endswith("_filtered.h5")
+    assert files.full.name == f"m3v1.day1{scorer}_full.pickle"
+    assert files.assemblies.name == f"m3v1.day1{scorer}_assemblies.pickle"
+    assert files.meta.name == f"m3v1.day1{scorer}_meta.pickle"
+    assert files.tracklets("ellipse").name.endswith(f"{scorer}_el.pickle")
+    assert files.tracks("box").name.endswith(f"{scorer}_bx.h5")
+    assert files.tracks("ellipse", filtered=True).name.endswith("_el_filtered.h5")
+    assert files.plot_poses_folder == Path("/data/videos/plot-poses/m3v1.day1")
+    assert AnalysisFiles.of(Path("v.mp4"), scorer, "/out").folder == Path("/out")
+    tracks = files.tracks("ellipse")
+    assert labeled_video_path(tracks, 0.6, "bodypart").name == f"m3v1.day1{scorer}_el_bp_p60_labeled.mp4"
+    assert labeled_video_path(files.h5, 0.1).name == f"m3v1.day1{scorer}_p10_labeled.mp4"
+    assert inference_cfg_path(Path("/p/dlc-models-pytorch/iteration-0/x")) == Path(
+        "/p/dlc-models-pytorch/iteration-0/x/test/inference_cfg.yaml"
+    )
+    assert image_analysis_path("/out", "/imgs/session1", scorer) == Path(f"/out/session1{scorer}.h5")
+    assert labeled_images_folder("/out", scorer) == Path(f"/out/LabeledImages_{scorer}")

@@ -8,17 +8,9 @@ import pandas as pd
 import pytest
 
 from deeplabcut.errors import ConfigError, MissingFileError
-from deeplabcut.formats.tracklets import frame_key, frame_key_width
+from deeplabcut.formats.tracklets import frame_key
 from deeplabcut.tracking.tracklets import build_tracklets
 from deeplabcut.utils.pickles import read_pickle, write_pickle
-
-
-@pytest.mark.parametrize(
-    "num_frames, width", [(1, 1), (9, 1), (10, 1), (11, 2), (100, 2), (101, 3), (1000, 3), (2000, 4)]
-)
-def test_frame_key_width_is_ceil_log10_at_least_one(num_frames, width):
-    assert frame_key_width(num_frames) == width
-    assert len(frame_key(num_frames - 1, width)) == len("frame") + width
 
 
 def test_tracklet_dict_layout(scene_factory, bodyparts, inference_cfg):
@@ -154,20 +146,6 @@ def test_pickle_round_trip_is_atomic(tmp_path, scene_factory, bodyparts, inferen
     assert loaded["header"].equals(tracklets["header"])
     with pytest.raises(MissingFileError, match="missing.pickle"):
         read_pickle(tmp_path / "missing.pickle")
-
-
-def test_failed_write_leaves_previous_file(tmp_path):
-    path = tmp_path / "x.pickle"
-    write_pickle(path, {"a": 1})
-
-    class Unpicklable:
-        def __reduce__(self):
-            raise RuntimeError("boom")
-
-    with pytest.raises(RuntimeError):
-        write_pickle(path, {"b": Unpicklable()})
-    assert read_pickle(path) == {"a": 1}
-    assert os.listdir(tmp_path) == ["x.pickle"]
 
 
 def test_two_bodyparts_use_the_box_tracker(inference_cfg):
