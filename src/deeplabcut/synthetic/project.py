@@ -432,7 +432,7 @@ def load_ground_truth(config_path: str | Path, video_stem: str | None = None) ->
         raise MissingFileError(
             f"No ground truth for video '{video_stem}' at '{path}'. The project's videos are {video_stems(cfg)}."
         )
-    values = pd.read_hdf(path)
+    values = analysis.read_analysis(path)
     bodyparts = get_bodyparts(cfg)
     unique_bodyparts = get_unique_bodyparts(cfg)
     individuals = get_individuals(cfg)

@@ -17,6 +17,7 @@ from deeplabcut.formats.collected_data import (
     normalize_collected_data,
     read_collected_data,
 )
+from deeplabcut.formats.pose_table import LABEL_COORDS, build_columns
 from deeplabcut.project.config import (
     get_bodyparts,
     get_individuals,
@@ -101,13 +102,10 @@ def _config_columns(
 ) -> pd.MultiIndex:
     """Columns reordered to the config's order (individuals, bodyparts, x/y, then ``single``)."""
     scorer = columns.get_level_values("scorer")[0]
-    if individuals is None:
-        tuples = [(scorer, bp, c) for bp in bodyparts for c in ("x", "y")]
-    else:
+    if individuals is not None:
         present = set(columns.get_level_values("individuals"))
-        tuples = [(scorer, ind, bp, c) for ind in individuals if ind in present for bp in bodyparts for c in ("x", "y")]
-        tuples += [(scorer, "single", bp, c) for bp in unique_bodyparts for c in ("x", "y")]
-    return pd.MultiIndex.from_tuples(tuples, names=columns.names)
+        individuals = [ind for ind in individuals if ind in present]
+    return build_columns(scorer, bodyparts, individuals, unique_bodyparts, LABEL_COORDS).set_names(columns.names)
 
 
 def check_images_and_labels(df: pd.DataFrame, project_path: Path) -> np.ndarray:
