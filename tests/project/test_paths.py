@@ -7,7 +7,6 @@ from deeplabcut.project.paths import (
     data_and_documentation_filenames,
     image_analysis_path,
     inference_cfg_path,
-    labeled_images_folder,
     labeled_video_path,
     model_folder,
     net_name,
@@ -58,4 +57,3 @@ def test_analysis_file_names():
         "/p/dlc-models-pytorch/iteration-0/x/test/inference_cfg.yaml"
     )
     assert image_analysis_path("/out", "/imgs/session1", scorer) == Path(f"/out/session1{scorer}.h5")
-    assert labeled_images_folder("/out", scorer) == Path(f"/out/LabeledImages_{scorer}")

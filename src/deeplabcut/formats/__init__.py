@@ -5,6 +5,8 @@
 * :mod:`~deeplabcut.formats.collected_data`: labels ``CollectedData_<scorer>.h5``/``.csv``;
 * :mod:`~deeplabcut.formats.analysis`: prediction tables of ``analyze_videos``,
   ``analyze_images`` and ``evaluate_network``;
+* :mod:`~deeplabcut.formats.evaluation_results`: ``<scorer>-results.csv``,
+  ``<scorer>-keypoint-results.csv`` and ``CombinedEvaluation-results.csv``;
 * :mod:`~deeplabcut.formats.video_pickles`: ``_full``, ``_assemblies`` and ``_meta`` pickles;
 * :mod:`~deeplabcut.formats.tracklets`: the tracklet pickle (``_el.pickle``, ``_bx.pickle``);
 * :mod:`~deeplabcut.formats.tracks`: stitched tracks (``_el.h5``, HDF key ``tracks``);

@@ -211,7 +211,3 @@ def image_analysis_path(output_folder: str | Path, images_folder: str | Path, sc
     """``<output folder>/<images folder name><scorer>.h5``, the ``analyze_images`` result."""
     return Path(output_folder) / f"{Path(images_folder).name}{scorer}.h5"
 
-
-def labeled_images_folder(folder: str | Path, scorer: str) -> Path:
-    """``<folder>/LabeledImages_<scorer>``, where labeled copies of images go."""
-    return Path(folder) / f"LabeledImages_{scorer}"

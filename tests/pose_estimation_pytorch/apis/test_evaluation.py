@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import deeplabcut.pose_estimation_pytorch.apis.evaluation as evaluation
+from deeplabcut.formats import evaluation_results
 from deeplabcut.pose_estimation_pytorch.apis import evaluate_network
 from deeplabcut.pose_estimation_pytorch.data import Project, load_image
 from deeplabcut.project.config import read_config, write_config
@@ -79,8 +80,8 @@ def test_single_animal_rmse_is_the_mean_pixel_distance(tiny_single_animal_projec
     labels = project.labels
     np.testing.assert_allclose(predictions.iloc[0, 0:2], np.nan_to_num(labels.keypoints[0, 0, 0]) + [3, 4])
     csv = pd.read_csv(folder / f"{scorer}-results.csv", index_col=list(range(5)))
-    assert list(csv.columns) == evaluation.RESULT_VALUES
-    assert csv.index.names == evaluation.RESULT_INDEX
+    assert list(csv.columns) == evaluation_results.RESULT_VALUES
+    assert csv.index.names == evaluation_results.RESULT_INDEX
     per_bodypart = pd.read_csv(folder / f"{scorer}-keypoint-results.csv", index_col=0)
     assert list(per_bodypart.index) == ["Train error (px)", "Test error (px)"]
     np.testing.assert_allclose(per_bodypart.to_numpy(), 5.0)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from deeplabcut.errors import ConfigError, MissingFileError
+from deeplabcut.formats import evaluation_results
 from deeplabcut.formats.analysis import predictions_dataframe, write_evaluation_predictions
 from deeplabcut.metrics import compute_metrics
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar, require_bottom_up
@@ -16,10 +17,6 @@ from deeplabcut.pose_estimation_pytorch.data import Project, load_image
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 from deeplabcut.pose_estimation_pytorch.train_module import Snapshot, resolve_device, select_snapshots
 from deeplabcut.project.paths import ENGINE_EVALUATION_FOLDER, scorer_name
-from deeplabcut.utils.atomic import write_text_atomic
-
-RESULT_INDEX = ["%Training dataset", "Shuffle number", "Training epochs", "Detector epochs (TD only)", "pcutoff"]
-RESULT_VALUES = ["train rmse", "train rmse_pcutoff", "train mAP", "train mAR", "test rmse", "test rmse_pcutoff", "test mAP", "test mAR"]
 
 
 def evaluate_network(
@@ -162,24 +159,12 @@ def _evaluate_snapshot(
     folder = project.evaluation_folder
     folder.mkdir(parents=True, exist_ok=True)
     _write_predictions(project, scorer, predictions, unique_predictions, folder / f"{scorer}.h5")
-    values = {
-        f"{split} {name}": round(float(scores[split].get(name, np.nan)), 2)
-        for split in ("train", "test")
-        for name in ("rmse", "rmse_pcutoff", "mAP", "mAR")
-    }
-    index = pd.MultiIndex.from_tuples(
-        [(project.train_fraction, project.shuffle, snapshot.epoch, -1, pcutoff)], names=RESULT_INDEX
-    )
-    results = pd.DataFrame([values], index=index)[RESULT_VALUES]
-    write_text_atomic(folder / f"{scorer}-results.csv", results.to_csv())
+    results = evaluation_results.results_table(project.train_fraction, project.shuffle, snapshot.epoch, pcutoff, scores)
+    evaluation_results.write_table(results, folder / f"{scorer}-results.csv")
     if per_keypoint_evaluation:
         names = [project.bodyparts[i] for i in keep] + project.unique_bodyparts
-        per_keypoint = pd.DataFrame(
-            [_per_bodypart(scores["train"]), _per_bodypart(scores["test"])],
-            index=["Train error (px)", "Test error (px)"],
-            columns=names,
-        ).round(2)
-        write_text_atomic(folder / f"{scorer}-keypoint-results.csv", per_keypoint.to_csv())
+        per_keypoint = evaluation_results.keypoint_table(names, _per_bodypart(scores["train"]), _per_bodypart(scores["test"]))
+        evaluation_results.write_table(per_keypoint, folder / f"{scorer}-keypoint-results.csv")
     if plotting:
         _plot(project, scorer, predictions, unique_predictions, folder, pcutoff, "individual" if plotting == "individual" else "bodypart")
     return results
@@ -252,12 +237,7 @@ def _plot(project: Project, scorer: str, predictions, unique_predictions, folder
 
 def _update_combined(project: Project, modelprefix: str, results: pd.DataFrame) -> None:
     folder = project.path / (modelprefix or "") / ENGINE_EVALUATION_FOLDER["pytorch"] / f"iteration-{project.cfg['iteration']}"
-    path = folder / "CombinedEvaluation-results.csv"
-    combined = results
-    if path.is_file():
-        previous = pd.read_csv(path, index_col=list(range(len(RESULT_INDEX))))
-        combined = results.combine_first(previous)
-    write_text_atomic(path, combined.sort_index().to_csv())
+    evaluation_results.update_combined(folder / "CombinedEvaluation-results.csv", results)
 
 
 def _format_row(row: pd.DataFrame) -> str:

@@ -13,7 +13,7 @@ from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_b
 from deeplabcut.pose_estimation_pytorch.data import Project, load_image
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 from deeplabcut.pose_estimation_pytorch.train_module import resolve_device
-from deeplabcut.project.paths import image_analysis_path, labeled_images_folder
+from deeplabcut.project.paths import image_analysis_path
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
@@ -98,7 +98,7 @@ def analyze_images(
         output = image_analysis_path(out_folder, folder, scorer)
         write_analysis(df, output, save_as_csv)
         if plotting:
-            _plot(project, scorer, files, df, labeled_images_folder(out_folder, scorer), pcutoff)
+            _plot(project, scorer, files, df, out_folder / f"LabeledImages_{scorer}", pcutoff)
         log.info("%d images -> %s", len(files), output)
         results[output] = df
     return results
