@@ -18,7 +18,7 @@ import torch
 
 import deeplabcut.pose_estimation_pytorch.apis.videos as videos_module
 from deeplabcut.pose_estimation_pytorch.apis import analyze_videos, create_labeled_video, plot_trajectories
-from deeplabcut.pose_estimation_pytorch.data import Project
+from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.synthetic import create_synthetic_project, load_ground_truth
 from deeplabcut.tracking.evaluation import count_identity_switches, per_frame_error
 from deeplabcut.tracking.stitch import tracks_from_dataframe
@@ -53,7 +53,7 @@ def make_project(root: Path, multianimal: bool, num_frames: int = 90) -> Path:
         num_frames=num_frames, num_labeled_frames=10, frame_size=(128, 128), seed=5,
     )
     create_training_dataset(config, net_type="dekr_16")
-    project = Project(config)
+    project = ShuffleData(config)
     project.train_folder.mkdir(parents=True, exist_ok=True)
     torch.save({"metadata": {"epoch": 7}, "model": {}}, project.train_folder / "snapshot-007.pt")
     return Path(config)
@@ -74,7 +74,7 @@ def test_multianimal_video_to_identities(tmp_path: Path, oracle):
     oracle(config)
     video = next((config.parent / "videos").glob("*.mp4"))
     scorer = analyze_videos(config, [video], videotype=".mp4")
-    assert scorer == f"DLC_Dekr16_synthetic{Project(config).cfg['date']}shuffle1_snapshot_7"
+    assert scorer == f"DLC_Dekr16_synthetic{ShuffleData(config).cfg['date']}shuffle1_snapshot_7"
 
     prefix = video.parent / f"{video.stem}{scorer}"
     full = pickle.loads(Path(f"{prefix}_full.pickle").read_bytes())

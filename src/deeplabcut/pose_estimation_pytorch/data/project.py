@@ -1,4 +1,4 @@
-"""``Project``: a shuffle's labels, its train/test split, and COCO export."""
+"""``ShuffleData``: a shuffle's labels, its train/test split, and COCO export."""
 
 from __future__ import annotations
 
@@ -54,14 +54,18 @@ class SplitData:
         return len(self.image_paths)
 
 
-class Project:
+class ShuffleData:
     """One shuffle of a DeepLabCut project: labels, split and model folder.
+
+    ``deeplabcut.pose_estimation_pytorch.data.Project`` is the same class (its
+    name in DeepLabCut's PyTorch API).
 
     Args:
         config_path: the project's ``config.yaml``.
         shuffle: shuffle index.
         trainingsetindex: index into ``TrainingFraction`` of config.yaml.
         modelprefix: folder (relative to the project) holding the model folders.
+        cfg: ``config.yaml`` already read with ``read_config`` (it is read here otherwise).
     """
 
     def __init__(
@@ -70,9 +74,10 @@ class Project:
         shuffle: int = 1,
         trainingsetindex: int = 0,
         modelprefix: str = "",
+        cfg: dict[str, Any] | None = None,
     ) -> None:
         self.config_path = Path(config_path).resolve()
-        self.cfg = read_config(self.config_path)
+        self.cfg = cfg if cfg is not None else read_config(self.config_path)
         self.path = Path(self.cfg["project_path"])
         self.shuffle = int(shuffle)
         fractions = self.cfg["TrainingFraction"]
@@ -114,7 +119,7 @@ class Project:
         return self.path / evaluation_folder(self.cfg, self.train_fraction, self.shuffle, self.modelprefix)
 
     def pytorch_config(self) -> dict[str, Any]:
-        """The shuffle's ``train/pytorch_config.yaml``.
+        """The shuffle's ``train/pytorch_config.yaml``, read (and checked against config.yaml) at each call.
 
         Raises:
             MissingFileError: the shuffle has not been created.
