@@ -16,7 +16,7 @@ from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.apis import train_network
 from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_config
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
-from deeplabcut.pose_estimation_pytorch.train_module import list_snapshots
+from deeplabcut.pose_estimation_pytorch.runtime import list_snapshots
 
 
 def stats(project: ShuffleData) -> list[dict[str, str]]:

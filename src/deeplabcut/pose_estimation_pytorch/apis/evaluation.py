@@ -14,7 +14,7 @@ from deeplabcut.metrics import compute_metrics
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar, require_bottom_up
 from deeplabcut.pose_estimation_pytorch.data import Project, load_image
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
-from deeplabcut.pose_estimation_pytorch.train_module import Snapshot, resolve_device, select_snapshots
+from deeplabcut.pose_estimation_pytorch.runtime import Snapshot, resolve_device, select_snapshots
 from deeplabcut.project.paths import ENGINE_EVALUATION_FOLDER, scorer_name
 from deeplabcut.utils.atomic import write_text_atomic
 from deeplabcut.utils.hdf import write_hdf

@@ -12,7 +12,7 @@ from deeplabcut.labels.predictions import predictions_dataframe
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar, resolve_scorer, snapshot_index_argument
 from deeplabcut.pose_estimation_pytorch.data import Project, load_image
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
-from deeplabcut.pose_estimation_pytorch.train_module import resolve_device
+from deeplabcut.pose_estimation_pytorch.runtime import resolve_device
 from deeplabcut.utils.atomic import write_text_atomic
 from deeplabcut.utils.hdf import write_hdf
 

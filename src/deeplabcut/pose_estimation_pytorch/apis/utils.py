@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from tqdm.auto import tqdm
 
 from deeplabcut.errors import ConfigError, ModelError
-from deeplabcut.pose_estimation_pytorch.train_module import Snapshot, TrainerCallbacks, select_snapshots
+from deeplabcut.pose_estimation_pytorch.runtime import Snapshot, select_snapshots
+from deeplabcut.pose_estimation_pytorch.train_module import TrainerCallbacks
 from deeplabcut.project.paths import scorer_name
 from deeplabcut.tracking.tracklets import TRACK_METHODS
 

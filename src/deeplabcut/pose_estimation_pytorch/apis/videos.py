@@ -41,7 +41,7 @@ from deeplabcut.pose_estimation_pytorch.apis.utils import (
 )
 from deeplabcut.pose_estimation_pytorch.data import Project
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
-from deeplabcut.pose_estimation_pytorch.train_module import resolve_device
+from deeplabcut.pose_estimation_pytorch.runtime import resolve_device
 from deeplabcut.project.config import parse_crop
 from deeplabcut.project.create import find_videos
 from deeplabcut.utils.atomic import write_bytes_atomic, write_text_atomic
