@@ -9,10 +9,10 @@ import pandas as pd
 
 from deeplabcut.errors import MissingFileError
 from deeplabcut.labels.predictions import predictions_dataframe
-from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar, resolve_scorer, snapshot_index_argument
-from deeplabcut.pose_estimation_pytorch.data import Project, load_image
+from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
+from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
+from deeplabcut.pose_estimation_pytorch.data import ShuffleData, load_image
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
-from deeplabcut.pose_estimation_pytorch.runtime import resolve_device
 from deeplabcut.utils.atomic import write_text_atomic
 from deeplabcut.utils.hdf import write_hdf
 
@@ -71,10 +71,12 @@ def analyze_images(
         The written files and their DataFrames.
     """
     log = get_logger()
-    project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
-    snapshot, scorer, pose_cfg = resolve_scorer(project, snapshot_index_argument(snapshotindex, snapshot_index))
+    model = TrainedModel.resolve(
+        config, shuffle, trainingsetindex, modelprefix, snapshot_index_argument(snapshotindex, snapshot_index)
+    )
+    project, scorer = model.shuffle, model.scorer
     runner = PoseInferenceRunner.from_snapshot(
-        pose_cfg, snapshot.path, resolve_device(device or pose_cfg.get("device")), batch_size=batch_size
+        model.pytorch_config, model.snapshot.path, model.device(device), batch_size=batch_size
     )
     pcutoff = float(project.cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
     results: dict[Path, pd.DataFrame] = {}
@@ -107,7 +109,7 @@ def analyze_images(
     return results
 
 
-def _plot(project: Project, scorer: str, files: list[Path], df: pd.DataFrame, folder: Path, pcutoff: float) -> None:
+def _plot(project: ShuffleData, scorer: str, files: list[Path], df: pd.DataFrame, folder: Path, pcutoff: float) -> None:
     from deeplabcut.visualization import LabeledFramePlotter, poses_from_dataframe
 
     folder.mkdir(parents=True, exist_ok=True)

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from deeplabcut.errors import ConfigError
-from deeplabcut.pose_estimation_pytorch.apis.utils import ProgressReporter, file_logger, require_bottom_up
+from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel
+from deeplabcut.pose_estimation_pytorch.apis.utils import ProgressReporter, file_logger
 from deeplabcut.pose_estimation_pytorch.config.pose_config import update_config, write_pytorch_config
-from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.pose_estimation_pytorch.runtime import list_snapshots
 from deeplabcut.pose_estimation_pytorch.train_module import CSVLogger, TrainingResult, build_training
 from deeplabcut.project.paths import (
@@ -103,9 +103,9 @@ def train_network(
         ConfigError: unknown keys, TensorFlow-only arguments, or a bad config.
     """
     updates = _collect_overrides(kwargs, pytorch_cfg_updates)
-    project = ShuffleData(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
-    pose_cfg = update_config(project.pytorch_config(), updates, source=str(project.pose_config_path))
-    require_bottom_up(pose_cfg, project.pose_config_path)
+    model = TrainedModel.resolve(config, shuffle, trainingsetindex, modelprefix, select="none")
+    project = model.shuffle
+    pose_cfg = update_config(model.pytorch_config, updates, source=str(project.pose_config_path))
     if detector_path is not None or transform_cropped is not None:
         raise ConfigError("detector_path and transform_cropped apply to top-down models only; this shuffle is bottom-up.")
 

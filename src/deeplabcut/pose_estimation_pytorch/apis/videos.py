@@ -28,20 +28,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 
 from deeplabcut.errors import ConfigError
 from deeplabcut.labels.predictions import predictions_dataframe
-from deeplabcut.pose_estimation_pytorch.apis.utils import (
-    AnalysisFiles,
-    get_logger,
-    progress_bar,
-    resolve_scorer,
-    snapshot_index_argument,
-)
-from deeplabcut.pose_estimation_pytorch.data import Project
+from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
+from deeplabcut.pose_estimation_pytorch.apis.utils import AnalysisFiles, get_logger, progress_bar
+from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
-from deeplabcut.pose_estimation_pytorch.runtime import resolve_device
 from deeplabcut.project.config import parse_crop
 from deeplabcut.project.create import find_videos
 from deeplabcut.utils.atomic import write_bytes_atomic, write_text_atomic
@@ -117,10 +110,10 @@ def analyze_videos(
     snapshotindex = snapshot_index_argument(snapshotindex, kwargs.pop("snapshot_index", None))
     _check_compat_arguments(kwargs)
     log = get_logger()
-    project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
-    snapshot, scorer, pose_cfg = resolve_scorer(project, snapshotindex)
+    model = TrainedModel.resolve(config, shuffle, trainingsetindex, modelprefix, snapshotindex)
+    project, snapshot, scorer, pose_cfg = model.shuffle, model.snapshot, model.scorer, model.pytorch_config
     video_files = find_videos(videos, video_extensions or videotype)
-    torch_device = resolve_device(device or pose_cfg.get("device"))
+    torch_device = model.device(device)
     batch_size = int(batch_size or project.cfg.get("batch_size", 8))
     runner = PoseInferenceRunner.from_snapshot(pose_cfg, snapshot.path, torch_device, batch_size=batch_size)
     crop = _cropping(project.cfg, cropping)
@@ -241,7 +234,7 @@ def _grow(array: np.ndarray, length: int) -> np.ndarray:
 
 
 def _write_outputs(
-    project: Project,
+    project: ShuffleData,
     pose_cfg: dict[str, Any],
     scorer: str,
     video: Path,
@@ -300,7 +293,7 @@ def _write_frame(df: pd.DataFrame, path: Path, save_as_csv: bool) -> None:
         write_text_atomic(path.with_suffix(".csv"), df.to_csv())
 
 
-def _full_items(project: Project, predictions: VideoPredictions):
+def _full_items(project: ShuffleData, predictions: VideoPredictions):
     """``(key, value)`` pairs of DeepLabCut's ``_full.pickle``, generated frame by frame."""
     nframes = predictions.num_frames
     joints = project.bodyparts + project.unique_bodyparts
