@@ -203,3 +203,56 @@ def test_an_analysis_without_its_meta_file_is_done_again(tmp_path: Path, oracle,
     runner = oracle(config)
     analyze_videos(config, [video], auto_track=False)
     assert runner.next_frame == 20 and list(video.parent.glob("*_meta.pickle"))
+
+
+def test_auto_track_parses_each_file_once(tmp_path: Path, monkeypatch):
+    """analyze_videos with auto_track on 2 videos: config.yaml, pytorch_config.yaml and
+    inference_cfg.yaml are parsed once, the snapshots listed once, each video opened once."""
+    from collections import Counter
+
+    import ruamel.yaml
+
+    import deeplabcut.pose_estimation_pytorch.runtime.checkpoints as checkpoints_module
+
+    config = make_project(tmp_path, multianimal=True, num_frames=20)
+    first = next((config.parent / "videos").glob("*.mp4"))
+    second = first.with_name("second.mp4")
+    second.write_bytes(first.read_bytes())
+    keypoints = load_ground_truth(config).keypoints
+    runner = OracleRunner(np.concatenate([keypoints, keypoints]))
+    monkeypatch.setattr(videos_module.PoseInferenceRunner, "from_snapshot", staticmethod(lambda *a, **k: runner))
+
+    parsed: Counter[str] = Counter()
+    real_load = ruamel.yaml.YAML.load
+
+    def counting_load(self, stream):
+        parsed[Path(getattr(stream, "name", "<text>")).name] += 1
+        return real_load(self, stream)
+
+    monkeypatch.setattr(ruamel.yaml.YAML, "load", counting_load)
+    real_list = checkpoints_module.list_snapshots
+
+    def counting_list(*args, **kwargs):
+        parsed["snapshot listing"] += 1
+        return real_list(*args, **kwargs)
+
+    monkeypatch.setattr(checkpoints_module, "list_snapshots", counting_list)
+    real_init = VideoReader.__init__
+
+    def counting_init(self, path, *args, **kwargs):
+        parsed[Path(path).name] += 1
+        real_init(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(VideoReader, "__init__", counting_init)
+
+    analyze_videos(config, [first, second], auto_track=True)
+    print(dict(parsed))
+    assert len(list(first.parent.glob("*_el.h5"))) == 2
+    assert parsed == {
+        "config.yaml": 1,
+        "pytorch_config.yaml": 1,
+        "inference_cfg.yaml": 1,
+        "snapshot listing": 1,
+        first.name: 1,
+        second.name: 1,
+    }

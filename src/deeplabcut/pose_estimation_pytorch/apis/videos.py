@@ -31,6 +31,7 @@ import pandas as pd
 
 from deeplabcut.errors import ConfigError
 from deeplabcut.labels.predictions import predictions_dataframe
+from deeplabcut.pose_estimation_pytorch.apis.tracklets import _inference_cfg, _num_frames, stitch_videos, track_videos
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
 from deeplabcut.pose_estimation_pytorch.apis.utils import AnalysisFiles, get_logger, progress_bar
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
@@ -51,11 +52,15 @@ class VideoPredictions:
         bodyparts: ``(frames, max_individuals, K, 3)`` x, y, score; -1 where nothing was found.
         unique_bodyparts: ``(frames, U, 3)``.
         num_frames: frames actually analysed (fewer than declared if the video broke).
+        fps: the video's frame rate.
+        frame_dimensions: ``(width, height)`` of the analyzed (cropped, if cropping) frames, pixels.
     """
 
     bodyparts: np.ndarray
     unique_bodyparts: np.ndarray
     num_frames: int
+    fps: float
+    frame_dimensions: tuple[int, int]
 
 
 def analyze_videos(
@@ -118,9 +123,11 @@ def analyze_videos(
     runner = PoseInferenceRunner.from_snapshot(pose_cfg, snapshot.path, torch_device, batch_size=batch_size)
     crop = _cropping(project.cfg, cropping)
     log.info("Analyzing %d video(s) with %s (%s) on %s", len(video_files), scorer, snapshot.path.name, torch_device)
+    inference_cfg = None  # test/inference_cfg.yaml, read when the first video is tracked
     for video in video_files:
         files = AnalysisFiles.of(video, scorer, destfolder)
         result = files.full if project.multianimal else files.h5
+        num_frames = None
         if files.meta.exists() and result.exists() and not overwrite:
             log.info("%s was already analyzed (%s); pass overwrite=True to analyze it again.", video.name, result.name)
         else:
@@ -128,6 +135,7 @@ def analyze_videos(
             started = time.perf_counter()
             predictions = predict_video(runner, video, crop, robust_nframes, log)
             seconds = time.perf_counter() - started
+            num_frames = predictions.num_frames
             _write_outputs(project, pose_cfg, scorer, video, files, predictions, crop, batch_size, seconds, save_as_csv, save_as_df)
             log.info(
                 "%s: %d frames in %.1f s (%.1f frames/s) -> %s",
@@ -138,17 +146,16 @@ def analyze_videos(
                 result,
             )
         if project.multianimal and auto_track:
-            from deeplabcut.pose_estimation_pytorch.apis.tracklets import convert_detections2tracklets
-            from deeplabcut.pose_estimation_pytorch.apis.tracklets import stitch_tracklets
-
-            convert_detections2tracklets(
-                config, [video], shuffle=shuffle, trainingsetindex=trainingsetindex, snapshotindex=snapshotindex,
-                destfolder=destfolder, modelprefix=modelprefix, track_method=track_method, overwrite=overwrite,
+            if inference_cfg is None:
+                inference_cfg = _inference_cfg(project, None)
+            frame_counts = {video: _num_frames(files, num_frames)}
+            track_videos(
+                model, [video], overwrite=overwrite, destfolder=destfolder, inferencecfg=inference_cfg,
+                track_method=track_method, frame_counts=frame_counts,
             )
-            stitch_tracklets(
-                config, [video], shuffle=shuffle, trainingsetindex=trainingsetindex, snapshotindex=snapshotindex,
-                n_tracks=n_tracks, destfolder=destfolder, modelprefix=modelprefix, track_method=track_method,
-                save_as_csv=save_as_csv,
+            stitch_videos(
+                model, [video], n_tracks=n_tracks, destfolder=destfolder, track_method=track_method,
+                save_as_csv=save_as_csv, frame_counts=frame_counts,
             )
     return scorer
 
@@ -196,6 +203,7 @@ def predict_video(
 ) -> VideoPredictions:
     """Run the model over every frame; a video that breaks mid-way keeps what was analyzed."""
     reader = VideoReader(video, cropping=cropping, robust_nframes=robust_nframes)
+    fps, frame_dimensions = reader.fps, (reader.width, reader.height)
     capacity = max(reader.num_frames, 1)
     bodyparts: np.ndarray | None = None
     unique: np.ndarray | None = None
@@ -224,7 +232,13 @@ def predict_video(
         reader.close()
     if bodyparts is None:
         raise ConfigError(f"Video '{video}' yielded no frame to analyze.")
-    return VideoPredictions(bodyparts=bodyparts[:done], unique_bodyparts=unique[:done], num_frames=done)
+    return VideoPredictions(
+        bodyparts=bodyparts[:done],
+        unique_bodyparts=unique[:done],
+        num_frames=done,
+        fps=fps,
+        frame_dimensions=frame_dimensions,
+    )
 
 
 def _grow(array: np.ndarray, length: int) -> np.ndarray:
@@ -262,8 +276,6 @@ def _write_outputs(
                 predictions.unique_bodyparts,
             )
             _write_frame(df, files.h5, save_as_csv)
-    with VideoReader(video, cropping=cropping) as reader:
-        fps, frame_dimensions = reader.fps, (reader.width, reader.height)
     meta = {
         "data": {
             "start": time.time() - seconds,
@@ -271,9 +283,9 @@ def _write_outputs(
             "run_duration": seconds,
             "Scorer": scorer,
             "pytorch-config": pose_cfg,
-            "fps": fps,
+            "fps": predictions.fps,
             "batch_size": batch_size,
-            "frame_dimensions": frame_dimensions,
+            "frame_dimensions": predictions.frame_dimensions,
             "nframes": predictions.num_frames,
             "iteration (active-learning)": project.cfg["iteration"],
             "training set fraction": project.train_fraction,
