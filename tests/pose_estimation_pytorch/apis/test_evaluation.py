@@ -118,3 +118,31 @@ def test_multianimal_perfect_predictions_have_full_map(tiny_multianimal_project:
     row = evaluate_network(tiny_multianimal_project, show_errors=False).iloc[0]
     assert row["train rmse"] == 0.0 and row["test rmse"] == 0.0
     assert row["train mAP"] == 100.0 and row["train mAR"] == 100.0
+
+
+def test_every_file_is_read_once_for_all_snapshots(tiny_single_animal_project: Path, fake_runner, monkeypatch):
+    from collections import Counter
+
+    import ruamel.yaml
+
+    import deeplabcut.pose_estimation_pytorch.data.project as project_module
+
+    create_training_dataset(tiny_single_animal_project, net_type="dekr_16")
+    project = ShuffleData(tiny_single_animal_project)
+    _snapshots(project, epochs=(5, 8), best=(10,))
+    fake_runner(project)
+    parsed: Counter[str] = Counter()
+    real_load, real_read = ruamel.yaml.YAML.load, project_module.read_collected_data
+
+    def counting_load(self, stream):
+        parsed[Path(getattr(stream, "name", "<text>")).name] += 1
+        return real_load(self, stream)
+
+    def counting_read(path, *args, **kwargs):
+        parsed[Path(path).name] += 1
+        return real_read(path, *args, **kwargs)
+
+    monkeypatch.setattr(ruamel.yaml.YAML, "load", counting_load)
+    monkeypatch.setattr(project_module, "read_collected_data", counting_read)
+    assert len(evaluate_network(tiny_single_animal_project, snapshotindex="all", show_errors=False)) == 3
+    assert parsed == {"config.yaml": 1, "pytorch_config.yaml": 1, "CollectedData_tester.h5": 1}

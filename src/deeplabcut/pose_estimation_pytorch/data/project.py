@@ -98,6 +98,7 @@ class ShuffleData:
         self.unique_bodyparts = get_unique_bodyparts(self.cfg)
         self.individuals = get_individuals(self.cfg)
         self._labels: LabeledFrames | None = None
+        self._dataframe: pd.DataFrame | None = None
         self._split: dict[str, np.ndarray] | None = None
 
     # -- folders -------------------------------------------------------------
@@ -157,12 +158,7 @@ class ShuffleData:
     def labels(self) -> LabeledFrames:
         """All merged labels of the training set (rows as in the merged CollectedData)."""
         if self._labels is None:
-            merged = self.path / training_set_folder(self.cfg) / collected_data_filename(self.cfg["scorer"])
-            if not merged.is_file():
-                raise MissingFileError(
-                    f"Merged labels '{merged}' do not exist. Run deeplabcut.create_training_dataset first."
-                )
-            df = read_collected_data(merged)
+            df = self.dataframe()
             self._labels = labels_to_arrays(
                 df, self.bodyparts, self.individuals if self.multianimal else None, self.unique_bodyparts
             )
@@ -266,6 +262,16 @@ class ShuffleData:
         return paths
 
     def dataframe(self) -> pd.DataFrame:
-        """The merged labels as DeepLabCut's DataFrame."""
-        merged = self.path / training_set_folder(self.cfg) / collected_data_filename(self.cfg["scorer"])
-        return read_collected_data(merged)
+        """The merged labels as DeepLabCut's DataFrame (read on first use, then kept).
+
+        Raises:
+            MissingFileError: the training set has not been created.
+        """
+        if self._dataframe is None:
+            merged = self.path / training_set_folder(self.cfg) / collected_data_filename(self.cfg["scorer"])
+            if not merged.is_file():
+                raise MissingFileError(
+                    f"Merged labels '{merged}' do not exist. Run deeplabcut.create_training_dataset first."
+                )
+            self._dataframe = read_collected_data(merged)
+        return self._dataframe
