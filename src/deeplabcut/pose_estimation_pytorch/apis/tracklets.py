@@ -276,7 +276,8 @@ def stitch_videos(
             )
         if not report.ok:
             log.warning("%s: %s", video.name, report.message)
-        df = stitcher.to_dataframe(scorer, project.bodyparts, project.unique_bodyparts, names, _num_frames(files, frame_counts.get(video)))
+        num_frames = _num_frames(files, frame_counts.get(video))
+        df = stitcher.to_dataframe(scorer, project.bodyparts, project.unique_bodyparts, names, num_frames)
         output = files.prefix.parent / f"{output_name}.h5" if output_name else files.tracks(method)
         write_tracks_h5(df, output, save_as_csv=save_as_csv)
         log.info("%s: %d tracks -> %s", video.name, n_tracks, output)
