@@ -16,7 +16,7 @@ import pytest
 import deeplabcut
 import deeplabcut.pose_estimation_pytorch.apis as api
 from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_config, write_pytorch_config
-from deeplabcut.pose_estimation_pytorch.data import Project
+from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.synthetic import load_ground_truth
 from deeplabcut.tracking.evaluation import count_identity_switches, per_frame_error
 from deeplabcut.formats.tracks import tracks_from_dataframe
@@ -31,7 +31,7 @@ def trained(tmp_path_factory) -> Path:
     config = make_tiny_dekr_shuffle(
         tmp_path_factory.mktemp("e2e"), multianimal=True, num_frames=120, num_labeled_frames=40, frame_size=(128, 128), epochs=60
     )
-    project = Project(config)
+    project = ShuffleData(config)
     pose_cfg = read_pytorch_config(project.pose_config_path)
     pose_cfg["data"]["train"]["crop_sampling"].update(width=128, height=128)
     pose_cfg["data"]["train"]["affine"]["scaling"] = [0.8, 1.2]
@@ -42,7 +42,7 @@ def trained(tmp_path_factory) -> Path:
 
 
 def test_the_model_learns(trained: Path):
-    with (Project(trained).train_folder / "learning_stats.csv").open() as stream:
+    with (ShuffleData(trained).train_folder / "learning_stats.csv").open() as stream:
         rows = list(csv.DictReader(stream))
     rmse = [float(row["metrics/test.rmse"]) for row in rows if row.get("metrics/test.rmse")]
     assert len(rmse) == 6

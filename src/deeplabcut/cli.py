@@ -32,16 +32,36 @@ def _videos(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--videotype", default="", help="extension to pick in folders, e.g. .mp4")
 
 
-def _shuffle(parser: argparse.ArgumentParser, snapshot: bool = True) -> None:
-    parser.add_argument("--shuffle", type=int, default=1, help="shuffle index (default 1)")
-    parser.add_argument("--trainingsetindex", type=int, default=0, help="index into TrainingFraction (default 0)")
+#: The arguments that name a trained model, as the APIs spell them (``TrainedModel.resolve``).
+MODEL_ARGUMENTS = ("shuffle", "shuffles", "trainingsetindex", "modelprefix", "snapshotindex")
+
+
+def _model(parser: argparse.ArgumentParser, snapshot: bool = True, many: bool = False) -> None:
+    """Declare the arguments that name a trained model (``many``: several shuffles and 'all' fractions)."""
+    if many:
+        parser.add_argument("--shuffles", type=int, nargs="+", default=[1])
+        parser.add_argument("--trainingsetindex", type=_trainingsetindex, default=0, help="an index or 'all'")
+    else:
+        parser.add_argument("--shuffle", type=int, default=1, help="shuffle index (default 1)")
+        parser.add_argument("--trainingsetindex", type=int, default=0, help="index into TrainingFraction (default 0)")
     parser.add_argument("--modelprefix", default="", help="folder holding the model folders")
     if snapshot:
-        parser.add_argument("--snapshotindex", type=_index, default=None, help="snapshot: -1 (best/last), an index, or 'all'")
+        parser.add_argument("--snapshotindex", type=_snapshot_index, default=None, help="snapshot: -1 (best/last), an index, or 'all'")
 
 
-def _index(text: str) -> int | str:
-    return text if text in ("all", "best") else int(text)
+def _model_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """The model-naming arguments a command was given, as keyword arguments of its API."""
+    return {name: getattr(args, name) for name in MODEL_ARGUMENTS if hasattr(args, name)}
+
+
+def _trainingsetindex(text: str) -> int | str:
+    return text if text == "all" else int(text)
+
+
+def _snapshot_index(text: str) -> int | str:
+    from deeplabcut.pose_estimation_pytorch.apis.trained_model import parse_snapshot_index
+
+    return parse_snapshot_index(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a shuffle", description="Train a shuffle; key=value arguments override pytorch_config.yaml entries.")
     train.add_argument("config")
-    _shuffle(train, snapshot=False)
+    _model(train, snapshot=False)
     train.add_argument("--snapshot-path", default=None, help="resume from this snapshot")
     train.add_argument("--epochs", type=int, default=None)
     train.add_argument("--batch-size", type=int, default=None)
@@ -90,18 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", help="evaluate trained snapshots", description="Score snapshots on their train and test images.")
     evaluate.add_argument("config")
-    evaluate.add_argument("--shuffles", type=int, nargs="+", default=[1])
-    evaluate.add_argument("--trainingsetindex", type=_index, default=0, help="an index or 'all'")
-    evaluate.add_argument("--snapshotindex", type=_index, default=None)
+    _model(evaluate, many=True)
     evaluate.add_argument("--plotting", nargs="?", const=True, default=False, choices=[True, "bodypart", "individual"], help="draw predictions on the images")
     evaluate.add_argument("--batch-size", type=int, default=1)
     evaluate.add_argument("--device", default=None)
-    evaluate.add_argument("--modelprefix", default="")
 
     analyze = commands.add_parser("analyze", help="analyze videos", description="Predict poses in videos (and track multi-animal ones).")
     analyze.add_argument("config")
     _videos(analyze)
-    _shuffle(analyze)
+    _model(analyze)
     analyze.add_argument("--destfolder", default=None)
     analyze.add_argument("--batch-size", type=int, default=None)
     analyze.add_argument("--device", default=None)
@@ -113,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     track = commands.add_parser("track", help="detections to tracklets", description="Frame-to-frame tracking of analyzed multi-animal videos.")
     track.add_argument("config")
     _videos(track)
-    _shuffle(track)
+    _model(track)
     track.add_argument("--track-method", choices=["ellipse", "box"], default="")
     track.add_argument("--destfolder", default=None)
     track.add_argument("--overwrite", action="store_true")
@@ -121,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     stitch = commands.add_parser("stitch", help="tracklets to identities", description="Stitch tracklets into n_tracks identities.")
     stitch.add_argument("config")
     _videos(stitch)
-    _shuffle(stitch)
+    _model(stitch)
     stitch.add_argument("--n-tracks", type=int, default=None)
     stitch.add_argument("--min-length", type=int, default=10)
     stitch.add_argument("--track-method", choices=["ellipse", "box"], default="")
@@ -131,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     label = commands.add_parser("label-video", help="draw results on videos", description="Write <video><scorer>..._labeled.mp4.")
     label.add_argument("config")
     _videos(label)
-    _shuffle(label)
+    _model(label)
     label.add_argument("--color-by", choices=["bodypart", "individual"], default="bodypart")
     label.add_argument("--draw-skeleton", action="store_true")
     label.add_argument("--trailpoints", type=int, default=0)
@@ -156,7 +173,7 @@ def _run(args: argparse.Namespace) -> None:
 
         return apis
 
-    shuffle_kwargs = lambda: {"shuffle": args.shuffle, "trainingsetindex": args.trainingsetindex, "modelprefix": args.modelprefix}  # noqa: E731
+    model = _model_kwargs(args)
     commands: dict[str, Callable[[], Any]] = {
         "new": lambda: print(
             deeplabcut.create_new_project(
@@ -171,30 +188,29 @@ def _run(args: argparse.Namespace) -> None:
         ),
         "train": lambda: api().train_network(
             args.config, snapshot_path=args.snapshot_path, epochs=args.epochs, batch_size=args.batch_size,
-            device=args.device, pytorch_cfg_updates=dict(args.overrides), **shuffle_kwargs(),
+            device=args.device, pytorch_cfg_updates=dict(args.overrides), **model,
         ),
         "evaluate": lambda: api().evaluate_network(
-            args.config, shuffles=args.shuffles, trainingsetindex=args.trainingsetindex, snapshotindex=args.snapshotindex,
-            plotting=args.plotting, batch_size=args.batch_size, device=args.device, modelprefix=args.modelprefix,
+            args.config, plotting=args.plotting, batch_size=args.batch_size, device=args.device, **model,
         ),
         "analyze": lambda: api().analyze_videos(
-            args.config, args.videos, videotype=args.videotype, snapshotindex=args.snapshotindex, device=args.device,
+            args.config, args.videos, videotype=args.videotype, device=args.device,
             destfolder=args.destfolder, batch_size=args.batch_size, save_as_csv=args.save_as_csv,
-            auto_track=args.auto_track, n_tracks=args.n_tracks, overwrite=args.overwrite, **shuffle_kwargs(),
+            auto_track=args.auto_track, n_tracks=args.n_tracks, overwrite=args.overwrite, **model,
         ),
         "track": lambda: api().convert_detections2tracklets(
-            args.config, args.videos, videotype=args.videotype, snapshotindex=args.snapshotindex,
-            track_method=args.track_method, destfolder=args.destfolder, overwrite=args.overwrite, **shuffle_kwargs(),
+            args.config, args.videos, videotype=args.videotype,
+            track_method=args.track_method, destfolder=args.destfolder, overwrite=args.overwrite, **model,
         ),
         "stitch": lambda: api().stitch_tracklets(
-            args.config, args.videos, videotype=args.videotype, snapshotindex=args.snapshotindex, n_tracks=args.n_tracks,
+            args.config, args.videos, videotype=args.videotype, n_tracks=args.n_tracks,
             min_length=args.min_length, track_method=args.track_method, destfolder=args.destfolder,
-            save_as_csv=args.save_as_csv, **shuffle_kwargs(),
+            save_as_csv=args.save_as_csv, **model,
         ),
         "label-video": lambda: api().create_labeled_video(
-            args.config, args.videos, videotype=args.videotype, snapshotindex=args.snapshotindex, color_by=args.color_by,
+            args.config, args.videos, videotype=args.videotype, color_by=args.color_by,
             draw_skeleton=args.draw_skeleton, trailpoints=args.trailpoints, pcutoff=args.pcutoff,
-            track_method=args.track_method, destfolder=args.destfolder, overwrite=args.overwrite, **shuffle_kwargs(),
+            track_method=args.track_method, destfolder=args.destfolder, overwrite=args.overwrite, **model,
         ),
         "demo": lambda: _demo(args),
     }

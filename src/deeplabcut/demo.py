@@ -84,7 +84,8 @@ def run_demo(
     import deeplabcut
     import deeplabcut.pose_estimation_pytorch.apis as api
     from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger
-    from deeplabcut.pose_estimation_pytorch.data import Project
+    from deeplabcut.pose_estimation_pytorch.data import ShuffleData
+    from deeplabcut.project.paths import LEARNING_CURVE_FILENAME
     from deeplabcut.synthetic import create_synthetic_project, load_ground_truth
     from deeplabcut.tracking.evaluation import count_identity_switches, per_frame_error
     from deeplabcut.formats.tracks import read_tracks_h5, tracks_from_dataframe
@@ -136,14 +137,14 @@ def run_demo(
     order = [bodyparts.index(name) for name in truth.bodyparts]
     predicted = tracks[:, :, order, :2]
     errors = per_frame_error(predicted, truth.keypoints)
-    project = Project(config_path)
+    project = ShuffleData(config_path)
     scorer_images = next(project.evaluation_folder.glob("LabeledImages_*"))
     row = results.iloc[-1]
     result = DemoResult(
         config=Path(config_path),
         labeled_video=labeled[0],
         evaluation_images=scorer_images,
-        learning_curve=project.train_folder / "learning_curve.png",
+        learning_curve=project.train_folder / LEARNING_CURVE_FILENAME,
         tracks=tracks_files[0],
         test_rmse=float(row["test rmse"]),
         test_map=float(row["test mAP"]),

@@ -37,6 +37,33 @@ def test_names():
     assert snapshot_pattern().match("snapshot-detector-010.pt") is None
 
 
+def test_training_and_evaluation_output_names():
+    from datetime import datetime
+    from pathlib import Path
+
+    from deeplabcut.project.paths import (
+        combined_evaluation_file,
+        evaluation_image_filename,
+        evaluation_predictions_filename,
+        evaluation_results_filename,
+        keypoint_results_filename,
+        labeled_images_folder_name,
+        previous_run_folder_name,
+    )
+
+    scorer = "DLC_Dekr32_openfieldOct30shuffle1_snapshot_best-200"
+    assert evaluation_predictions_filename(scorer) == f"{scorer}.h5"
+    assert evaluation_results_filename(scorer) == f"{scorer}-results.csv"
+    assert keypoint_results_filename(scorer) == f"{scorer}-keypoint-results.csv"
+    assert labeled_images_folder_name(scorer) == f"LabeledImages_{scorer}"
+    assert evaluation_image_filename("train", "labeled-data/m4s1/img0020.png") == "Training-m4s1-img0020.png"
+    assert evaluation_image_filename("test", "labeled-data/m4s1/img0020.png") == "Test-m4s1-img0020.png"
+    assert previous_run_folder_name(datetime(2024, 3, 5, 14, 7, 9)) == "previous-run-20240305-140709"
+    cfg = {"iteration": 2}
+    assert combined_evaluation_file(cfg) == Path("evaluation-results-pytorch/iteration-2/CombinedEvaluation-results.csv")
+    assert combined_evaluation_file(cfg, "prefix") == Path("prefix/evaluation-results-pytorch/iteration-2/CombinedEvaluation-results.csv")
+
+
 def test_analysis_file_names():
     scorer = "DLC_DekrW32_openfieldOct30shuffle1_snapshot_200"
     files = AnalysisFiles.of(Path("/data/videos/m3v1.day1.mp4"), scorer)

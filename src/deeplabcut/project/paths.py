@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,63 @@ def labeled_data_folder(project_path: str | Path, video_stem: str) -> Path:
 def collected_data_filename(scorer: str, extension: str = ".h5") -> str:
     """``CollectedData_<scorer>.h5``."""
     return f"CollectedData_{scorer}{extension}"
+
+
+# -- training and evaluation outputs (names DeepLabCut 3 writes) -----------------
+
+#: In a shuffle's ``train/`` folder: one row per epoch (see ``train_module.logger``).
+LEARNING_STATS_FILENAME = "learning_stats.csv"
+#: In ``train/``: the plot of ``learning_stats.csv``.
+LEARNING_CURVE_FILENAME = "learning_curve.png"
+#: In ``train/``: the human-readable training log.
+TRAINING_LOG_FILENAME = "train.txt"
+#: In an ``evaluation-results-pytorch/iteration-<N>/`` folder: every evaluation of the iteration.
+COMBINED_EVALUATION_FILENAME = "CombinedEvaluation-results.csv"
+
+
+def previous_run_folder_name(started: datetime) -> str:
+    """``previous-run-<YYYYmmdd-HHMMSS>``: where a new training run moves the files of an earlier one."""
+    return f"previous-run-{started.strftime('%Y%m%d-%H%M%S')}"
+
+
+def evaluation_predictions_filename(scorer: str) -> str:
+    """``<scorer>.h5``: an evaluation's predictions on every labeled image."""
+    return f"{scorer}.h5"
+
+
+def evaluation_results_filename(scorer: str) -> str:
+    """``<scorer>-results.csv``: an evaluation's train/test scores (one row)."""
+    return f"{scorer}-results.csv"
+
+
+def keypoint_results_filename(scorer: str) -> str:
+    """``<scorer>-keypoint-results.csv``: an evaluation's errors per bodypart."""
+    return f"{scorer}-keypoint-results.csv"
+
+
+def labeled_images_folder_name(scorer: str) -> str:
+    """``LabeledImages_<scorer>``: images drawn with predictions (evaluation, image analysis)."""
+    return f"LabeledImages_{scorer}"
+
+
+def evaluation_image_filename(split: str, image_path: str | Path) -> str:
+    """``Training-<video>-<img>.png`` (``split`` "train") or ``Test-<video>-<img>.png`` (``split`` "test")."""
+    image_path = Path(image_path)
+    prefix = {"train": "Training", "test": "Test"}[split]
+    return f"{prefix}-{image_path.parent.name}-{image_path.name}"
+
+
+def combined_evaluation_file(cfg: dict[str, Any], modelprefix: str = "", engine: str = "pytorch") -> Path:
+    """``[<modelprefix>/]evaluation-results-pytorch/iteration-<N>/CombinedEvaluation-results.csv``."""
+    return (
+        Path(modelprefix or "")
+        / ENGINE_EVALUATION_FOLDER[engine]
+        / f"iteration-{cfg['iteration']}"
+        / COMBINED_EVALUATION_FILENAME
+    )
+
+
+# -- analysis outputs (analyze_videos, tracking, labeled videos, analyze_images) ---
 
 
 def inference_cfg_path(shuffle_model_folder: str | Path) -> Path:

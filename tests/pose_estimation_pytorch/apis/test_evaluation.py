@@ -10,7 +10,7 @@ import torch
 import deeplabcut.pose_estimation_pytorch.apis.evaluation as evaluation
 from deeplabcut.formats import evaluation_results
 from deeplabcut.pose_estimation_pytorch.apis import evaluate_network
-from deeplabcut.pose_estimation_pytorch.data import Project, load_image
+from deeplabcut.pose_estimation_pytorch.data import ShuffleData, load_image
 from deeplabcut.project.config import read_config, write_config
 from deeplabcut.training_dataset.create import create_training_dataset
 
@@ -22,7 +22,7 @@ class FakeRunner:
     prediction per labeled animal (unlabeled bodyparts predicted at 0, 0).
     """
 
-    def __init__(self, project: Project, shift=(3.0, 4.0), score=0.9):
+    def __init__(self, project: ShuffleData, shift=(3.0, 4.0), score=0.9):
         self.rows = {load_image(project.path / p).tobytes(): i for i, p in enumerate(project.labels.image_paths)}
         self.labels = project.labels
         self.shift = np.asarray(shift)
@@ -42,7 +42,7 @@ class FakeRunner:
 def fake_runner(monkeypatch):
     """Replace model loading by a FakeRunner made for the given project."""
 
-    def install(project: Project, **kwargs) -> FakeRunner:
+    def install(project: ShuffleData, **kwargs) -> FakeRunner:
         runner = FakeRunner(project, **kwargs)
         monkeypatch.setattr(
             evaluation.PoseInferenceRunner, "from_snapshot", staticmethod(lambda *args, **kw: runner)
@@ -52,7 +52,7 @@ def fake_runner(monkeypatch):
     return install
 
 
-def _snapshots(project: Project, epochs=(5,), best=(10,)):
+def _snapshots(project: ShuffleData, epochs=(5,), best=(10,)):
     project.train_folder.mkdir(parents=True, exist_ok=True)
     for epoch in epochs:
         torch.save({"metadata": {"epoch": epoch}, "model": {}}, project.train_folder / f"snapshot-{epoch:03d}.pt")
@@ -62,7 +62,7 @@ def _snapshots(project: Project, epochs=(5,), best=(10,)):
 
 def test_single_animal_rmse_is_the_mean_pixel_distance(tiny_single_animal_project: Path, fake_runner):
     create_training_dataset(tiny_single_animal_project, net_type="dekr_16")
-    project = Project(tiny_single_animal_project)
+    project = ShuffleData(tiny_single_animal_project)
     _snapshots(project)
     fake_runner(project, shift=(3.0, 4.0), score=0.9)
 
@@ -93,7 +93,7 @@ def test_single_animal_rmse_is_the_mean_pixel_distance(tiny_single_animal_projec
 
 def test_pcutoff_and_snapshot_selection(tiny_single_animal_project: Path, fake_runner):
     create_training_dataset(tiny_single_animal_project, net_type="dekr_16")
-    project = Project(tiny_single_animal_project)
+    project = ShuffleData(tiny_single_animal_project)
     _snapshots(project, epochs=(5, 8), best=())
     fake_runner(project, shift=(6.0, 8.0), score=0.5)
 
@@ -113,9 +113,37 @@ def test_pcutoff_and_snapshot_selection(tiny_single_animal_project: Path, fake_r
 
 def test_multianimal_perfect_predictions_have_full_map(tiny_multianimal_project: Path, fake_runner):
     create_training_dataset(tiny_multianimal_project, net_type="dekr_16")
-    project = Project(tiny_multianimal_project)
+    project = ShuffleData(tiny_multianimal_project)
     _snapshots(project)
     fake_runner(project, shift=(0.0, 0.0), score=0.95)
     row = evaluate_network(tiny_multianimal_project, show_errors=False).iloc[0]
     assert row["train rmse"] == 0.0 and row["test rmse"] == 0.0
     assert row["train mAP"] == 100.0 and row["train mAR"] == 100.0
+
+
+def test_every_file_is_read_once_for_all_snapshots(tiny_single_animal_project: Path, fake_runner, monkeypatch):
+    from collections import Counter
+
+    import ruamel.yaml
+
+    import deeplabcut.pose_estimation_pytorch.data.project as project_module
+
+    create_training_dataset(tiny_single_animal_project, net_type="dekr_16")
+    project = ShuffleData(tiny_single_animal_project)
+    _snapshots(project, epochs=(5, 8), best=(10,))
+    fake_runner(project)
+    parsed: Counter[str] = Counter()
+    real_load, real_read = ruamel.yaml.YAML.load, project_module.read_collected_data
+
+    def counting_load(self, stream):
+        parsed[Path(getattr(stream, "name", "<text>")).name] += 1
+        return real_load(self, stream)
+
+    def counting_read(path, *args, **kwargs):
+        parsed[Path(path).name] += 1
+        return real_read(path, *args, **kwargs)
+
+    monkeypatch.setattr(ruamel.yaml.YAML, "load", counting_load)
+    monkeypatch.setattr(project_module, "read_collected_data", counting_read)
+    assert len(evaluate_network(tiny_single_animal_project, snapshotindex="all", show_errors=False)) == 3
+    assert parsed == {"config.yaml": 1, "pytorch_config.yaml": 1, "CollectedData_tester.h5": 1}

@@ -8,7 +8,7 @@ import torch
 
 import deeplabcut.pose_estimation_pytorch.apis.images as images_module
 from deeplabcut.pose_estimation_pytorch.apis import analyze_images
-from deeplabcut.pose_estimation_pytorch.data import Project
+from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.training_dataset.create import create_training_dataset
 
 
@@ -28,7 +28,7 @@ class ConstantRunner:
 
 def test_folder_of_images(tiny_multianimal_project: Path, monkeypatch, tmp_path: Path):
     create_training_dataset(tiny_multianimal_project, net_type="dekr_16")
-    project = Project(tiny_multianimal_project)
+    project = ShuffleData(tiny_multianimal_project)
     project.train_folder.mkdir(parents=True, exist_ok=True)
     torch.save({"metadata": {"epoch": 3}, "model": {}}, project.train_folder / "snapshot-003.pt")
     runner = ConstantRunner(len(project.individuals), len(project.bodyparts), len(project.unique_bodyparts))

@@ -15,11 +15,11 @@ import deeplabcut.pose_estimation_pytorch.train_module.trainer as trainer_module
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.apis import train_network
 from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_config
-from deeplabcut.pose_estimation_pytorch.data import Project
-from deeplabcut.pose_estimation_pytorch.train_module import list_snapshots
+from deeplabcut.pose_estimation_pytorch.data import ShuffleData
+from deeplabcut.pose_estimation_pytorch.runtime import list_snapshots
 
 
-def stats(project: Project) -> list[dict[str, str]]:
+def stats(project: ShuffleData) -> list[dict[str, str]]:
     with (project.train_folder / "learning_stats.csv").open() as stream:
         return list(csv.DictReader(stream))
 
@@ -31,7 +31,7 @@ def test_kill_and_resume_gives_the_uninterrupted_run(tiny_dekr_factory, monkeypa
     resumed_config = copy / config.parent.name / "config.yaml"
 
     train_network(config, shuffle=1, save_epochs=2, eval_interval=2)
-    final = [s.path for s in list_snapshots(Project(config).train_folder) if s.epoch == 4]
+    final = [s.path for s in list_snapshots(ShuffleData(config).train_folder) if s.epoch == 4]
     reference = torch.load(final[0], weights_only=True)
 
     real_train_epoch = trainer_module.PoseTrainer.train_epoch
@@ -45,7 +45,7 @@ def test_kill_and_resume_gives_the_uninterrupted_run(tiny_dekr_factory, monkeypa
     with pytest.raises(KeyboardInterrupt):
         train_network(resumed_config, shuffle=1, save_epochs=2, eval_interval=2)
     monkeypatch.setattr(trainer_module.PoseTrainer, "train_epoch", real_train_epoch)
-    project = Project(resumed_config)
+    project = ShuffleData(resumed_config)
     snapshots = list_snapshots(project.train_folder)
     assert [s.epoch for s in snapshots] == [2]  # snapshot-002.pt, or snapshot-best-002.pt if it was the best
     assert not list(project.train_folder.glob(".*tmp*"))
@@ -65,7 +65,7 @@ def test_overrides_are_checked_and_saved(tiny_dekr_project: Path):
     with pytest.raises(ConfigError, match="train_settings.epoch'"):
         train_network(tiny_dekr_project, **{"train_settings.epoch": 1})
     train_network(tiny_dekr_project, epochs=1, **{"runner.snapshots.save_epochs": 1, "train_settings__seed": 7})
-    saved = read_pytorch_config(Project(tiny_dekr_project).pose_config_path)
+    saved = read_pytorch_config(ShuffleData(tiny_dekr_project).pose_config_path)
     assert saved["train_settings"]["epochs"] == 1 and saved["train_settings"]["seed"] == 7
     assert saved["runner"]["snapshots"]["save_epochs"] == 1
 
@@ -73,14 +73,14 @@ def test_overrides_are_checked_and_saved(tiny_dekr_project: Path):
 def test_a_new_run_keeps_the_previous_one(tiny_dekr_project: Path):
     train_network(tiny_dekr_project, epochs=1)
     train_network(tiny_dekr_project, epochs=1)
-    folder = Project(tiny_dekr_project).train_folder
+    folder = ShuffleData(tiny_dekr_project).train_folder
     archived = list(folder.glob("previous-run-*"))
     assert len(archived) == 1 and list(archived[0].glob("snapshot*.pt"))
     assert list(folder.glob("snapshot*.pt"))
 
 
 def test_bad_input_changes_nothing(tiny_dekr_project: Path):
-    project = Project(tiny_dekr_project)
+    project = ShuffleData(tiny_dekr_project)
     train_network(tiny_dekr_project, epochs=1)
     before = {p.name: p.stat().st_mtime_ns for p in project.train_folder.iterdir()}
     config_text = project.pose_config_path.read_text()
@@ -93,7 +93,7 @@ def test_bad_input_changes_nothing(tiny_dekr_project: Path):
 
 
 def test_backbone_restart_sets_the_old_run_aside(tiny_dekr_project: Path):
-    project = Project(tiny_dekr_project)
+    project = ShuffleData(tiny_dekr_project)
     train_network(tiny_dekr_project, epochs=2, save_epochs=1)
     old = list_snapshots(project.train_folder)[-1].path
     train_network(tiny_dekr_project, epochs=1, snapshot_path=old, load_head_weights=False)
@@ -104,7 +104,7 @@ def test_backbone_restart_sets_the_old_run_aside(tiny_dekr_project: Path):
 
 
 def test_a_resumed_run_takes_a_changed_learning_rate(tiny_dekr_project: Path):
-    project = Project(tiny_dekr_project)
+    project = ShuffleData(tiny_dekr_project)
     train_network(tiny_dekr_project, epochs=1)
     first = list_snapshots(project.train_folder)[-1].path
     train_network(tiny_dekr_project, epochs=2, snapshot_path=first, **{"runner.optimizer.params.lr": 1e-5})
@@ -124,7 +124,7 @@ def test_config_and_model_must_agree_on_bodyparts(tiny_dekr_project: Path):
 
 
 def test_resuming_from_an_earlier_snapshot_keeps_the_replaced_statistics(tiny_dekr_project: Path):
-    project = Project(tiny_dekr_project)
+    project = ShuffleData(tiny_dekr_project)
     train_network(tiny_dekr_project, epochs=2, save_epochs=1)
     first = [s.path for s in list_snapshots(project.train_folder) if s.epoch == 1][0]
     train_network(tiny_dekr_project, epochs=2, snapshot_path=first)
@@ -138,7 +138,7 @@ def test_resuming_from_an_earlier_snapshot_keeps_the_replaced_statistics(tiny_de
 def test_a_snapshot_that_does_not_fit_changes_nothing(tiny_dekr_project: Path, tmp_path: Path):
     from deeplabcut.errors import ModelError
 
-    project = Project(tiny_dekr_project)
+    project = ShuffleData(tiny_dekr_project)
     train_network(tiny_dekr_project, epochs=1)
     snapshot = list_snapshots(project.train_folder)[-1].path
     checkpoint = torch.load(snapshot, weights_only=True)

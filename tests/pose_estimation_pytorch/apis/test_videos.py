@@ -17,11 +17,11 @@ import pytest
 import torch
 
 import deeplabcut.pose_estimation_pytorch.apis.videos as videos_module
+from deeplabcut.formats.tracks import tracks_from_dataframe
 from deeplabcut.pose_estimation_pytorch.apis import analyze_videos, create_labeled_video, plot_trajectories
-from deeplabcut.pose_estimation_pytorch.data import Project
+from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.synthetic import create_synthetic_project, load_ground_truth
 from deeplabcut.tracking.evaluation import count_identity_switches, per_frame_error
-from deeplabcut.formats.tracks import tracks_from_dataframe
 from deeplabcut.training_dataset.create import create_training_dataset
 from deeplabcut.video import VideoReader
 
@@ -53,7 +53,7 @@ def make_project(root: Path, multianimal: bool, num_frames: int = 90) -> Path:
         num_frames=num_frames, num_labeled_frames=10, frame_size=(128, 128), seed=5,
     )
     create_training_dataset(config, net_type="dekr_16")
-    project = Project(config)
+    project = ShuffleData(config)
     project.train_folder.mkdir(parents=True, exist_ok=True)
     torch.save({"metadata": {"epoch": 7}, "model": {}}, project.train_folder / "snapshot-007.pt")
     return Path(config)
@@ -74,7 +74,7 @@ def test_multianimal_video_to_identities(tmp_path: Path, oracle):
     oracle(config)
     video = next((config.parent / "videos").glob("*.mp4"))
     scorer = analyze_videos(config, [video], videotype=".mp4")
-    assert scorer == f"DLC_Dekr16_synthetic{Project(config).cfg['date']}shuffle1_snapshot_7"
+    assert scorer == f"DLC_Dekr16_synthetic{ShuffleData(config).cfg['date']}shuffle1_snapshot_7"
 
     prefix = video.parent / f"{video.stem}{scorer}"
     full = pickle.loads(Path(f"{prefix}_full.pickle").read_bytes())
@@ -203,3 +203,56 @@ def test_an_analysis_without_its_meta_file_is_done_again(tmp_path: Path, oracle,
     runner = oracle(config)
     analyze_videos(config, [video], auto_track=False)
     assert runner.next_frame == 20 and list(video.parent.glob("*_meta.pickle"))
+
+
+def test_auto_track_parses_each_file_once(tmp_path: Path, monkeypatch):
+    """analyze_videos with auto_track on 2 videos: config.yaml, pytorch_config.yaml and
+    inference_cfg.yaml are parsed once, the snapshots listed once, each video opened once."""
+    from collections import Counter
+
+    import ruamel.yaml
+
+    import deeplabcut.pose_estimation_pytorch.runtime.checkpoints as checkpoints_module
+
+    config = make_project(tmp_path, multianimal=True, num_frames=20)
+    first = next((config.parent / "videos").glob("*.mp4"))
+    second = first.with_name("second.mp4")
+    second.write_bytes(first.read_bytes())
+    keypoints = load_ground_truth(config).keypoints
+    runner = OracleRunner(np.concatenate([keypoints, keypoints]))
+    monkeypatch.setattr(videos_module.PoseInferenceRunner, "from_snapshot", staticmethod(lambda *a, **k: runner))
+
+    parsed: Counter[str] = Counter()
+    real_load = ruamel.yaml.YAML.load
+
+    def counting_load(self, stream):
+        parsed[Path(getattr(stream, "name", "<text>")).name] += 1
+        return real_load(self, stream)
+
+    monkeypatch.setattr(ruamel.yaml.YAML, "load", counting_load)
+    real_list = checkpoints_module.list_snapshots
+
+    def counting_list(*args, **kwargs):
+        parsed["snapshot listing"] += 1
+        return real_list(*args, **kwargs)
+
+    monkeypatch.setattr(checkpoints_module, "list_snapshots", counting_list)
+    real_init = VideoReader.__init__
+
+    def counting_init(self, path, *args, **kwargs):
+        parsed[Path(path).name] += 1
+        real_init(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(VideoReader, "__init__", counting_init)
+
+    analyze_videos(config, [first, second], auto_track=True)
+    print(dict(parsed))
+    assert len(list(first.parent.glob("*_el.h5"))) == 2
+    assert parsed == {
+        "config.yaml": 1,
+        "pytorch_config.yaml": 1,
+        "inference_cfg.yaml": 1,
+        "snapshot listing": 1,
+        first.name: 1,
+        second.name: 1,
+    }

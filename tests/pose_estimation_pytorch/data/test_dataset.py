@@ -1,17 +1,17 @@
-"""Project splits, COCO export and PoseTrainDataset items."""
+"""ShuffleData splits, COCO export and PoseTrainDataset items."""
 
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from deeplabcut.pose_estimation_pytorch.data import PoseTrainDataset, Project
+from deeplabcut.pose_estimation_pytorch.data import PoseTrainDataset, ShuffleData
 from deeplabcut.training_dataset.create import create_training_dataset
 
 
 def test_project_splits_and_coco(tiny_multianimal_project: Path, tmp_path: Path):
     create_training_dataset(tiny_multianimal_project, net_type="dekr_16")
-    project = Project(tiny_multianimal_project, shuffle=1)
+    project = ShuffleData(tiny_multianimal_project, shuffle=1)
     train, test = project.split("train"), project.split("test")
     assert len(train) + len(test) == 10 and len(test) == 1
     assert train.keypoints.shape[1:] == (2, 4, 2) and train.unique_keypoints.shape[1:] == (1, 2)
@@ -27,7 +27,7 @@ def test_project_splits_and_coco(tiny_multianimal_project: Path, tmp_path: Path)
 
 def test_dataset_items(tiny_multianimal_project: Path):
     create_training_dataset(tiny_multianimal_project, net_type="dekr_16")
-    project = Project(tiny_multianimal_project)
+    project = ShuffleData(tiny_multianimal_project)
     evaluation = PoseTrainDataset(project, "train", augment=False)
     item = evaluation[1]
     assert item["image"].shape == (3, 96, 128) and item["image"].dtype == torch.float32
@@ -43,3 +43,9 @@ def test_dataset_items(tiny_multianimal_project: Path):
     assert batch["keypoints"].shape == (4, 2, 4, 2) and batch["visibility_unique"].shape == (4, 1)
     inside = batch["visibility"] > 0
     assert (batch["keypoints"][inside] >= 0).all() and (batch["keypoints"][inside] <= 95).all()
+
+
+def test_project_is_the_seed_name_of_shuffle_data():
+    from deeplabcut.pose_estimation_pytorch.data import Project
+
+    assert Project is ShuffleData

@@ -1,18 +1,11 @@
-"""Snapshots: DeepLabCut's names and keep/delete rules, best sorts last, weights_only loading."""
+"""Snapshots a training run keeps: DeepLabCut's keep/delete rules."""
 
 from pathlib import Path
 
-import pytest
 import torch
 
-from deeplabcut.errors import ConfigError, MissingFileError
-from deeplabcut.pose_estimation_pytorch.train_module.snapshots import (
-    SnapshotManager,
-    list_snapshots,
-    load_checkpoint,
-    save_checkpoint,
-    select_snapshots,
-)
+from deeplabcut.pose_estimation_pytorch.runtime.checkpoints import list_snapshots
+from deeplabcut.pose_estimation_pytorch.train_module.snapshots import SnapshotManager
 
 
 def names(folder: Path) -> list[str]:
@@ -50,27 +43,3 @@ def test_lower_is_better_metric(tmp_path: Path):
     for epoch, rmse in enumerate([9.0, 4.0, 6.0], start=1):
         manager.update(epoch, {"metrics/test.rmse": rmse}, lambda e=epoch: state(e), last=epoch == 3)
     assert names(tmp_path) == ["snapshot-003.pt", "snapshot-best-002.pt"]
-
-
-def test_selection(tmp_path: Path):
-    for name in ("snapshot-005.pt", "snapshot-010.pt", "snapshot-best-007.pt", "snapshot-detector-010.pt"):
-        save_checkpoint(tmp_path / name, state(1))
-    assert [s.path.name for s in select_snapshots(tmp_path, -1)] == ["snapshot-best-007.pt"]
-    assert [s.path.name for s in select_snapshots(tmp_path, 0)] == ["snapshot-005.pt"]
-    assert len(select_snapshots(tmp_path, "all")) == 3
-    assert select_snapshots(tmp_path, "best")[0].uid == "best-7"
-    with pytest.raises(ConfigError, match="out of range"):
-        select_snapshots(tmp_path, 3)
-    with pytest.raises(MissingFileError, match="Train the network first"):
-        select_snapshots(tmp_path / "empty", -1)
-
-
-def test_checkpoints_load_with_weights_only(tmp_path: Path):
-    model = torch.nn.Linear(3, 2)
-    optimizer = torch.optim.AdamW(model.parameters())
-    model(torch.ones(1, 3)).sum().backward()
-    optimizer.step()
-    save_checkpoint(tmp_path / "snapshot-001.pt", {"metadata": {"epoch": 1}, "model": model.state_dict(), "optimizer": optimizer.state_dict()})
-    loaded = load_checkpoint(tmp_path / "snapshot-001.pt")
-    torch.testing.assert_close(loaded["model"]["weight"], model.weight.detach())
-    assert not list(tmp_path.glob(".*tmp*"))  # no temporary file left behind

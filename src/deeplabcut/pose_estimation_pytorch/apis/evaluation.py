@@ -12,11 +12,19 @@ from deeplabcut.errors import ConfigError, MissingFileError
 from deeplabcut.formats import evaluation_results
 from deeplabcut.formats.analysis import predictions_dataframe, write_evaluation_predictions
 from deeplabcut.metrics import compute_metrics
-from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar, require_bottom_up
-from deeplabcut.pose_estimation_pytorch.data import Project, load_image
+from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel
+from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
+from deeplabcut.pose_estimation_pytorch.data import ShuffleData, load_image
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
-from deeplabcut.pose_estimation_pytorch.train_module import Snapshot, resolve_device, select_snapshots
-from deeplabcut.project.paths import ENGINE_EVALUATION_FOLDER, scorer_name
+from deeplabcut.project.config import read_config
+from deeplabcut.project.paths import (
+    combined_evaluation_file,
+    evaluation_image_filename,
+    evaluation_predictions_filename,
+    evaluation_results_filename,
+    keypoint_results_filename,
+    labeled_images_folder_name,
+)
 
 
 def evaluate_network(
@@ -82,27 +90,26 @@ def evaluate_network(
     if plotting not in (False, True, "bodypart", "individual"):
         raise ConfigError(f"plotting must be True, False, 'bodypart' or 'individual', not {plotting!r}.")
     log = get_logger()
-    first = Project(config, shuffle=list(shuffles)[0])
-    fractions = range(len(first.cfg["TrainingFraction"])) if trainingsetindex == "all" else [int(trainingsetindex)]
-    if snapshotindex is None:
-        snapshotindex = first.cfg.get("snapshotindex", -1)
+    cfg = read_config(config)
+    fractions = range(len(cfg["TrainingFraction"])) if trainingsetindex == "all" else [int(trainingsetindex)]
     rows = []
     many = len(list(shuffles)) * len(fractions) > 1
     for shuffle_index in shuffles:
         for fraction_index in fractions:
-            project = Project(config, shuffle=shuffle_index, trainingsetindex=fraction_index, modelprefix=modelprefix)
             try:
-                require_bottom_up(project.pytorch_config(), project.pose_config_path)
-                snapshots = select_snapshots(project.train_folder, snapshotindex)
+                model = TrainedModel.resolve(
+                    config, shuffle_index, fraction_index, modelprefix, snapshotindex, select="all", cfg=cfg
+                )
             except MissingFileError as err:
                 if not many:
                     raise
-                log.info("Skipping shuffle %s, training fraction %s: %s", shuffle_index, project.train_fraction, err)
+                fraction = float(cfg["TrainingFraction"][fraction_index])
+                log.info("Skipping shuffle %s, training fraction %s: %s", shuffle_index, fraction, err)
                 continue
-            for snapshot in snapshots:
+            for snapshot in model.snapshots:
                 row = _evaluate_snapshot(
-                    project, snapshot, plotting, batch_size, device, comparison_bodyparts, per_keypoint_evaluation,
-                    pcutoff, transform,
+                    model.with_snapshot(snapshot), plotting, batch_size, device, comparison_bodyparts,
+                    per_keypoint_evaluation, pcutoff, transform,
                 )
                 rows.append(row)
                 if show_errors:
@@ -110,13 +117,12 @@ def evaluate_network(
     if not rows:
         raise MissingFileError(f"Nothing to evaluate: none of shuffles {list(shuffles)} has a trained snapshot.")
     results = pd.concat(rows)
-    _update_combined(first, modelprefix, results)
+    _update_combined(cfg, modelprefix, results)
     return results
 
 
 def _evaluate_snapshot(
-    project: Project,
-    snapshot: Snapshot,
+    model: TrainedModel,
     plotting: bool | str,
     batch_size: int,
     device: str | None,
@@ -125,13 +131,12 @@ def _evaluate_snapshot(
     pcutoff: float | None,
     transform: Any,
 ) -> pd.DataFrame:
-    pose_cfg = project.pytorch_config()
+    project, snapshot, scorer = model.shuffle, model.snapshot, model.scorer
     runner = PoseInferenceRunner.from_snapshot(
-        pose_cfg, snapshot.path, resolve_device(device or pose_cfg.get("device")), batch_size=batch_size, transform=transform
+        model.pytorch_config, snapshot.path, model.device(device), batch_size=batch_size, transform=transform
     )
     cfg = project.cfg
     pcutoff = float(cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
-    scorer = scorer_name(cfg, project.shuffle, pose_cfg["net_type"], snapshot.uid)
     labels = project.labels
     keep = _comparison_indices(project, comparison_bodyparts)
 
@@ -158,13 +163,13 @@ def _evaluate_snapshot(
 
     folder = project.evaluation_folder
     folder.mkdir(parents=True, exist_ok=True)
-    _write_predictions(project, scorer, predictions, unique_predictions, folder / f"{scorer}.h5")
+    _write_predictions(project, scorer, predictions, unique_predictions, folder / evaluation_predictions_filename(scorer))
     results = evaluation_results.results_table(project.train_fraction, project.shuffle, snapshot.epoch, pcutoff, scores)
-    evaluation_results.write_table(results, folder / f"{scorer}-results.csv")
+    evaluation_results.write_table(results, folder / evaluation_results_filename(scorer))
     if per_keypoint_evaluation:
         names = [project.bodyparts[i] for i in keep] + project.unique_bodyparts
         per_keypoint = evaluation_results.keypoint_table(names, _per_bodypart(scores["train"]), _per_bodypart(scores["test"]))
-        evaluation_results.write_table(per_keypoint, folder / f"{scorer}-keypoint-results.csv")
+        evaluation_results.write_table(per_keypoint, folder / keypoint_results_filename(scorer))
     if plotting:
         _plot(project, scorer, predictions, unique_predictions, folder, pcutoff, "individual" if plotting == "individual" else "bodypart")
     return results
@@ -175,7 +180,7 @@ def _per_bodypart(scores: dict[str, Any]) -> np.ndarray:
     return np.concatenate([scores["rmse_per_bodypart"], scores.get("rmse_per_unique_bodypart", np.zeros(0))])
 
 
-def _comparison_indices(project: Project, comparison_bodyparts: str | list[str]) -> list[int]:
+def _comparison_indices(project: ShuffleData, comparison_bodyparts: str | list[str]) -> list[int]:
     if comparison_bodyparts in (None, "all"):
         return list(range(len(project.bodyparts)))
     names = [comparison_bodyparts] if isinstance(comparison_bodyparts, str) else list(comparison_bodyparts)
@@ -185,7 +190,7 @@ def _comparison_indices(project: Project, comparison_bodyparts: str | list[str])
     return [project.bodyparts.index(name) for name in names]
 
 
-def _write_predictions(project: Project, scorer: str, predictions, unique_predictions, path: Path) -> None:
+def _write_predictions(project: ShuffleData, scorer: str, predictions, unique_predictions, path: Path) -> None:
     """``<scorer>.h5``: every labeled image's prediction, rows as in the merged labels, 4-level columns."""
     df = predictions_dataframe(
         scorer,
@@ -199,17 +204,17 @@ def _write_predictions(project: Project, scorer: str, predictions, unique_predic
     write_evaluation_predictions(df, path)
 
 
-def _plot(project: Project, scorer: str, predictions, unique_predictions, folder: Path, pcutoff: float, mode: str) -> None:
+def _plot(project: ShuffleData, scorer: str, predictions, unique_predictions, folder: Path, pcutoff: float, mode: str) -> None:
     """``LabeledImages_<scorer>/Training-<video>-<img>.png`` and ``Test-...``: labels "+", predictions dots/"x"."""
     from deeplabcut.visualization import LabeledFramePlotter, with_unique_row
 
-    out = folder / f"LabeledImages_{scorer}"
+    out = folder / labeled_images_folder_name(scorer)
     out.mkdir(parents=True, exist_ok=True)
     labels = project.labels
     names = project.bodyparts + project.unique_bodyparts
     individuals = project.individuals + (["single"] if project.unique_bodyparts else [])
     plotter = LabeledFramePlotter()
-    for split, prefix in (("train", "Training"), ("test", "Test")):
+    for split in ("train", "test"):
         data = project.split(split)
         bar = progress_bar(len(data), f"Plotting {split} images", unit="img", leave=False)
         for row, path in zip(data.indices, data.image_paths):
@@ -225,7 +230,7 @@ def _plot(project: Project, scorer: str, predictions, unique_predictions, folder
                 bodyparts=names,
                 pcutoff=pcutoff,
                 mode=mode,
-                output_path=out / f"{prefix}-{path.parent.name}-{path.name}",
+                output_path=out / evaluation_image_filename(split, path),
                 individuals=individuals,
                 cmap=project.cfg.get("colormap", "rainbow"),
                 dot_size=project.cfg.get("dotsize", 12),
@@ -235,9 +240,8 @@ def _plot(project: Project, scorer: str, predictions, unique_predictions, folder
         bar.close()
 
 
-def _update_combined(project: Project, modelprefix: str, results: pd.DataFrame) -> None:
-    folder = project.path / (modelprefix or "") / ENGINE_EVALUATION_FOLDER["pytorch"] / f"iteration-{project.cfg['iteration']}"
-    evaluation_results.update_combined(folder / "CombinedEvaluation-results.csv", results)
+def _update_combined(cfg: dict[str, Any], modelprefix: str, results: pd.DataFrame) -> None:
+    evaluation_results.update_combined(Path(cfg["project_path"]) / combined_evaluation_file(cfg, modelprefix), results)
 
 
 def _format_row(row: pd.DataFrame) -> str:

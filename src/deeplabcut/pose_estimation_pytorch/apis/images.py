@@ -9,11 +9,11 @@ import pandas as pd
 
 from deeplabcut.errors import MissingFileError
 from deeplabcut.formats.analysis import predictions_dataframe, write_analysis
-from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar, resolve_scorer, snapshot_index_argument
-from deeplabcut.pose_estimation_pytorch.data import Project, load_image
+from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
+from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
+from deeplabcut.pose_estimation_pytorch.data import ShuffleData, load_image
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
-from deeplabcut.pose_estimation_pytorch.train_module import resolve_device
-from deeplabcut.project.paths import image_analysis_path
+from deeplabcut.project.paths import image_analysis_path, labeled_images_folder_name
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
@@ -70,10 +70,12 @@ def analyze_images(
         The written files and their DataFrames.
     """
     log = get_logger()
-    project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
-    snapshot, scorer, pose_cfg = resolve_scorer(project, snapshot_index_argument(snapshotindex, snapshot_index))
+    model = TrainedModel.resolve(
+        config, shuffle, trainingsetindex, modelprefix, snapshot_index_argument(snapshotindex, snapshot_index)
+    )
+    project, scorer = model.shuffle, model.scorer
     runner = PoseInferenceRunner.from_snapshot(
-        pose_cfg, snapshot.path, resolve_device(device or pose_cfg.get("device")), batch_size=batch_size
+        model.pytorch_config, model.snapshot.path, model.device(device), batch_size=batch_size
     )
     pcutoff = float(project.cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
     results: dict[Path, pd.DataFrame] = {}
@@ -98,13 +100,13 @@ def analyze_images(
         output = image_analysis_path(out_folder, folder, scorer)
         write_analysis(df, output, save_as_csv)
         if plotting:
-            _plot(project, scorer, files, df, out_folder / f"LabeledImages_{scorer}", pcutoff)
+            _plot(project, scorer, files, df, out_folder / labeled_images_folder_name(scorer), pcutoff)
         log.info("%d images -> %s", len(files), output)
         results[output] = df
     return results
 
 
-def _plot(project: Project, scorer: str, files: list[Path], df: pd.DataFrame, folder: Path, pcutoff: float) -> None:
+def _plot(project: ShuffleData, scorer: str, files: list[Path], df: pd.DataFrame, folder: Path, pcutoff: float) -> None:
     from deeplabcut.formats.pose_table import poses_from_dataframe
     from deeplabcut.visualization import LabeledFramePlotter
 

@@ -8,13 +8,9 @@ from typing import Any
 from deeplabcut.errors import ConfigError, MissingFileError
 from deeplabcut.formats import analysis, tracks
 from deeplabcut.formats.video_pickles import read_meta_pickle
-from deeplabcut.pose_estimation_pytorch.apis.utils import (
-    get_logger,
-    progress_bar,
-    resolve_scorer,
-    snapshot_index_argument,
-)
-from deeplabcut.pose_estimation_pytorch.data import Project
+from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
+from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
+from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.project.create import find_videos
 from deeplabcut.project.paths import AnalysisFiles, labeled_video_path
 from deeplabcut.video.reader import VideoReader
@@ -22,7 +18,7 @@ from deeplabcut.visualization import create_labeled_video_from_dataframe
 from deeplabcut.visualization import plot_trajectories as plot_trajectories_of_dataframe
 
 
-def analysis_file(project: Project, files: AnalysisFiles, filtered: bool, track_method: str) -> tuple[Path, str]:
+def analysis_file(project: ShuffleData, files: AnalysisFiles, filtered: bool, track_method: str) -> tuple[Path, str]:
     """The analysis ``.h5`` of a video and its HDF key: tracks (multi-animal) or raw poses (single).
 
     Raises:
@@ -108,9 +104,8 @@ def create_labeled_video(
     if color_by not in ("bodypart", "individual"):
         raise ConfigError(f"color_by must be 'bodypart' or 'individual', not {color_by!r}.")
     log = get_logger()
-    project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
-    cfg = project.cfg
-    _, scorer, _ = resolve_scorer(project, snapshotindex)
+    model = TrainedModel.resolve(config, shuffle, trainingsetindex, modelprefix, snapshotindex)
+    project, cfg, scorer = model.shuffle, model.cfg, model.scorer
     pcutoff = float(cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
     written = []
     for video in find_videos(videos, video_extensions or videotype):
@@ -174,8 +169,10 @@ def plot_trajectories(
     Figures go to ``<video folder>/plot-poses/<video stem>/`` (or ``destfolder``).
     Returns the written files.
     """
-    project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
-    _, scorer, _ = resolve_scorer(project, snapshot_index_argument(snapshotindex, snapshot_index))
+    model = TrainedModel.resolve(
+        config, shuffle, trainingsetindex, modelprefix, snapshot_index_argument(snapshotindex, snapshot_index)
+    )
+    project, scorer = model.shuffle, model.scorer
     pcutoff = float(project.cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
     written: list[Path] = []
     for video in find_videos(videos, video_extensions or videotype):

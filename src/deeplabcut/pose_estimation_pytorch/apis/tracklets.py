@@ -10,7 +10,7 @@ exactly ``n_tracks`` identities and writes ``<video><scorer>_el.h5`` (HDF key
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,26 +19,22 @@ from deeplabcut.formats.inference_cfg import read_inference_cfg
 from deeplabcut.formats.tracklets import read_tracklets, write_tracklets
 from deeplabcut.formats.tracks import write_tracks_h5
 from deeplabcut.formats.video_pickles import read_assemblies_pickle, read_meta_pickle
-from deeplabcut.pose_estimation_pytorch.apis.utils import (
-    get_logger,
-    progress_bar,
-    resolve_scorer,
-    snapshot_index_argument,
-)
-from deeplabcut.pose_estimation_pytorch.data import Project
+from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
+from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
+from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.project.create import find_videos
 from deeplabcut.project.paths import AnalysisFiles, inference_cfg_path
 from deeplabcut.tracking import StitchingWarning, Tracklet, build_tracklets, stitch_tracklet_dict
 
 
-def _track_method(project: Project, track_method: str) -> str:
+def _track_method(project: ShuffleData, track_method: str) -> str:
     method = track_method or project.cfg.get("default_track_method") or "ellipse"
     if method not in ("ellipse", "box"):
         raise ConfigError(f"track_method must be 'ellipse' or 'box', not {method!r}.")
     return method
 
 
-def _inference_cfg(project: Project, inferencecfg: dict[str, Any] | None) -> dict[str, Any]:
+def _inference_cfg(project: ShuffleData, inferencecfg: dict[str, Any] | None) -> dict[str, Any]:
     if inferencecfg is not None:
         return dict(inferencecfg)
     path = inference_cfg_path(project.model_folder)
@@ -50,12 +46,15 @@ def _inference_cfg(project: Project, inferencecfg: dict[str, Any] | None) -> dic
     return read_inference_cfg(path)
 
 
-def _require_multianimal(project: Project, what: str) -> None:
+def _require_multianimal(project: ShuffleData, what: str) -> None:
     if not project.multianimal:
         raise ConfigError(f"{what} applies to multi-animal projects; '{project.config_path}' is single-animal.")
 
 
-def _num_frames(files: AnalysisFiles) -> int:
+def _num_frames(files: AnalysisFiles, known: int | None = None) -> int:
+    """The analyzed frames of a video: ``known`` when the caller has it, else from ``_meta.pickle``."""
+    if known is not None:
+        return known
     meta = files.meta
     if not meta.is_file():
         raise MissingFileError(f"'{meta}' does not exist. Analyze the video first (api.analyze_videos).")
@@ -95,21 +94,50 @@ def convert_detections2tracklets(
             "identity_only=True needs a model with an identity head, which this package does not train; "
             "track by motion (the default)."
         )
+    model = TrainedModel.resolve(
+        config, shuffle, trainingsetindex, modelprefix, snapshot_index_argument(snapshotindex, snapshot_index)
+    )
+    return track_videos(
+        model,
+        find_videos(videos, video_extensions or videotype),
+        overwrite=overwrite,
+        destfolder=destfolder,
+        ignore_bodyparts=ignore_bodyparts,
+        inferencecfg=inferencecfg,
+        track_method=track_method,
+    )
+
+
+def track_videos(
+    model: TrainedModel,
+    videos: Iterable[Path],
+    overwrite: bool = False,
+    destfolder: str | Path | None = None,
+    ignore_bodyparts: list[str] | None = None,
+    inferencecfg: dict[str, Any] | None = None,
+    track_method: str = "",
+    frame_counts: Mapping[Path, int] | None = None,
+) -> list[Path]:
+    """:func:`convert_detections2tracklets` for a resolved model and video files.
+
+    ``frame_counts`` gives the analyzed frames of videos whose analysis the
+    caller has just run (others are read from their ``_meta.pickle``).
+    """
     log = get_logger()
-    project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
+    project, scorer = model.shuffle, model.scorer
+    frame_counts = frame_counts or {}
     _require_multianimal(project, "convert_detections2tracklets")
     method = _track_method(project, track_method)
     inference_cfg = _inference_cfg(project, inferencecfg)
-    _, scorer, _ = resolve_scorer(project, snapshot_index_argument(snapshotindex, snapshot_index))
     written = []
-    for video in find_videos(videos, video_extensions or videotype):
+    for video in videos:
         files = AnalysisFiles.of(video, scorer, destfolder)
         output = files.tracklets(method)
         if output.exists() and not overwrite:
             log.info("Tracklets of %s exist (%s); pass overwrite=True to track again.", video.name, output.name)
             written.append(output)
             continue
-        num_frames = _num_frames(files)
+        num_frames = _num_frames(files, frame_counts.get(video))
         if not files.assemblies.is_file():
             raise MissingFileError(f"'{files.assemblies}' does not exist. Analyze the video first (api.analyze_videos).")
         assemblies = read_assemblies_pickle(files.assemblies)
@@ -183,15 +211,52 @@ def stitch_tracklets(
     Returns:
         The written ``.h5`` files.
     """
+    model = TrainedModel.resolve(
+        config, shuffle, trainingsetindex, modelprefix, snapshot_index_argument(snapshotindex, snapshot_index)
+    )
+    return stitch_videos(
+        model,
+        find_videos(videos, video_extensions or videotype),
+        n_tracks=n_tracks,
+        animal_names=animal_names,
+        min_length=min_length,
+        split_tracklets=split_tracklets,
+        prestitch_residuals=prestitch_residuals,
+        max_gap=max_gap,
+        weight_func=weight_func,
+        destfolder=destfolder,
+        track_method=track_method,
+        output_name=output_name,
+        save_as_csv=save_as_csv,
+    )
+
+
+def stitch_videos(
+    model: TrainedModel,
+    videos: Iterable[Path],
+    n_tracks: int | None = None,
+    animal_names: list[str] | None = None,
+    min_length: int = 10,
+    split_tracklets: bool = True,
+    prestitch_residuals: bool = True,
+    max_gap: int | None = None,
+    weight_func: Callable[[Tracklet, Tracklet], float] | None = None,
+    destfolder: str | Path | None = None,
+    track_method: str = "",
+    output_name: str = "",
+    save_as_csv: bool = False,
+    frame_counts: Mapping[Path, int] | None = None,
+) -> list[Path]:
+    """:func:`stitch_tracklets` for a resolved model and video files (``frame_counts`` as in :func:`track_videos`)."""
     log = get_logger()
-    project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
+    project, scorer = model.shuffle, model.scorer
+    frame_counts = frame_counts or {}
     _require_multianimal(project, "stitch_tracklets")
     method = _track_method(project, track_method)
-    _, scorer, _ = resolve_scorer(project, snapshot_index_argument(snapshotindex, snapshot_index))
     n_tracks = int(n_tracks or len(project.individuals))
     names = _animal_names(animal_names, project.individuals, n_tracks)
     written = []
-    for video in find_videos(videos, video_extensions or videotype):
+    for video in videos:
         files = AnalysisFiles.of(video, scorer, destfolder)
         tracklets_path = files.tracklets(method)
         if not tracklets_path.is_file():
@@ -212,7 +277,8 @@ def stitch_tracklets(
             )
         if not report.ok:
             log.warning("%s: %s", video.name, report.message)
-        df = stitcher.to_dataframe(scorer, project.bodyparts, project.unique_bodyparts, names, _num_frames(files))
+        num_frames = _num_frames(files, frame_counts.get(video))
+        df = stitcher.to_dataframe(scorer, project.bodyparts, project.unique_bodyparts, names, num_frames)
         output = files.folder / f"{output_name}.h5" if output_name else files.tracks(method)
         write_tracks_h5(df, output, save_as_csv=save_as_csv)
         log.info("%s: %d tracks -> %s", video.name, n_tracks, output)

@@ -1,4 +1,4 @@
-"""What the API layer shares: console/file logging, progress bars, snapshot and scorer lookup."""
+"""What the API layer shares: console/file logging and progress bars."""
 
 from __future__ import annotations
 
@@ -8,16 +8,10 @@ import math
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
-from deeplabcut.errors import ConfigError, ModelError
-from deeplabcut.pose_estimation_pytorch.train_module import Snapshot, TrainerCallbacks, select_snapshots
-from deeplabcut.project.paths import scorer_name
-
-if TYPE_CHECKING:
-    from deeplabcut.pose_estimation_pytorch.data import Project
+from deeplabcut.pose_estimation_pytorch.train_module import TrainerCallbacks
 
 LOGGER_NAME = "deeplabcut"
 
@@ -125,43 +119,3 @@ class ProgressReporter:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
-
-
-
-def require_bottom_up(pose_cfg: dict[str, Any], pose_config_path: str | Path) -> None:
-    """Refuse shuffles of top-down net types (TokenPose here), whose models are not available yet.
-
-    Raises:
-        ModelError: naming the shuffle's config and what to do instead.
-    """
-    if pose_cfg.get("method") in ("td", "ctd"):
-        net_type = str(pose_cfg.get("net_type"))
-        family = " (TokenPose)" if net_type.startswith("token_pose") else ""
-        raise ModelError(
-            f"'{pose_config_path}' describes the top-down net type '{net_type}'{family}, which cannot be "
-            "trained or run yet. Create a shuffle with a DEKR net type instead: "
-            "deeplabcut.create_training_dataset(config, net_type='dekr_32')."
-        )
-
-
-def resolve_scorer(project: Project, snapshotindex: int | str | None) -> tuple[Snapshot, str, dict[str, Any]]:
-    """The snapshot ``snapshotindex`` names (config.yaml's when None), its scorer and the pytorch config.
-
-    Raises:
-        ModelError: the shuffle is of a top-down net type (not available yet).
-    """
-    pose_cfg = project.pytorch_config()
-    require_bottom_up(pose_cfg, project.pose_config_path)
-    if snapshotindex is None:
-        snapshotindex = project.cfg.get("snapshotindex", -1)
-    if snapshotindex == "all":
-        snapshotindex = -1
-    snapshot = select_snapshots(project.train_folder, snapshotindex)[0]
-    return snapshot, scorer_name(project.cfg, project.shuffle, pose_cfg["net_type"], snapshot.uid), pose_cfg
-
-
-def snapshot_index_argument(snapshotindex: Any, snapshot_index: Any) -> Any:
-    """Accept DeepLabCut 3's spelling ``snapshot_index`` as well as ``snapshotindex``."""
-    if snapshot_index is not None and snapshotindex is not None and snapshot_index != snapshotindex:
-        raise ConfigError(f"Got snapshotindex={snapshotindex!r} and snapshot_index={snapshot_index!r}; give one.")
-    return snapshotindex if snapshotindex is not None else snapshot_index

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from deeplabcut.errors import ConfigError
 from deeplabcut.formats.analysis import predictions_dataframe, write_analysis
@@ -35,15 +34,11 @@ from deeplabcut.formats.video_pickles import (
     write_full_pickle,
     write_meta_pickle,
 )
-from deeplabcut.pose_estimation_pytorch.apis.utils import (
-    get_logger,
-    progress_bar,
-    resolve_scorer,
-    snapshot_index_argument,
-)
-from deeplabcut.pose_estimation_pytorch.data import Project
+from deeplabcut.pose_estimation_pytorch.apis.tracklets import _inference_cfg, _num_frames, stitch_videos, track_videos
+from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
+from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
+from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
-from deeplabcut.pose_estimation_pytorch.train_module import resolve_device
 from deeplabcut.project.config import parse_crop
 from deeplabcut.project.create import find_videos
 from deeplabcut.project.paths import AnalysisFiles
@@ -58,11 +53,15 @@ class VideoPredictions:
         bodyparts: ``(frames, max_individuals, K, 3)`` x, y, score; -1 where nothing was found.
         unique_bodyparts: ``(frames, U, 3)``.
         num_frames: frames actually analysed (fewer than declared if the video broke).
+        fps: the video's frame rate.
+        frame_dimensions: ``(width, height)`` of the analyzed (cropped, if cropping) frames, pixels.
     """
 
     bodyparts: np.ndarray
     unique_bodyparts: np.ndarray
     num_frames: int
+    fps: float
+    frame_dimensions: tuple[int, int]
 
 
 def analyze_videos(
@@ -117,17 +116,19 @@ def analyze_videos(
     snapshotindex = snapshot_index_argument(snapshotindex, kwargs.pop("snapshot_index", None))
     _check_compat_arguments(kwargs)
     log = get_logger()
-    project = Project(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix)
-    snapshot, scorer, pose_cfg = resolve_scorer(project, snapshotindex)
+    model = TrainedModel.resolve(config, shuffle, trainingsetindex, modelprefix, snapshotindex)
+    project, snapshot, scorer, pose_cfg = model.shuffle, model.snapshot, model.scorer, model.pytorch_config
     video_files = find_videos(videos, video_extensions or videotype)
-    torch_device = resolve_device(device or pose_cfg.get("device"))
+    torch_device = model.device(device)
     batch_size = int(batch_size or project.cfg.get("batch_size", 8))
     runner = PoseInferenceRunner.from_snapshot(pose_cfg, snapshot.path, torch_device, batch_size=batch_size)
     crop = _cropping(project.cfg, cropping)
     log.info("Analyzing %d video(s) with %s (%s) on %s", len(video_files), scorer, snapshot.path.name, torch_device)
+    inference_cfg = None  # test/inference_cfg.yaml, read when the first video is tracked
     for video in video_files:
         files = AnalysisFiles.of(video, scorer, destfolder)
         result = files.full if project.multianimal else files.h5
+        num_frames = None
         if files.meta.exists() and result.exists() and not overwrite:
             log.info("%s was already analyzed (%s); pass overwrite=True to analyze it again.", video.name, result.name)
         else:
@@ -135,6 +136,7 @@ def analyze_videos(
             started = time.perf_counter()
             predictions = predict_video(runner, video, crop, robust_nframes, log)
             seconds = time.perf_counter() - started
+            num_frames = predictions.num_frames
             _write_outputs(project, pose_cfg, scorer, video, files, predictions, crop, batch_size, seconds, save_as_csv, save_as_df)
             log.info(
                 "%s: %d frames in %.1f s (%.1f frames/s) -> %s",
@@ -145,17 +147,16 @@ def analyze_videos(
                 result,
             )
         if project.multianimal and auto_track:
-            from deeplabcut.pose_estimation_pytorch.apis.tracklets import convert_detections2tracklets
-            from deeplabcut.pose_estimation_pytorch.apis.tracklets import stitch_tracklets
-
-            convert_detections2tracklets(
-                config, [video], shuffle=shuffle, trainingsetindex=trainingsetindex, snapshotindex=snapshotindex,
-                destfolder=destfolder, modelprefix=modelprefix, track_method=track_method, overwrite=overwrite,
+            if inference_cfg is None:
+                inference_cfg = _inference_cfg(project, None)
+            frame_counts = {video: _num_frames(files, num_frames)}
+            track_videos(
+                model, [video], overwrite=overwrite, destfolder=destfolder, inferencecfg=inference_cfg,
+                track_method=track_method, frame_counts=frame_counts,
             )
-            stitch_tracklets(
-                config, [video], shuffle=shuffle, trainingsetindex=trainingsetindex, snapshotindex=snapshotindex,
-                n_tracks=n_tracks, destfolder=destfolder, modelprefix=modelprefix, track_method=track_method,
-                save_as_csv=save_as_csv,
+            stitch_videos(
+                model, [video], n_tracks=n_tracks, destfolder=destfolder, track_method=track_method,
+                save_as_csv=save_as_csv, frame_counts=frame_counts,
             )
     return scorer
 
@@ -203,6 +204,7 @@ def predict_video(
 ) -> VideoPredictions:
     """Run the model over every frame; a video that breaks mid-way keeps what was analyzed."""
     reader = VideoReader(video, cropping=cropping, robust_nframes=robust_nframes)
+    fps, frame_dimensions = reader.fps, (reader.width, reader.height)
     capacity = max(reader.num_frames, 1)
     bodyparts: np.ndarray | None = None
     unique: np.ndarray | None = None
@@ -231,7 +233,13 @@ def predict_video(
         reader.close()
     if bodyparts is None:
         raise ConfigError(f"Video '{video}' yielded no frame to analyze.")
-    return VideoPredictions(bodyparts=bodyparts[:done], unique_bodyparts=unique[:done], num_frames=done)
+    return VideoPredictions(
+        bodyparts=bodyparts[:done],
+        unique_bodyparts=unique[:done],
+        num_frames=done,
+        fps=fps,
+        frame_dimensions=frame_dimensions,
+    )
 
 
 def _grow(array: np.ndarray, length: int) -> np.ndarray:
@@ -241,7 +249,7 @@ def _grow(array: np.ndarray, length: int) -> np.ndarray:
 
 
 def _write_outputs(
-    project: Project,
+    project: ShuffleData,
     pose_cfg: dict[str, Any],
     scorer: str,
     video: Path,
@@ -270,14 +278,12 @@ def _write_outputs(
                 predictions.unique_bodyparts,
             )
             write_analysis(df, files.h5, save_as_csv)
-    with VideoReader(video, cropping=cropping) as reader:
-        fps, frame_dimensions = reader.fps, (reader.width, reader.height)
     meta = VideoAnalysisMetadata(
         scorer=scorer,
         pytorch_config=pose_cfg,
-        fps=fps,
+        fps=predictions.fps,
         batch_size=batch_size,
-        frame_dimensions=frame_dimensions,
+        frame_dimensions=predictions.frame_dimensions,
         nframes=predictions.num_frames,
         iteration=project.cfg["iteration"],
         train_fraction=project.train_fraction,

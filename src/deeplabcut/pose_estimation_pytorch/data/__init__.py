@@ -1,7 +1,10 @@
-"""Data: a shuffle's labels and split (``Project``) and the torch dataset (``PoseTrainDataset``)."""
+"""Data: a shuffle's labels and split (``ShuffleData``) and the torch dataset (``PoseTrainDataset``)."""
 
 from deeplabcut.pose_estimation_pytorch.data.dataset import PoseTrainDataset, load_image
-from deeplabcut.pose_estimation_pytorch.data.project import Project, SplitData
+from deeplabcut.pose_estimation_pytorch.data.project import ShuffleData, SplitData
 from deeplabcut.pose_estimation_pytorch.data.transforms import KeypointTransform, build_transforms
 
-__all__ = ["KeypointTransform", "PoseTrainDataset", "Project", "SplitData", "build_transforms", "load_image"]
+#: DeepLabCut's PyTorch API name for :class:`ShuffleData` (kept for users' scripts).
+Project = ShuffleData
+
+__all__ = ["KeypointTransform", "PoseTrainDataset", "Project", "ShuffleData", "SplitData", "build_transforms", "load_image"]

@@ -12,7 +12,7 @@ import torch
 from torch.utils.data import Dataset
 
 from deeplabcut.errors import MissingFileError
-from deeplabcut.pose_estimation_pytorch.data.project import Project, SplitName
+from deeplabcut.pose_estimation_pytorch.data.project import ShuffleData, SplitName
 from deeplabcut.pose_estimation_pytorch.data.transforms import build_transforms
 
 
@@ -51,7 +51,7 @@ class PoseTrainDataset(Dataset):
 
     def __init__(
         self,
-        project: Project,
+        project: ShuffleData,
         split: SplitName = "train",
         transform: Callable[..., dict[str, Any]] | None = None,
         augment: bool = True,

@@ -1,4 +1,4 @@
-"""``Project``: a shuffle's labels, its train/test split, and COCO export."""
+"""``ShuffleData``: a shuffle's labels, its train/test split, and COCO export."""
 
 from __future__ import annotations
 
@@ -54,14 +54,18 @@ class SplitData:
         return len(self.image_paths)
 
 
-class Project:
+class ShuffleData:
     """One shuffle of a DeepLabCut project: labels, split and model folder.
+
+    ``deeplabcut.pose_estimation_pytorch.data.Project`` is the same class (its
+    name in DeepLabCut's PyTorch API).
 
     Args:
         config_path: the project's ``config.yaml``.
         shuffle: shuffle index.
         trainingsetindex: index into ``TrainingFraction`` of config.yaml.
         modelprefix: folder (relative to the project) holding the model folders.
+        cfg: ``config.yaml`` already read with ``read_config`` (it is read here otherwise).
     """
 
     def __init__(
@@ -70,9 +74,10 @@ class Project:
         shuffle: int = 1,
         trainingsetindex: int = 0,
         modelprefix: str = "",
+        cfg: dict[str, Any] | None = None,
     ) -> None:
         self.config_path = Path(config_path).resolve()
-        self.cfg = read_config(self.config_path)
+        self.cfg = cfg if cfg is not None else read_config(self.config_path)
         self.path = Path(self.cfg["project_path"])
         self.shuffle = int(shuffle)
         fractions = self.cfg["TrainingFraction"]
@@ -93,6 +98,7 @@ class Project:
         self.unique_bodyparts = get_unique_bodyparts(self.cfg)
         self.individuals = get_individuals(self.cfg)
         self._labels: LabeledFrames | None = None
+        self._dataframe: pd.DataFrame | None = None
         self._split: dict[str, np.ndarray] | None = None
 
     # -- folders -------------------------------------------------------------
@@ -114,7 +120,7 @@ class Project:
         return self.path / evaluation_folder(self.cfg, self.train_fraction, self.shuffle, self.modelprefix)
 
     def pytorch_config(self) -> dict[str, Any]:
-        """The shuffle's ``train/pytorch_config.yaml``.
+        """The shuffle's ``train/pytorch_config.yaml``, read (and checked against config.yaml) at each call.
 
         Raises:
             MissingFileError: the shuffle has not been created.
@@ -152,12 +158,7 @@ class Project:
     def labels(self) -> LabeledFrames:
         """All merged labels of the training set (rows as in the merged CollectedData)."""
         if self._labels is None:
-            merged = self.path / training_set_folder(self.cfg) / collected_data_filename(self.cfg["scorer"])
-            if not merged.is_file():
-                raise MissingFileError(
-                    f"Merged labels '{merged}' do not exist. Run deeplabcut.create_training_dataset first."
-                )
-            df = read_collected_data(merged)
+            df = self.dataframe()
             self._labels = labels_to_arrays(
                 df, self.bodyparts, self.individuals if self.multianimal else None, self.unique_bodyparts
             )
@@ -261,6 +262,16 @@ class Project:
         return paths
 
     def dataframe(self) -> pd.DataFrame:
-        """The merged labels as DeepLabCut's DataFrame."""
-        merged = self.path / training_set_folder(self.cfg) / collected_data_filename(self.cfg["scorer"])
-        return read_collected_data(merged)
+        """The merged labels as DeepLabCut's DataFrame (read on first use, then kept).
+
+        Raises:
+            MissingFileError: the training set has not been created.
+        """
+        if self._dataframe is None:
+            merged = self.path / training_set_folder(self.cfg) / collected_data_filename(self.cfg["scorer"])
+            if not merged.is_file():
+                raise MissingFileError(
+                    f"Merged labels '{merged}' do not exist. Run deeplabcut.create_training_dataset first."
+                )
+            self._dataframe = read_collected_data(merged)
+        return self._dataframe

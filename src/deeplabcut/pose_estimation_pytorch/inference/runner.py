@@ -18,11 +18,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from deeplabcut.errors import ModelError
 from deeplabcut.pose_estimation_pytorch.data.transforms import IMAGENET_MEAN, IMAGENET_STD, resize_image
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
-from deeplabcut.pose_estimation_pytorch.train_module.device import autocast_dtype
-from deeplabcut.pose_estimation_pytorch.train_module.snapshots import load_checkpoint
+from deeplabcut.pose_estimation_pytorch.runtime import autocast_dtype, load_snapshot
 
 
 @dataclass
@@ -99,14 +97,7 @@ class PoseInferenceRunner:
         model_cfg = dict(pytorch_config["model"])
         model_cfg["backbone"] = {**model_cfg["backbone"], "pretrained": False}
         model = PoseModel.build(model_cfg)
-        checkpoint = load_checkpoint(snapshot_path, map_location="cpu")
-        try:
-            model.load_state_dict(checkpoint["model"])
-        except RuntimeError as err:
-            raise ModelError(
-                f"Snapshot '{snapshot_path}' does not fit the model described by pytorch_config.yaml "
-                f"(net_type {pytorch_config.get('net_type')}): {err}. Was the config edited after training?"
-            ) from err
+        load_snapshot(model, snapshot_path)
         precision = autocast_dtype(pytorch_config.get("runner", {}).get("mixed_precision", "auto"), device)
         preprocessing = Preprocessing.from_config(pytorch_config["data"].get("inference"))
         return cls(model, device, preprocessing, batch_size, precision, transform)

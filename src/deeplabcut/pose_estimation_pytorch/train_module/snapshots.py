@@ -1,99 +1,18 @@
-"""Snapshot files: naming, listing, choosing, saving (atomically) and loading.
+"""Which snapshots a training run writes and keeps (DeepLabCut's rules).
 
-Names are DeepLabCut's: ``snapshot-005.pt`` and ``snapshot-best-120.pt``
-(``snapshot-detector-...`` for detectors). Sorting puts the best snapshot last,
-so ``snapshotindex: -1`` selects the best one when it exists.
+Naming, listing, selecting and loading snapshot files live in
+``runtime.checkpoints``, which inference uses too.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
-
-from deeplabcut.errors import ConfigError, MissingFileError
-from deeplabcut.project.paths import SNAPSHOT_PREFIX, snapshot_filename, snapshot_pattern
-from deeplabcut.utils.atomic import atomic_path
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """One snapshot file."""
-
-    path: Path
-    epoch: int
-    best: bool
-
-    @property
-    def uid(self) -> str:
-        """``"120"`` or ``"best-120"``: the suffix of scorer names."""
-        return f"best-{self.epoch}" if self.best else str(self.epoch)
-
-
-def list_snapshots(folder: str | Path, prefix: str = SNAPSHOT_PREFIX) -> list[Snapshot]:
-    """Snapshots in ``folder`` sorted by (is best, epoch): the best one sorts last."""
-    folder = Path(folder)
-    pattern = snapshot_pattern(prefix)
-    snapshots = []
-    if folder.is_dir():
-        for path in folder.iterdir():
-            match = pattern.match(path.name)
-            if match:
-                snapshots.append(Snapshot(path=path, epoch=int(match["epoch"]), best=bool(match["best"])))
-    return sorted(snapshots, key=lambda s: (s.best, s.epoch))
-
-
-def select_snapshots(folder: str | Path, index: int | str | None, prefix: str = SNAPSHOT_PREFIX) -> list[Snapshot]:
-    """The snapshot(s) that ``index`` names: an int (negative counts from the end), ``"all"`` or ``"best"``.
-
-    Raises:
-        MissingFileError: the folder holds no snapshot.
-        ConfigError: the index is out of range or malformed.
-    """
-    snapshots = list_snapshots(folder, prefix)
-    if not snapshots:
-        raise MissingFileError(
-            f"No {prefix}-*.pt file in '{folder}'. Train the network first (api.train_network)."
-        )
-    if index == "all":
-        return snapshots
-    if index == "best":
-        best = [s for s in snapshots if s.best]
-        if not best:
-            raise ConfigError(f"No best snapshot in '{folder}'; choose an index instead ({[s.path.name for s in snapshots]}).")
-        return best
-    try:
-        position = int(index)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as err:
-        raise ConfigError(f"snapshotindex must be an integer, 'all' or 'best', not {index!r}.") from err
-    if not -len(snapshots) <= position < len(snapshots):
-        raise ConfigError(
-            f"snapshotindex {position} is out of range: '{folder}' has {len(snapshots)} snapshots "
-            f"({[s.path.name for s in snapshots]})."
-        )
-    return [snapshots[position]]
-
-
-def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
-    """``torch.save`` to a temporary file beside ``path``, then rename."""
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
-
-
-def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Load a snapshot with ``weights_only=True`` (no arbitrary code runs).
-
-    Raises:
-        MissingFileError: the file does not exist.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise MissingFileError(f"Snapshot '{path}' does not exist.")
-    return torch.load(path, map_location=map_location, weights_only=True)
+from deeplabcut.pose_estimation_pytorch.runtime.checkpoints import list_snapshots, load_checkpoint, save_checkpoint
+from deeplabcut.project.paths import SNAPSHOT_PREFIX, snapshot_filename
 
 
 class SnapshotManager:

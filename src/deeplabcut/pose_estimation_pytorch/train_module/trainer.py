@@ -1,25 +1,27 @@
 """The training loop: epochs of optimisation, periodic validation, snapshots and logs.
 
 The trainer never prints; it reports through :class:`TrainerCallbacks`, which
-the API layer turns into a progress bar and log lines.
+the API layer turns into a progress bar and log lines. It does not know what
+the model predicts: validation metrics come from pluggable evaluators
+(:mod:`.evaluators`). ``builder.build_training`` assembles a trainer from a
+``pytorch_config.yaml``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
 from deeplabcut.errors import ModelError, TrainingDivergedError
-from deeplabcut.metrics import compute_metrics
+from deeplabcut.pose_estimation_pytorch.runtime.precision import autocast
+from deeplabcut.pose_estimation_pytorch.train_module.evaluators import Evaluator
 from deeplabcut.pose_estimation_pytorch.train_module.logger import CSVLogger
 from deeplabcut.pose_estimation_pytorch.train_module.snapshots import SnapshotManager
 
@@ -67,8 +69,8 @@ class PoseTrainer:
         autocast_dtype: mixed-precision dtype, or None for full precision.
         seed: base seed; epoch ``e`` draws its data order and augmentation from ``seed + e``,
             so a resumed run repeats exactly what an uninterrupted one would do.
-        pcutoff: score threshold of ``rmse_pcutoff``.
-        single_animal: match each image's prediction to its one labeled animal (no OKS matching).
+        evaluators: compute the validation metrics (``metrics/test.<name>``) from the
+            model's predictions; none: validation logs losses only.
         save_optimizer_state: store the optimizer in snapshots (needed for exact resumes).
         callbacks: progress hooks.
     """
@@ -84,8 +86,7 @@ class PoseTrainer:
         eval_interval: int = 10,
         autocast_dtype: torch.dtype | None = None,
         seed: int = 42,
-        pcutoff: float = 0.6,
-        single_animal: bool = False,
+        evaluators: Sequence[Evaluator] = (),
         save_optimizer_state: bool = True,
         callbacks: TrainerCallbacks | None = None,
         extra_state: dict[str, Any] | None = None,
@@ -99,8 +100,7 @@ class PoseTrainer:
         self.eval_interval = max(1, int(eval_interval))
         self.autocast_dtype = autocast_dtype
         self.seed = int(seed)
-        self.pcutoff = pcutoff
-        self.single_animal = single_animal
+        self.evaluators = list(evaluators)
         self.save_optimizer_state = save_optimizer_state
         self.callbacks = callbacks or TrainerCallbacks()
         self.extra_state = extra_state or {}
@@ -121,7 +121,7 @@ class PoseTrainer:
         return state
 
     def restore(self, checkpoint: dict[str, Any], source: Any = "the snapshot") -> int:
-        """Resume from a snapshot whose weights are already in the model (see :func:`load_weights`).
+        """Resume from a snapshot whose weights are already in the model (see ``runtime.load_snapshot``).
 
         Restores the optimizer moments and the schedule's position. The learning
         rate follows the *configured* optimizer and schedule, replayed up to the
@@ -150,11 +150,6 @@ class PoseTrainer:
         return epoch
 
     # -- loop ----------------------------------------------------------------
-    def _autocast(self) -> contextlib.AbstractContextManager:
-        if self.autocast_dtype is None:
-            return contextlib.nullcontext()
-        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
-
     def _seed_epoch(self, loader: DataLoader, epoch: int) -> None:
         generator = getattr(loader, "generator", None)
         if generator is not None:
@@ -175,7 +170,7 @@ class PoseTrainer:
         for index, batch in enumerate(loader):
             batch = _move(batch, self.device)
             self.optimizer.zero_grad(set_to_none=True)
-            with self._autocast():
+            with autocast(self.device, self.autocast_dtype):
                 outputs = self.model(batch["image"])
             targets = self.model.get_targets(batch)
             losses = self.model.get_loss(outputs, targets)
@@ -198,46 +193,29 @@ class PoseTrainer:
 
     @torch.no_grad()
     def evaluate(self, loader: Iterable[dict[str, Any]]) -> dict[str, float]:
-        """Validation losses and metrics (rmse, rmse_pcutoff, mAP, mAR) in original-image pixels."""
+        """Validation losses (``losses/eval.*``) and the evaluators' metrics (``metrics/test.*``)."""
         self.model.eval()
         sums: dict[str, float] = {}
         batches = 0
-        ground_truth, predictions, unique_truth, unique_predictions = [], [], [], []
+        for evaluator in self.evaluators:
+            evaluator.reset()
         for batch in loader:
             batch = _move(batch, self.device)
-            with self._autocast():
+            with autocast(self.device, self.autocast_dtype):
                 outputs = self.model(batch["image"])
             outputs = _to_float(outputs)
             losses = self.model.get_loss(outputs, self.model.get_targets(batch))
             for name, value in losses.items():
                 sums[name] = sums.get(name, 0.0) + float(value)
             batches += 1
-            poses = self.model.predict(outputs)
-            scale = batch["scale"].float().cpu().numpy()[:, None, None, :]
-            offset = batch["offset"].float().cpu().numpy()[:, None, None, :]
-            predicted = to_original_pixels(poses["bodyparts"].float().cpu().numpy(), scale, offset)
-            truth = batch["keypoints"].float().cpu().numpy() * scale + offset
-            truth[batch["visibility"].cpu().numpy() <= 0] = np.nan
-            ground_truth.extend(truth)
-            predictions.extend(predicted)
-            if "unique_bodyparts" in poses:
-                unique = to_original_pixels(poses["unique_bodyparts"].float().cpu().numpy(), scale, offset)
-                unique_predictions.extend(unique[:, 0])
-                truth_u = batch["keypoints_unique"].float().cpu().numpy() * scale[:, 0] + offset[:, 0]
-                truth_u[batch["visibility_unique"].cpu().numpy() <= 0] = np.nan
-                unique_truth.extend(truth_u)
+            if self.evaluators:
+                predictions = self.model.predict(outputs)
+                for evaluator in self.evaluators:
+                    evaluator.update(batch, predictions)
         record = {f"losses/eval.{name}": value / max(batches, 1) for name, value in sums.items()}
-        metrics = compute_metrics(
-            ground_truth,
-            predictions,
-            single_animal=self.single_animal,
-            pcutoff=self.pcutoff,
-            unique_ground_truth=unique_truth or None,
-            unique_predictions=unique_predictions or None,
-        )
-        for name in ("rmse", "rmse_pcutoff", "mAP", "mAR"):
-            if name in metrics and metrics[name] is not None:
-                record[f"metrics/test.{name}"] = float(metrics[name])
+        for evaluator in self.evaluators:
+            for name, value in evaluator.compute().items():
+                record[f"metrics/test.{name}"] = float(value)
         return record
 
     def fit(
@@ -274,39 +252,8 @@ class PoseTrainer:
         return result
 
 
-def to_original_pixels(poses: np.ndarray, scale: np.ndarray, offset: np.ndarray) -> np.ndarray:
-    """Map ``(B, N, K, 3)`` predictions from network-input pixels back to the original image.
-
-    Rows the model did not fill (-1 padding) stay -1.
-    """
-    mapped = poses.copy()
-    valid = poses[..., 2] >= 0
-    xy = poses[..., :2] * scale + offset
-    mapped[..., :2] = np.where(valid[..., None], xy, -1.0)
-    return mapped
-
-
 def _to_float(outputs: dict[str, Any]) -> dict[str, Any]:
     return {
         head: {name: tensor.float() for name, tensor in values.items()} if isinstance(values, dict) else values
         for head, values in outputs.items()
     }
-
-
-def load_weights(model: torch.nn.Module, checkpoint: dict[str, Any], load_head_weights: bool = True, source: Any = "the snapshot") -> None:
-    """Load a snapshot's weights into ``model`` (only the backbone's with ``load_head_weights=False``).
-
-    Raises:
-        ModelError: the snapshot does not fit the model, naming ``source``.
-    """
-    weights = checkpoint["model"]
-    try:
-        if load_head_weights:
-            model.load_state_dict(weights)
-        else:
-            model.load_state_dict({k: v for k, v in weights.items() if k.startswith("backbone.")}, strict=False)
-    except RuntimeError as err:
-        raise ModelError(
-            f"{source} does not fit the model of this shuffle's pytorch_config.yaml: {err}. Resume from a "
-            "snapshot of this shuffle, or pass load_head_weights=False to reuse only its backbone."
-        ) from err

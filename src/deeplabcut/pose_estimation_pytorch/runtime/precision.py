@@ -1,28 +1,12 @@
-"""Choosing the device, the mixed-precision mode and the seeds."""
+"""Mixed precision: the autocast dtype of ``runner.mixed_precision`` and the context that applies it."""
 
 from __future__ import annotations
 
-import random
+import contextlib
 
-import numpy as np
 import torch
 
 from deeplabcut.errors import ConfigError
-
-
-def resolve_device(device: str | None) -> torch.device:
-    """``"auto"`` (or None) gives CUDA when available, else CPU; anything else is passed to torch.
-
-    Raises:
-        ConfigError: CUDA was asked for but is not available.
-    """
-    if device in (None, "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    resolved = torch.device(device)
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"device '{device}' was asked for but CUDA is not available here; use device='auto' or 'cpu'.")
-    return resolved
-
 
 _PRECISIONS = {
     None: None, False: None, "false": None, "no": None, "fp32": None, "float32": None,
@@ -54,12 +38,8 @@ def autocast_dtype(mode: str | bool | None, device: torch.device) -> torch.dtype
     return dtype
 
 
-def fix_seeds(seed: int) -> None:
-    """Seed Python, NumPy and torch, and make cuDNN deterministic."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-    if torch.cuda.is_available():
-        torch.cuda.manual_seed_all(seed)
-    torch.backends.cudnn.deterministic = True
-    torch.backends.cudnn.benchmark = False
+def autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.AbstractContextManager:
+    """``torch.autocast`` on ``device`` with ``dtype``; a no-op for full precision (``dtype`` None)."""
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=dtype)

@@ -1,0 +1,30 @@
+"""What training and inference share: snapshot files, device, precision and seeds.
+
+Layer 7: imports ``models`` and below, and is imported by ``train_module`` and
+``inference`` (which never import each other).
+"""
+
+from deeplabcut.pose_estimation_pytorch.runtime.checkpoints import (
+    Snapshot,
+    list_snapshots,
+    load_checkpoint,
+    load_snapshot,
+    save_checkpoint,
+    select_snapshots,
+)
+from deeplabcut.pose_estimation_pytorch.runtime.device import resolve_device
+from deeplabcut.pose_estimation_pytorch.runtime.precision import autocast, autocast_dtype
+from deeplabcut.pose_estimation_pytorch.runtime.seeds import fix_seeds
+
+__all__ = [
+    "Snapshot",
+    "autocast",
+    "autocast_dtype",
+    "fix_seeds",
+    "list_snapshots",
+    "load_checkpoint",
+    "load_snapshot",
+    "resolve_device",
+    "save_checkpoint",
+    "select_snapshots",
+]

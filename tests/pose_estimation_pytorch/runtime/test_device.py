@@ -1,0 +1,43 @@
+"""Device, precision and seeds: what training and inference both decide the same way."""
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from deeplabcut.errors import ConfigError
+from deeplabcut.pose_estimation_pytorch.runtime import autocast, autocast_dtype, fix_seeds, resolve_device
+
+
+def test_auto_is_the_cpu_without_a_gpu_and_cuda_must_exist(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto") == torch.device("cpu") and resolve_device(None) == torch.device("cpu")
+    assert resolve_device("cpu") == torch.device("cpu")
+    with pytest.raises(ConfigError, match="CUDA is not available"):
+        resolve_device("cuda:0")
+
+
+def test_mixed_precision_modes_on_the_cpu():
+    cpu = torch.device("cpu")
+    assert autocast_dtype("auto", cpu) is None and autocast_dtype(True, cpu) is None  # full precision on CPUs
+    assert autocast_dtype("bf16", cpu) == torch.bfloat16 and autocast_dtype("BFloat16", cpu) == torch.bfloat16
+    assert autocast_dtype("fp16", cpu) is None and autocast_dtype(False, cpu) is None
+    with pytest.raises(ConfigError, match="mixed_precision"):
+        autocast_dtype("fp8", cpu)
+
+
+def test_autocast_runs_in_the_dtype_or_does_nothing():
+    cpu = torch.device("cpu")
+    a = torch.ones(4, 4)
+    with autocast(cpu, torch.bfloat16):
+        assert (a @ a).dtype == torch.bfloat16
+    with autocast(cpu, None):
+        assert (a @ a).dtype == torch.float32
+
+
+def test_fixed_seeds_repeat_every_draw():
+    fix_seeds(11)
+    first = (random.random(), np.random.rand(), torch.rand(1).item())
+    fix_seeds(11)
+    assert (random.random(), np.random.rand(), torch.rand(1).item()) == first
