@@ -4,8 +4,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from deeplabcut.pose_estimation_pytorch.data.transforms import IMAGENET_MEAN, IMAGENET_STD
-from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner, Preprocessing
+from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET_MEAN, IMAGENET_STD
+from deeplabcut.pose_estimation_pytorch.data.preprocessing import Preprocessing
+from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 
 
 class BrightestPixel(nn.Module):

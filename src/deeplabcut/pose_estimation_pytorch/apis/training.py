@@ -87,8 +87,8 @@ def train_network(
         trainingsetindex: index into ``TrainingFraction``.
         transform: augmentation of training images, called as
             ``transform(image=rgb, keypoints=(N, 2))``; ``None`` builds it from
-            ``data.train`` in ``pytorch_config.yaml``. Keep ImageNet
-            normalization (``A.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])``).
+            ``data.train`` in ``pytorch_config.yaml``. Keep the backbone's
+            normalization (ImageNet statistics: ``A.Normalize()``'s defaults).
         transform_cropped: augmentation of the crops of top-down models.
         modelprefix: folder (inside the project) that holds the model folders.
         snapshot_path: resume from this snapshot (model, optimizer, scheduler
@@ -126,8 +126,11 @@ def train_network(
     fix_seeds(seed)
     device = resolve_device(pose_cfg.get("device"))
     model = PoseModel.build(pose_cfg["model"]).to(device, memory_format=torch.channels_last)
-    train_set = PoseTrainDataset(project, "train", transform=transform, augment=True, pytorch_config=pose_cfg, seed=seed)
-    test_set = PoseTrainDataset(project, "test", augment=False, pytorch_config=pose_cfg)
+    normalization = model.backbone.normalization
+    train_set = PoseTrainDataset(
+        project, "train", transform=transform, augment=True, pytorch_config=pose_cfg, seed=seed, normalization=normalization
+    )
+    test_set = PoseTrainDataset(project, "test", augment=False, pytorch_config=pose_cfg, normalization=normalization)
     workers = _dataloader_workers(settings.get("dataloader_workers", 0), device)
     batch_size = int(settings.get("batch_size", 8))
     train_loader = DataLoader(

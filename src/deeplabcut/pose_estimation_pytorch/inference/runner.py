@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,31 +18,12 @@ import numpy as np
 import torch
 
 from deeplabcut.errors import ModelError
-from deeplabcut.pose_estimation_pytorch.data.transforms import IMAGENET_MEAN, IMAGENET_STD, resize_image
+from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET_MEAN, IMAGENET_STD
+from deeplabcut.pose_estimation_pytorch.data.preprocessing import Preprocessing
+from deeplabcut.pose_estimation_pytorch.data.transforms import resize_image
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
 from deeplabcut.pose_estimation_pytorch.train_module.device import autocast_dtype
 from deeplabcut.pose_estimation_pytorch.train_module.snapshots import load_checkpoint
-
-
-@dataclass
-class Preprocessing:
-    """Inference preprocessing read from ``data.inference`` of ``pytorch_config.yaml``."""
-
-    resize: dict[str, Any] | None = None
-    longest_max_size: int | None = None
-    pad_divisors: tuple[int, int] | None = (32, 32)
-    normalize: bool = True
-
-    @classmethod
-    def from_config(cls, section: dict[str, Any] | None) -> Preprocessing:
-        section = section or {}
-        padding = section.get("auto_padding")
-        return cls(
-            resize=section.get("resize") or None,
-            longest_max_size=section.get("longest_max_size") or None,
-            pad_divisors=(int(padding.get("pad_width_divisor", 32)), int(padding.get("pad_height_divisor", 32))) if padding else None,
-            normalize=bool(section.get("normalize_images", True)),
-        )
 
 
 class PoseInferenceRunner:
