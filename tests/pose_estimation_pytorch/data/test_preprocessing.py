@@ -14,10 +14,8 @@ def test_deeplabcut_inference_section():
 
 
 def test_missing_keys_mean_no_resize_no_padding_and_normalization():
-    assert Preprocessing.from_config(None) == Preprocessing(pad_divisors=None)
-    assert Preprocessing.from_config({"resize": None, "longest_max_size": 0, "auto_padding": False}) == Preprocessing(
-        pad_divisors=None
-    )
+    assert Preprocessing.from_config(None) == Preprocessing() == Preprocessing(None, None, None, True)
+    assert Preprocessing.from_config({"resize": None, "longest_max_size": 0, "auto_padding": False}) == Preprocessing()
 
 
 def test_values_are_typed():

@@ -42,7 +42,7 @@ DEFAULT_PAD_DIVISOR = 32
 
 @dataclass(frozen=True)
 class Preprocessing:
-    """Resize, padding and normalisation of one ``data.*`` section.
+    """Resize, padding and normalisation of one ``data.*`` section (the defaults: a section without these keys).
 
     Attributes:
         resize: ``{height, width, keep_ratio}`` (pixels) or None.
@@ -56,7 +56,7 @@ class Preprocessing:
 
     resize: dict[str, Any] | None = None
     longest_max_size: int | None = None
-    pad_divisors: tuple[int, int] | None = (DEFAULT_PAD_DIVISOR, DEFAULT_PAD_DIVISOR)
+    pad_divisors: tuple[int, int] | None = None
     normalize: bool = True
 
     @property
