@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from deeplabcut.errors import ConfigError
+from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET
 from deeplabcut.pose_estimation_pytorch.models.backbones.base import BaseBackbone
 from deeplabcut.pose_estimation_pytorch.models.modules.blocks import (
     BN_MOMENTUM,
@@ -270,7 +271,12 @@ class HRNet(BaseBackbone):
     Attributes:
         model: the :class:`HRNetFeatures` network (keys ``model.conv1.weight``...).
         pretrained_report: what loading pretrained weights did (``None`` without).
+        normalization: :data:`~deeplabcut.pose_estimation_pytorch.data.normalization.IMAGENET`
+            (timm's ``ms_in1k`` weights), also when trained from scratch so that
+            DeepLabCut projects keep their preprocessing.
     """
+
+    normalization = IMAGENET
 
     def __init__(
         self,
