@@ -110,3 +110,11 @@ def test_unknown_refinement_is_a_config_error():
         HeatmapCodec(num_heatmaps=1, refinement="taylor")
     with pytest.raises(ConfigError, match="dark_kernel"):
         HeatmapCodec(num_heatmaps=1, dark_kernel=4)
+
+
+@pytest.mark.parametrize("refinement", ["quarter", "dark"])
+def test_refined_points_stay_inside_the_image_on_any_heatmap(refinement):
+    codec = HeatmapCodec(num_heatmaps=8, stride=4, location_refinement=False, refinement=refinement)
+    heatmap = torch.randn(16, 8, 16, 12, generator=torch.Generator().manual_seed(0))
+    points = codec.decode({"heatmap": heatmap})[..., :2]
+    assert (points >= 0).all() and (points <= torch.tensor([48.0, 64.0])).all()

@@ -247,7 +247,8 @@ def dark_offsets(
     nearest cell two cells inside. Both are exact for a Gaussian heatmap, so
     encode -> decode round trips everywhere; inside the map it is DARK as
     published. The step is 0 where ``H`` is not negative definite (no
-    maximum), and at most one cell on each axis. Maps smaller than 5 cells
+    maximum), at most one cell on each axis, and never past the map's outer
+    edge (the decoded point stays in the image). Maps smaller than 5 cells
     on a side are not refined.
     """
     height, width = heatmap.shape[-2:]
@@ -280,9 +281,10 @@ def dark_offsets(
     newton_y = -(hxx * gy - hxy * gx) / safe_det
     step_x = (cx - col).to(heatmap.dtype) + newton_x
     step_y = (cy - row).to(heatmap.dtype) + newton_y
-    step_x = torch.where(maximum, step_x.clamp(-1.0, 1.0), zeros)
-    step_y = torch.where(maximum, step_y.clamp(-1.0, 1.0), zeros)
-    return step_x, step_y
+    # At most one cell, and not past the map's outer edge (cell -0.5 or size - 0.5).
+    step_x = step_x.clamp(-1.0, 1.0).clamp(-0.5 - col, width - 0.5 - col)
+    step_y = step_y.clamp(-1.0, 1.0).clamp(-0.5 - row, height - 0.5 - row)
+    return torch.where(maximum, step_x, zeros), torch.where(maximum, step_y, zeros)
 
 
 def _log_derivatives(log_map: torch.Tensor, cx: torch.Tensor, cy: torch.Tensor) -> torch.Tensor:
