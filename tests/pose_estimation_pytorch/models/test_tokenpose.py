@@ -17,6 +17,7 @@ from deeplabcut.pose_estimation_pytorch.config.make_config import resolve_net_ty
 from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_config
 from deeplabcut.pose_estimation_pytorch.config.templates import fill_placeholders, load_template
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
+from deeplabcut.pose_estimation_pytorch.models.detectors import CenterDetector, build_detector
 from deeplabcut.pose_estimation_pytorch.models.heads import TokenPoseHead
 from deeplabcut.pose_estimation_pytorch.models.necks import TokenPoseTransformer
 from deeplabcut.training_dataset.create import create_training_dataset
@@ -63,6 +64,9 @@ def test_every_tokenpose_net_type_builds_from_its_generated_config(generated_con
     assert outputs["bodypart"]["heatmap"].shape == (2, 4, 16, 12)
     assert poses.shape == (2, 1, 4, 3)
     assert ((poses[..., :2] >= 0) & (poses[..., :2] <= torch.tensor([48.0, 64.0]))).all()
+
+    detector = build_detector(pose_cfg["detector"]["model"])
+    assert isinstance(detector, CenterDetector) and detector.max_individuals == 2
 
 
 def test_tokenpose_b_has_the_papers_size():
