@@ -92,3 +92,18 @@ def test_briefly_trained_detector_finds_all_three_animals():
         iou = box_iou(truth[image], found["bboxes"][image, :3].numpy())
         assert iou.max(axis=1).min() >= 0.5
         assert sorted(iou.argmax(axis=1).tolist()) == [0, 1, 2]  # one box per animal
+
+
+def test_imagenet_layout_weights_load_when_the_stem_is_timms(tmp_path):
+    from deeplabcut.errors import ModelError
+    from deeplabcut.pose_estimation_pytorch.models.backbones.hrnet import HRNetFeatures
+
+    path = tmp_path / "hrnet_w8.pth"
+    torch.save(HRNetFeatures(8).state_dict(), path)  # timm's layout at width 8
+    timm_stem = {"stem_width": 64, "stem_channels": 64, "layer1_channels": 64}
+    detector = build_detector(
+        {"type": "CenterDetector", "max_individuals": 2, "width": 8, "pretrained": str(path), "layout": timm_stem}
+    )
+    assert detector.backbone.pretrained_report.loaded
+    with pytest.raises(ModelError, match="shape mismatches"):
+        build_detector({"type": "CenterDetector", "max_individuals": 2, "width": 8, "pretrained": str(path)})

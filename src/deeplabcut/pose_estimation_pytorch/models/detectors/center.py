@@ -21,6 +21,7 @@ its keypoints' extent plus ``bbox_margin`` pixels, clipped to the image
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,7 @@ class CenterDetector(nn.Module):
         self.heatmap = _output_branch(head_channels, head_channels, 1)
         self.size = _output_branch(head_channels, head_channels, 2)
         self.offset = _output_branch(head_channels, head_channels, 2)
-        nn.init.constant_(self.heatmap[-1].bias, -torch.log(torch.tensor((1 - CENTRE_PRIOR) / CENTRE_PRIOR)).item())
+        nn.init.constant_(self.heatmap[-1].bias, -math.log((1 - CENTRE_PRIOR) / CENTRE_PRIOR))
         for branch in (self.size, self.offset):
             nn.init.normal_(branch[-1].weight, std=0.001)
             nn.init.zeros_(branch[-1].bias)
