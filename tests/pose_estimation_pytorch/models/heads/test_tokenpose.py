@@ -14,7 +14,9 @@ CRITERION = {"heatmap": {"type": "WeightedMSELoss", "weight": 1.0}}
 def head(token_size: int = 192, heatmap_size=(64, 48), **overrides) -> TokenPoseHead:
     codec = {"type": "HeatmapCodec", "num_heatmaps": 17, "pos_dist_thresh": 12, "refinement": "dark",
              "location_refinement": False}
-    settings = dict(in_channels=token_size, input_stride=4, heatmap_size=list(heatmap_size), criterion=CRITERION, codec=codec)
+    settings = dict(
+        in_channels=token_size, input_stride=4, heatmap_size=list(heatmap_size), criterion=CRITERION, codec=codec
+    )
     settings.update(overrides)
     return TokenPoseHead(**settings)
 

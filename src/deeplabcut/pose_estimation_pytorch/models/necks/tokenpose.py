@@ -170,11 +170,15 @@ class TokenPoseTransformer(nn.Module):
                 "fix model.neck.channels"
             )
         if pos_embedding not in POSITION_EMBEDDINGS:
-            raise ConfigError(f"TokenPose neck pos_embedding must be one of {POSITION_EMBEDDINGS}, got '{pos_embedding}'")
+            raise ConfigError(
+                f"TokenPose neck pos_embedding must be one of {POSITION_EMBEDDINGS}, got '{pos_embedding}'"
+            )
         if dim < 1 or heads < 1 or dim % heads != 0:
             raise ConfigError(f"TokenPose neck: dim ({dim}) must be a positive multiple of heads ({heads})")
         if num_keypoints < 1 or depth < 1:
-            raise ConfigError(f"TokenPose neck needs num_keypoints >= 1 and depth >= 1, got {num_keypoints} and {depth}")
+            raise ConfigError(
+                f"TokenPose neck needs num_keypoints >= 1 and depth >= 1, got {num_keypoints} and {depth}"
+            )
         self.feature_grid = _pair(feature_size, "feature_size")
         self.patch_size = _pair(patch_size, "patch_size")
         if self.feature_grid[0] % self.patch_size[0] or self.feature_grid[1] % self.patch_size[1]:
