@@ -47,6 +47,7 @@ from typing import Any, Union
 import numpy as np
 
 from deeplabcut.errors import LabelError
+from deeplabcut.geometry import box_to_xywh, keypoint_boxes
 
 DEFAULT_OKS_SIGMA = 0.1
 """OKS sigma DeepLabCut uses for every keypoint."""
@@ -210,10 +211,7 @@ def oks_matrix(
         return np.zeros((num_pred, num_gt))
 
     visible = ~np.isnan(gt_xy).any(axis=-1)  # (G, K)
-    low = np.where(visible[..., None], gt_xy, np.inf).min(axis=1)  # (G, 2)
-    high = np.where(visible[..., None], gt_xy, -np.inf).max(axis=1)
-    with np.errstate(invalid="ignore"):
-        extent = high - low  # -inf for an animal with no labeled keypoint
+    extent = box_to_xywh(keypoint_boxes(gt_xy, visible=visible))[:, 2:]  # (G, 2); NaN without labels
     scale_squared = np.prod(extent + np.spacing(1) + 2 * margin, axis=-1)  # (G,)
     k_squared = (2 * sigma) ** 2
 

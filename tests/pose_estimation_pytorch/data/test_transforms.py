@@ -4,12 +4,8 @@ import numpy as np
 import pytest
 
 from deeplabcut.errors import ConfigError
-from deeplabcut.pose_estimation_pytorch.data.transforms import (
-    IMAGENET_MEAN,
-    IMAGENET_STD,
-    build_transforms,
-    sample_crop_center,
-)
+from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET_MEAN, IMAGENET_STD
+from deeplabcut.pose_estimation_pytorch.data.transforms import build_transforms, sample_crop_center
 
 
 def image_with_dots(points, size=(120, 160)):

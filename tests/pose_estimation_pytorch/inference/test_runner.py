@@ -4,8 +4,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from deeplabcut.pose_estimation_pytorch.data.transforms import IMAGENET_MEAN, IMAGENET_STD
-from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner, Preprocessing
+from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET_MEAN, IMAGENET_STD
+from deeplabcut.pose_estimation_pytorch.data.preprocessing import Preprocessing
+from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 
 
 class BrightestPixel(nn.Module):
@@ -67,7 +68,7 @@ def test_predict_batches_consecutive_same_size_images():
 def test_normalization_matches_training():
     model = BrightestPixel()
     runner = PoseInferenceRunner(model, torch.device("cpu"), Preprocessing(pad_divisors=None))
-    images, _, _ = runner._prepare(np.full((1, 4, 4, 3), 255, np.uint8))
+    images = runner.preprocessor(np.full((1, 4, 4, 3), 255, np.uint8), runner.device).images
     np.testing.assert_allclose(images[0, :, 0, 0].numpy(), (1 - IMAGENET_MEAN) / IMAGENET_STD, rtol=1e-6)
 
 
@@ -82,3 +83,44 @@ def test_a_user_transform_replaces_the_config_preprocessing():
     result = runner.predict_batch(frames)
     assert model.seen == [(1, 3, 64, 96)]  # resized by the transform, then padded to multiples of 32
     np.testing.assert_allclose(result["bodyparts"][0, 0, 0, :2], [90, 60], atol=1e-6)
+
+
+class CropAt:
+    """A user transform that crops a 40x60 window at a different place on each call, and says so."""
+
+    def __init__(self, corners):
+        self.corners = list(corners)
+
+    def __call__(self, image, keypoints):
+        x0, y0 = self.corners.pop(0)
+        return {"image": image[y0 : y0 + 40, x0 : x0 + 60], "scale": [1.0, 1.0], "offset": [x0, y0]}
+
+
+def test_each_item_of_a_batch_is_mapped_back_with_its_own_crop():
+    dots = [(40, 70), (100, 20), (15, 55)]
+    frames = np.stack([frames_with_dot(x, y, 1)[0] for x, y in dots])
+    transform = CropAt([(20, 50), (80, 10), (0, 30)])  # each window holds its frame's dot
+    model = BrightestPixel()
+    runner = PoseInferenceRunner(model, torch.device("cpu"), Preprocessing(pad_divisors=None), transform=transform)
+    result = runner.predict_batch(frames)
+    assert model.seen == [(3, 3, 40, 60)]
+    np.testing.assert_array_equal(result["bodyparts"][:, 0, 0, :2], dots)
+
+
+def test_each_item_of_a_batch_is_mapped_back_with_its_own_resize():
+    import albumentations as A
+    import cv2
+
+    sizes = iter([(50, 75), (100, 150), (25, 30)])  # (height, width) of each call's output
+
+    def resize_differently(image, keypoints):
+        height, width = next(sizes)
+        return A.Resize(height, width, interpolation=cv2.INTER_NEAREST)(image=image)
+
+    model = BrightestPixel()
+    runner = PoseInferenceRunner(
+        model, torch.device("cpu"), Preprocessing(pad_divisors=(32, 32)), transform=resize_differently
+    )
+    result = runner.predict_batch(frames_with_dot(90, 60))  # nearest: the dot stays one pixel at each size
+    assert model.seen == [(3, 3, 128, 160)]  # padded to the largest item, then to multiples of 32
+    np.testing.assert_array_equal(result["bodyparts"][:, 0, 0], [[90, 60, 1]] * 3)

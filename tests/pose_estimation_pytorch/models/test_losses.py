@@ -11,6 +11,7 @@ from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.models.losses import (
     WeightedFocalLoss,
     WeightedHuberLoss,
+    WeightedL1Loss,
     WeightedMSELoss,
     WeightedSmoothL1Loss,
 )
@@ -32,6 +33,12 @@ def test_weighted_smooth_l1_with_dekr_beta():
     weight = torch.tensor([1.0, 2.0, 0.0])
     expected = (0.5 * 0.05**2 * 9 + 2 * (0.5 - 1 / 18)) / 2  # two positive weights
     assert loss(prediction, torch.zeros(3), weight).item() == pytest.approx(expected)
+
+
+def test_weighted_l1_over_positive_weights():
+    value = WeightedL1Loss()(torch.tensor([0.5, -2.0, 7.0]), torch.zeros(3), torch.tensor([1.0, 0.5, 0.0]))
+    assert value.item() == pytest.approx((0.5 + 1.0) / 2)
+    assert isinstance(LOSSES.build({"type": "WeightedL1Loss"}), WeightedL1Loss)
 
 
 def test_weighted_huber():

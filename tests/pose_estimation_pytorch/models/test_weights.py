@@ -11,6 +11,7 @@ from safetensors.torch import save_file
 
 from conftest import TINY_LAYOUT
 from deeplabcut.errors import ConfigError, ModelError
+from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET
 from deeplabcut.pose_estimation_pytorch.models.backbones.hrnet import HRNet, HRNetFeatures
 
 CLASSIFIER_KEYS = {
@@ -131,3 +132,7 @@ def test_pretrained_true_uses_timm_ids_and_rejects_widths_timm_lacks():
     assert HRNet(model_name="hrnet_w18", **TINY_LAYOUT).default_pretrained_id() == "timm/hrnet_w18.ms_in1k"
     with pytest.raises(ConfigError, match="no ImageNet weights for HRNet width 16"):
         HRNet(model_name="hrnet_w16", pretrained=True, **TINY_LAYOUT)
+
+
+def test_hrnet_carries_the_normalization_of_its_imagenet_weights():
+    assert HRNet(width=8, **TINY_LAYOUT).normalization is IMAGENET

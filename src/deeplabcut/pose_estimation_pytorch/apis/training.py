@@ -78,8 +78,8 @@ def train_network(
         trainingsetindex: index into ``TrainingFraction``.
         transform: augmentation of training images, called as
             ``transform(image=rgb, keypoints=(N, 2))``; ``None`` builds it from
-            ``data.train`` in ``pytorch_config.yaml``. Keep ImageNet
-            normalization (``A.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])``).
+            ``data.train`` in ``pytorch_config.yaml``. Keep the backbone's
+            normalization (ImageNet statistics: ``A.Normalize()``'s defaults).
         transform_cropped: augmentation of the crops of top-down models.
         modelprefix: folder (inside the project) that holds the model folders.
         snapshot_path: resume from this snapshot (model, optimizer, scheduler

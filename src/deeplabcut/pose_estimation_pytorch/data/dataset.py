@@ -12,6 +12,7 @@ import torch
 from torch.utils.data import Dataset
 
 from deeplabcut.errors import MissingFileError
+from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET, Normalization
 from deeplabcut.pose_estimation_pytorch.data.project import ShuffleData, SplitName
 from deeplabcut.pose_estimation_pytorch.data.transforms import build_transforms
 
@@ -47,6 +48,8 @@ class PoseTrainDataset(Dataset):
         augment: which config section to build the default transform from.
         pytorch_config: the config to build from (default: the shuffle's file).
         seed: seeds the default transform's random draws.
+        normalization: the default transform's input statistics: the model
+            backbone's ``normalization`` (ImageNet for every backbone here).
     """
 
     def __init__(
@@ -57,6 +60,7 @@ class PoseTrainDataset(Dataset):
         augment: bool = True,
         pytorch_config: dict[str, Any] | None = None,
         seed: int | None = None,
+        normalization: Normalization = IMAGENET,
     ) -> None:
         self.project = project
         self.split_name = split
@@ -64,13 +68,15 @@ class PoseTrainDataset(Dataset):
         self.max_individuals = len(project.individuals)
         if transform is None:
             config = pytorch_config if pytorch_config is not None else project.pytorch_config()
-            section = config["data"].get("train" if augment else "inference")
+            section_name = "train" if augment else "inference"
             transform = build_transforms(
-                section,
+                config["data"].get(section_name),
                 bodyparts=project.bodyparts,
                 max_individuals=self.max_individuals,
                 num_unique_bodyparts=len(project.unique_bodyparts),
                 seed=seed,
+                normalization=normalization,
+                where=f"data.{section_name}",
             )
         self.transform = transform
 

@@ -205,6 +205,8 @@ class ShuffleData:
         """
         from PIL import Image
 
+        from deeplabcut.geometry import box_area, box_to_xywh, keypoint_boxes
+
         data = self.split(name)
         skeleton = [
             [self.bodyparts.index(a) + 1, self.bodyparts.index(b) + 1]
@@ -233,9 +235,7 @@ class ShuffleData:
                 triples = np.zeros((len(points), 3))
                 triples[labeled, :2] = points[labeled]
                 triples[labeled, 2] = 2
-                x0, y0 = np.maximum(points[labeled].min(axis=0) - bbox_margin, 0)
-                x1 = min(points[labeled, 0].max() + bbox_margin, width)
-                y1 = min(points[labeled, 1].max() + bbox_margin, height)
+                box = keypoint_boxes(points, bbox_margin, image_size=(width, height))
                 annotations.append(
                     {
                         "id": len(annotations) + 1,
@@ -243,8 +243,8 @@ class ShuffleData:
                         "category_id": category,
                         "keypoints": triples.reshape(-1).round(3).tolist(),
                         "num_keypoints": int(labeled.sum()),
-                        "bbox": [float(x0), float(y0), float(x1 - x0), float(y1 - y0)],
-                        "area": float((x1 - x0) * (y1 - y0)),
+                        "bbox": [float(value) for value in box_to_xywh(box)],
+                        "area": float(box_area(box)),
                         "iscrowd": 0,
                         "individual": self.individuals[individual] if individual >= 0 else "single",
                     }

@@ -19,7 +19,11 @@ Steps, in order, each enabled by its config key:
 5. photometric: ``color_jitter``, ``hist_eq``, ``motion_blur``, ``gaussian_noise`` (std in
    grey levels), ``grayscale``, ``covering`` (coarse dropout) (albumentations);
 6. ``auto_padding`` {pad_width_divisor, pad_height_divisor}: pad bottom/right;
-7. ``normalize_images``: ImageNet mean/std on RGB scaled to [0, 1].
+7. ``normalize_images``: the backbone's mean/std (ImageNet) on RGB scaled to [0, 1].
+
+The keys of steps 1, 6 and 7 (and of the whole section) are checked by
+:class:`~deeplabcut.pose_estimation_pytorch.data.preprocessing.Preprocessing`,
+the parser the inference runner uses too.
 
 Unlabeled keypoints are NaN and stay NaN. Keypoints that leave the image keep
 their coordinates; the dataset marks them invisible (never wrong).
@@ -36,28 +40,11 @@ import cv2
 import numpy as np
 
 from deeplabcut.errors import ConfigError
+from deeplabcut.geometry import resize_transform
+from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET, Normalization
+from deeplabcut.pose_estimation_pytorch.data.preprocessing import Preprocessing
 
-IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
-IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
-KNOWN_KEYS = {
-    "resize",
-    "longest_max_size",
-    "hflip",
-    "affine",
-    "crop_sampling",
-    "color_jitter",
-    "hist_eq",
-    "motion_blur",
-    "gaussian_noise",
-    "grayscale",
-    "covering",
-    "auto_padding",
-    "normalize_images",
-    "top_down_crop",
-}
 CROP_METHODS = ("uniform", "keypoints", "density", "hybrid")
-#: DeepLabCut 3 augmentation keys without a counterpart here: ignored when off (null/false).
-UNSUPPORTED_KEYS = {"collate", "elastic_transform", "random_bbox_transform", "scale_to_unit_range"}
 
 
 @dataclass
@@ -67,6 +54,7 @@ class KeypointTransform:
     Attributes:
         keypoint_layout: ``(individuals, bodyparts, unique bodyparts)`` of the
             flat keypoint array, needed to swap symmetric bodyparts on flips.
+        normalization: the statistics of ``normalize`` (the backbone's).
     """
 
     resize: dict[str, Any] | None = None
@@ -78,6 +66,7 @@ class KeypointTransform:
     photometric: A.Compose | None = None
     pad_divisors: tuple[int, int] | None = None
     normalize: bool = True
+    normalization: Normalization = IMAGENET
     keypoint_layout: tuple[int, int, int] = (1, 0, 0)
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
 
@@ -95,8 +84,9 @@ class KeypointTransform:
         offset = np.zeros(2, np.float32)
 
         if self.resize is not None or self.longest_max_size is not None:
-            image, points, factors = self._resize(image, points)
-            scale = scale / factors
+            original_size = (image.shape[1], image.shape[0])
+            image, points = self._resize(image, points)
+            scale = resize_transform(original_size, (image.shape[1], image.shape[0]))[0].astype(np.float32)
         if self.flip_probability and self.rng.random() < self.flip_probability:
             image, points = self._flip(image, points)
         if self.geometric is not None:
@@ -109,14 +99,14 @@ class KeypointTransform:
         if self.pad_divisors is not None:
             image = pad_to_multiple(image, *self.pad_divisors)
         if self.normalize:
-            image = normalize_image(image)
+            image = self.normalization.normalize(image)
         else:
             image = image.astype(np.float32) / 255.0
         return {"image": image, "keypoints": points, "offset": offset, "scale": scale}
 
-    def _resize(self, image: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _resize(self, image: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         image, factors = resize_image(image, self.resize, self.longest_max_size)
-        return image, points * factors, factors
+        return image, points * factors
 
     def _flip(self, image: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         width = image.shape[1]
@@ -214,17 +204,14 @@ def pad_to_multiple(image: np.ndarray, width_divisor: int, height_divisor: int) 
     return np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)))
 
 
-def normalize_image(image: np.ndarray) -> np.ndarray:
-    """RGB uint8 -> float32 normalized with ImageNet mean and std."""
-    return (image.astype(np.float32) / 255.0 - IMAGENET_MEAN) / IMAGENET_STD
-
-
 def build_transforms(
     augmentation: dict[str, Any] | None,
     bodyparts: Sequence[str] = (),
     max_individuals: int = 1,
     num_unique_bodyparts: int = 0,
     seed: int | None = None,
+    normalization: Normalization = IMAGENET,
+    where: str = "data.train / data.inference",
 ) -> KeypointTransform:
     """Build the pipeline of one config section (``data.train`` or ``data.inference``).
 
@@ -233,35 +220,23 @@ def build_transforms(
         bodyparts: names of the per-individual bodyparts, to resolve ``hflip.symmetries``.
         max_individuals, num_unique_bodyparts: layout of the flat keypoint array.
         seed: seeds the pipeline's own random draws (flip, crop).
+        normalization: the model backbone's input statistics (``backbone.normalization``).
+        where: the section's name in error messages.
 
     Raises:
         ConfigError: unknown keys or malformed values.
     """
+    preprocessing = Preprocessing.from_config(augmentation, where)
     augmentation = dict(augmentation or {})
-    unsupported = sorted(key for key in UNSUPPORTED_KEYS & set(augmentation) if augmentation[key])
-    if unsupported:
-        raise ConfigError(
-            f"Augmentation option(s) {unsupported} of DeepLabCut 3 are not available here; set them to null "
-            "(or remove them) in pytorch_config.yaml (data.train / data.inference)."
-        )
-    augmentation = {key: value for key, value in augmentation.items() if key not in UNSUPPORTED_KEYS}
-    unknown = sorted(set(augmentation) - KNOWN_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"Unknown augmentation key(s) {unknown} in pytorch_config.yaml (data.train / data.inference). "
-            f"Known keys: {sorted(KNOWN_KEYS)}."
-        )
     transform = KeypointTransform(
+        resize=preprocessing.resize,
+        longest_max_size=preprocessing.longest_max_size,
+        pad_divisors=preprocessing.pad_divisors,
+        normalize=preprocessing.normalize,
+        normalization=normalization,
         keypoint_layout=(max_individuals, len(bodyparts), num_unique_bodyparts),
         rng=np.random.default_rng(seed),
     )
-    if augmentation.get("resize"):
-        resize = augmentation["resize"]
-        if not isinstance(resize, dict) or not {"height", "width"} <= set(resize):
-            raise ConfigError("data.*.resize must be {height: H, width: W, keep_ratio: true|false}.")
-        transform.resize = resize
-    if augmentation.get("longest_max_size"):
-        transform.longest_max_size = int(augmentation["longest_max_size"])
 
     hflip = augmentation.get("hflip")
     if hflip:
@@ -299,10 +274,6 @@ def build_transforms(
     photometric = _photometric_steps(augmentation)
     if photometric:
         transform.photometric = A.Compose(photometric, seed=seed)
-    padding = augmentation.get("auto_padding")
-    if padding:
-        transform.pad_divisors = (int(padding.get("pad_width_divisor", 32)), int(padding.get("pad_height_divisor", 32)))
-    transform.normalize = bool(augmentation.get("normalize_images", True))
     return transform
 
 

@@ -1,47 +1,31 @@
-"""Batched pose prediction on full images, mapped back exactly to original pixels.
+"""Batched pose prediction, mapped back exactly to original pixels.
 
-Frames are resized (if configured) on the CPU with the function training uses,
-then go to the device as uint8 and are normalized and padded there. Predictions are returned per image
-in original-image pixels: ``bodyparts`` ``(max_individuals, K, 3)`` and
-``unique_bodyparts`` ``(U, 3)`` with ``(x, y, score)``, -1 where the model
-found nothing.
+A batch of frames goes through three steps: a pre-processor
+(:mod:`~deeplabcut.pose_estimation_pytorch.inference.preprocessors`) makes the
+model inputs and records, per item, its frame and its scale/offset; the model
+predicts poses per item; post-processing
+(:mod:`~deeplabcut.pose_estimation_pytorch.inference.postprocessing`) maps each
+item back with its own transform and gathers the items of each frame.
+Predictions are returned per image in original-image pixels: ``bodyparts``
+``(max_individuals, K, 3)`` and ``unique_bodyparts`` ``(U, 3)`` with
+``(x, y, score)``, -1 where the model found nothing.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from deeplabcut.pose_estimation_pytorch.data.transforms import IMAGENET_MEAN, IMAGENET_STD, resize_image
+from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET, Normalization
+from deeplabcut.pose_estimation_pytorch.data.preprocessing import Preprocessing
+from deeplabcut.pose_estimation_pytorch.inference.postprocessing import items_to_frames
+from deeplabcut.pose_estimation_pytorch.inference.preprocessors import Preprocessor, build_preprocessor
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
-from deeplabcut.pose_estimation_pytorch.runtime import autocast_dtype, load_snapshot
-
-
-@dataclass
-class Preprocessing:
-    """Inference preprocessing read from ``data.inference`` of ``pytorch_config.yaml``."""
-
-    resize: dict[str, Any] | None = None
-    longest_max_size: int | None = None
-    pad_divisors: tuple[int, int] | None = (32, 32)
-    normalize: bool = True
-
-    @classmethod
-    def from_config(cls, section: dict[str, Any] | None) -> Preprocessing:
-        section = section or {}
-        padding = section.get("auto_padding")
-        return cls(
-            resize=section.get("resize") or None,
-            longest_max_size=section.get("longest_max_size") or None,
-            pad_divisors=(int(padding.get("pad_width_divisor", 32)), int(padding.get("pad_height_divisor", 32))) if padding else None,
-            normalize=bool(section.get("normalize_images", True)),
-        )
+from deeplabcut.pose_estimation_pytorch.runtime import autocast, autocast_dtype, load_snapshot
 
 
 class PoseInferenceRunner:
@@ -50,35 +34,40 @@ class PoseInferenceRunner:
     Args:
         model: a ``PoseModel`` (moved to ``device`` and set to eval mode here).
         device: where to run.
-        preprocessing: resize / normalization / padding.
+        preprocessing: the parsed ``data.inference`` section (resize /
+            normalization / padding), or a ready
+            :class:`~deeplabcut.pose_estimation_pytorch.inference.preprocessors.Preprocessor`.
         batch_size: images per forward pass.
         precision: run the model under autocast with this dtype (None: full precision).
-        transform: instead of ``preprocessing``, a callable applied to each RGB
-            uint8 frame as ``transform(image=..., keypoints=...)`` (an
-            albumentations ``Compose`` works). It must normalize as training did
-            (a uint8 result is normalized with ImageNet statistics); if it
-            changes the image size, predictions are mapped back with the
-            ``scale``/``offset`` it returns, else by the ratio of sizes (right
-            for resizes, not for crops).
+        transform: instead of ``preprocessing``'s resize and normalization, a
+            callable applied to each RGB uint8 frame as
+            ``transform(image=..., keypoints=...)`` (an albumentations ``Compose``
+            works). It must normalize as training did (a uint8 result is
+            normalized with the backbone's statistics); if it changes the image
+            size, each frame's predictions are mapped back with the
+            ``scale``/``offset`` its call returns, else by the ratio of sizes
+            (right for resizes, not for crops).
+        normalization: the input statistics (default: ``model.backbone.normalization``,
+            ImageNet for a model without one).
     """
 
     def __init__(
         self,
         model: torch.nn.Module,
         device: torch.device,
-        preprocessing: Preprocessing,
+        preprocessing: Preprocessing | Preprocessor,
         batch_size: int = 1,
         precision: torch.dtype | None = None,
         transform: Callable[..., dict[str, Any]] | None = None,
+        normalization: Normalization | None = None,
     ) -> None:
         self.device = device
         self.model = model.to(device, memory_format=torch.channels_last).eval()
-        self.preprocessing = preprocessing
         self.batch_size = max(1, int(batch_size))
         self.precision = precision
-        self.transform = transform
-        self.mean = torch.as_tensor(IMAGENET_MEAN, device=device).view(1, 3, 1, 1)
-        self.std = torch.as_tensor(IMAGENET_STD, device=device).view(1, 3, 1, 1)
+        if normalization is None:
+            normalization = getattr(getattr(model, "backbone", None), "normalization", IMAGENET)
+        self.preprocessor = build_preprocessor(preprocessing, normalization, transform)
 
     @classmethod
     def from_snapshot(
@@ -102,67 +91,21 @@ class PoseInferenceRunner:
         preprocessing = Preprocessing.from_config(pytorch_config["data"].get("inference"))
         return cls(model, device, preprocessing, batch_size, precision, transform)
 
-    def _prepare(self, frames: np.ndarray) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
-        """uint8 ``(B, H, W, 3)`` -> normalized, padded ``(B, 3, H', W')`` on the device, scale and offset.
-
-        Resizing (if configured) runs on the CPU with the same function as
-        training; normalization and padding run on the device.
-        """
-        if self.transform is not None:
-            return self._prepare_with_transform(frames)
-        preprocessing = self.preprocessing
-        scale = np.ones(2, np.float32)
-        if preprocessing.resize is not None or preprocessing.longest_max_size is not None:
-            resized = [resize_image(frame, preprocessing.resize, preprocessing.longest_max_size) for frame in frames]
-            frames = np.stack([image for image, _ in resized])
-            scale = 1.0 / resized[0][1]
-        images = torch.from_numpy(np.ascontiguousarray(frames)).to(self.device, non_blocking=True)
-        images = images.permute(0, 3, 1, 2).float().div_(255.0)
-        if preprocessing.normalize:
-            images = (images - self.mean) / self.std
-        return self._pad(images, preprocessing.normalize), scale, np.zeros(2, np.float32)
-
-    def _prepare_with_transform(self, frames: np.ndarray) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
-        """Apply the user's transform frame by frame on the CPU (see :class:`PoseInferenceRunner`)."""
-        images, scale, offset = [], np.ones(2, np.float32), np.zeros(2, np.float32)
-        for frame in frames:
-            out = self.transform(image=frame, keypoints=np.zeros((0, 2), np.float32))
-            image = np.asarray(out["image"])
-            if image.dtype == np.uint8:
-                image = (image.astype(np.float32) / 255.0 - IMAGENET_MEAN) / IMAGENET_STD
-            if "scale" in out:
-                scale, offset = np.asarray(out["scale"], np.float32), np.asarray(out.get("offset", offset), np.float32)
-            else:  # a plain resize, or no change of size
-                scale = np.array([frame.shape[1] / image.shape[1], frame.shape[0] / image.shape[0]], np.float32)
-            images.append(np.ascontiguousarray(image.transpose(2, 0, 1), dtype=np.float32))
-        batch = torch.from_numpy(np.stack(images)).to(self.device, non_blocking=True)
-        return self._pad(batch, normalized=True), scale, offset
-
-    def _pad(self, images: torch.Tensor, normalized: bool) -> torch.Tensor:
-        """Pad bottom and right to the configured divisors with the (normalized) value of black."""
-        if self.preprocessing.pad_divisors is not None:
-            width_divisor, height_divisor = self.preprocessing.pad_divisors
-            pad_h = (-images.shape[2]) % height_divisor
-            pad_w = (-images.shape[3]) % width_divisor
-            if pad_h or pad_w:
-                fill = (-self.mean / self.std) if normalized else torch.zeros_like(self.mean)
-                padded = fill.expand(images.shape[0], 3, images.shape[2] + pad_h, images.shape[3] + pad_w).clone()
-                padded[:, :, : images.shape[2], : images.shape[3]] = images
-                images = padded
-        return images.contiguous(memory_format=torch.channels_last)
-
     @torch.inference_mode()
     def predict_batch(self, frames: np.ndarray) -> dict[str, np.ndarray]:
-        """Predict a batch of same-size frames: ``bodyparts`` ``(B, A, K, 3)``, ``unique_bodyparts`` ``(B, U, 3)``."""
-        images, scale, offset = self._prepare(frames)
-        context = torch.autocast(self.device.type, dtype=self.precision) if self.precision else contextlib.nullcontext()
-        with context:
-            outputs = self.model(images)
+        """Predict a batch of same-size frames: ``bodyparts`` ``(B, A, K, 3)``, ``unique_bodyparts`` ``(B, U, 3)``.
+
+        Each item the pre-processor made is mapped back with its own scale and offset.
+        """
+        batch = self.preprocessor(frames, self.device)
+        with autocast(self.device, self.precision):
+            outputs = self.model(batch.images)
         outputs = {head: {k: v.float() for k, v in values.items()} for head, values in outputs.items()}
         poses = self.model.predict(outputs)
-        result = {"bodyparts": _rescale(poses["bodyparts"].cpu().numpy(), scale, offset)}
+        result = {"bodyparts": items_to_frames(poses["bodyparts"].cpu().numpy(), batch.transforms, len(frames))}
         if "unique_bodyparts" in poses:
-            result["unique_bodyparts"] = _rescale(poses["unique_bodyparts"].cpu().numpy(), scale, offset)[:, 0]
+            unique = items_to_frames(poses["unique_bodyparts"].cpu().numpy(), batch.transforms, len(frames))
+            result["unique_bodyparts"] = unique[:, 0]
         return result
 
     def predict(self, images: Iterable[np.ndarray]) -> Iterator[dict[str, np.ndarray]]:
@@ -175,14 +118,6 @@ class PoseInferenceRunner:
             batch.append(image)
         if batch:
             yield from _split(self.predict_batch(np.stack(batch)))
-
-
-def _rescale(poses: np.ndarray, scale: np.ndarray, offset: np.ndarray) -> np.ndarray:
-    """Network-input pixels -> original pixels (``p * scale + offset``); -1 rows stay -1."""
-    valid = poses[..., 2] >= 0
-    out = poses.copy()
-    out[..., :2] = np.where(valid[..., None], poses[..., :2] * scale + offset, -1.0)
-    return out
 
 
 def _split(batch: dict[str, np.ndarray]) -> Iterator[dict[str, np.ndarray]]:

@@ -1,18 +1,24 @@
 """Pose models: ``backbone -> (neck) -> heads``, with codecs (targets/decoding) and losses.
 
 Entry point: :meth:`PoseModel.build` with the ``model`` section of
-``pytorch_config.yaml``. Parts are found by their ``type`` in the registries
-of :mod:`.registry`; importing this package registers every built-in part.
+``pytorch_config.yaml`` (DEKR: HRNet -> DEKRHead; TokenPose: HRNet ->
+TokenPoseTransformer neck -> TokenPoseHead). Top-down models find the
+animals first with a detector: :func:`build_detector` with ``detector.model``.
+Parts are found by their ``type`` in the registries of :mod:`.registry`;
+importing this package registers every built-in part.
 """
 
 from deeplabcut.pose_estimation_pytorch.models import losses
 from deeplabcut.pose_estimation_pytorch.models.backbones import HRNet, HRNetFeatures
-from deeplabcut.pose_estimation_pytorch.models.codecs import DEKRCodec, HeatmapCodec
-from deeplabcut.pose_estimation_pytorch.models.heads import DEKRHead, HeatmapHead
+from deeplabcut.pose_estimation_pytorch.models.codecs import CenterBoxCodec, DEKRCodec, HeatmapCodec
+from deeplabcut.pose_estimation_pytorch.models.detectors import CenterDetector, build_detector
+from deeplabcut.pose_estimation_pytorch.models.heads import DEKRHead, HeatmapHead, TokenPoseHead
 from deeplabcut.pose_estimation_pytorch.models.model import PoseModel
+from deeplabcut.pose_estimation_pytorch.models.necks import TokenPoseTransformer
 from deeplabcut.pose_estimation_pytorch.models.registry import (
     BACKBONES,
     CODECS,
+    DETECTORS,
     HEADS,
     LOSSES,
     NECKS,
@@ -23,9 +29,12 @@ from deeplabcut.pose_estimation_pytorch.models.weights import LoadReport, load_p
 __all__ = [
     "BACKBONES",
     "CODECS",
+    "DETECTORS",
     "HEADS",
     "LOSSES",
     "NECKS",
+    "CenterBoxCodec",
+    "CenterDetector",
     "DEKRCodec",
     "DEKRHead",
     "HRNet",
@@ -35,6 +44,9 @@ __all__ = [
     "LoadReport",
     "PoseModel",
     "Registry",
+    "TokenPoseHead",
+    "TokenPoseTransformer",
+    "build_detector",
     "load_pretrained_weights",
     "losses",
 ]

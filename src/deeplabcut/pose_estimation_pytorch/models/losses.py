@@ -60,6 +60,21 @@ class WeightedMSELoss(WeightedLoss):
         return (prediction - target) ** 2
 
 
+@LOSSES.register("WeightedL1Loss")
+class WeightedL1Loss(WeightedLoss):
+    """``w * |p - t|``; the detector's box size and offset loss.
+
+    Args:
+        normalize_by: default ``"positive_weights"``.
+    """
+
+    def __init__(self, normalize_by: str = "positive_weights") -> None:
+        super().__init__(normalize_by)
+
+    def elementwise(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return (prediction - target).abs()
+
+
 @LOSSES.register("WeightedSmoothL1Loss")
 class WeightedSmoothL1Loss(WeightedLoss):
     """Smooth-L1: ``0.5 d^2 / beta`` if ``|d| < beta`` else ``|d| - beta / 2``; DEKR's offset loss.

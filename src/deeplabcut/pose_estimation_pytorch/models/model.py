@@ -31,6 +31,7 @@ from torch import nn
 from deeplabcut.pose_estimation_pytorch.models import backbones as _backbones  # noqa: F401
 from deeplabcut.pose_estimation_pytorch.models import codecs as _codecs  # noqa: F401
 from deeplabcut.pose_estimation_pytorch.models import heads as _heads  # noqa: F401
+from deeplabcut.pose_estimation_pytorch.models import necks as _necks  # noqa: F401
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.models.heads.base import BaseHead
 from deeplabcut.pose_estimation_pytorch.models.registry import BACKBONES, HEADS, NECKS

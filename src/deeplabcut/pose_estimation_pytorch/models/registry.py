@@ -1,6 +1,6 @@
 """Registries that turn the ``type:`` of a ``pytorch_config.yaml`` section into an object.
 
-Every model part (backbone, neck, head, codec, loss) is built from a dict such
+Every model part (backbone, neck, head, codec, loss) and every detector is built from a dict such
 as ``{"type": "HRNet", "model_name": "hrnet_w32", ...}``: the registry looks up
 the builder registered under ``type`` and calls it with the other keys as
 keyword arguments. Adding a variant is registering one more name (or writing
@@ -119,3 +119,4 @@ NECKS = Registry("neck")
 HEADS = Registry("head")
 CODECS = Registry("codec")
 LOSSES = Registry("loss")
+DETECTORS = Registry("detector")

@@ -141,8 +141,11 @@ def build_training(
     fix_seeds(seed)
     device = resolve_device(pytorch_config.get("device"))
     model = PoseModel.build(pytorch_config["model"]).to(device, memory_format=torch.channels_last)
-    train_set = PoseTrainDataset(shuffle, "train", transform=transform, augment=True, pytorch_config=pytorch_config, seed=seed)
-    test_set = PoseTrainDataset(shuffle, "test", augment=False, pytorch_config=pytorch_config)
+    normalization = model.backbone.normalization  # the statistics the backbone's weights expect
+    train_set = PoseTrainDataset(
+        shuffle, "train", transform=transform, augment=True, pytorch_config=pytorch_config, seed=seed, normalization=normalization
+    )
+    test_set = PoseTrainDataset(shuffle, "test", augment=False, pytorch_config=pytorch_config, normalization=normalization)
     workers = dataloader_workers(settings.get("dataloader_workers", 0), device)
     batch_size = int(settings.get("batch_size", 8))
     train_loader = DataLoader(

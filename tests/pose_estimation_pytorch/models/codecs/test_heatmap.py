@@ -47,3 +47,74 @@ def test_decode_without_locref_uses_cell_centres():
     heatmap[0, 0, 3, 1] = 0.7
     decoded = codec.decode({"heatmap": heatmap, "locref": torch.ones(1, 2, 5, 5)})
     assert decoded[0, 0, 0].tolist() == pytest.approx([3.0, 7.0, 0.7])
+
+
+# ------------------------------------------------------------------ sub-pixel refinement (TokenPose)
+def random_round_trip(refinement: str, pos_dist_thresh: float = 12, count: int = 2000, noise: float = 0.0):
+    """Errors (pixels) of encode -> decode for random keypoints in a 256x192 image at stride 4."""
+    generator = torch.Generator().manual_seed(0)
+    keypoints = torch.rand(count, 1, 1, 2, generator=generator) * torch.tensor([192.0, 256.0])
+    codec = HeatmapCodec(
+        num_heatmaps=1, pos_dist_thresh=pos_dist_thresh, location_refinement=False, refinement=refinement, stride=4
+    )
+    heatmap = codec.encode(keypoints, torch.ones(count, 1, 1), (256, 192))["heatmap"]
+    heatmap = heatmap + noise * torch.randn(heatmap.shape, generator=generator)
+    decoded = codec.decode({"heatmap": heatmap})
+    return (decoded[:, 0, 0, :2] - keypoints[:, 0, 0]).norm(dim=-1), keypoints[:, 0, 0]
+
+
+@pytest.mark.parametrize("pos_dist_thresh", [12, 17])
+def test_dark_round_trip_is_within_a_quarter_pixel_anywhere_in_the_image(pos_dist_thresh):
+    errors, _ = random_round_trip("dark", pos_dist_thresh)
+    assert errors.max() < 0.25  # measured: < 0.005 px, borders included
+    assert errors.mean() < 0.01
+
+
+def test_quarter_and_plain_argmax_bounds():
+    plain, _ = random_round_trip("none")
+    quarter, keypoints = random_round_trip("quarter")
+    assert plain.max() <= 2 * math.sqrt(2) + 1e-4  # half a cell on each axis
+    inside = ((keypoints > 4) & (keypoints < torch.tensor([188.0, 252.0]))).all(-1)
+    assert quarter[inside].max() <= math.sqrt(2) + 1e-4  # a quarter cell on each axis
+    assert quarter.mean() < 0.6 * plain.mean()
+
+
+def test_dark_beats_the_argmax_on_noisy_heatmaps():
+    plain, _ = random_round_trip("none", count=500, noise=0.05)
+    dark, _ = random_round_trip("dark", count=500, noise=0.05)
+    assert dark.mean() < 0.5 * plain.mean()
+
+
+def test_locref_takes_precedence_over_the_heatmap_refinement():
+    codec = HeatmapCodec(num_heatmaps=1, stride=4, refinement="dark")
+    keypoints = torch.tensor([[[21.3, 40.9]]])
+    targets = codec.encode(keypoints, torch.ones(1, 1), (64, 64))
+    decoded = codec.decode({"heatmap": targets["heatmap"], "locref": targets["locref"]})
+    np.testing.assert_allclose(decoded[0, 0, 0, :2].numpy(), [21.3, 40.9], atol=1e-4)
+
+
+def test_refinement_of_small_flat_or_empty_heatmaps_stays_at_the_argmax():
+    codec = HeatmapCodec(num_heatmaps=2, stride=4, location_refinement=False, refinement="dark")
+    flat = codec.decode({"heatmap": torch.zeros(1, 2, 8, 8)})
+    assert torch.isfinite(flat).all() and flat[0, 0, :, :2].tolist() == [[2.0, 2.0], [2.0, 2.0]]
+    small = torch.zeros(1, 2, 4, 4)
+    small[0, :, 1, 2] = 1.0
+    assert codec.decode({"heatmap": small})[0, 0, :, :2].tolist() == [[10.0, 6.0], [10.0, 6.0]]
+    assert codec.decode({"heatmap": torch.zeros(0, 2, 8, 8)}).shape == (0, 1, 2, 3)
+
+
+def test_unknown_refinement_is_a_config_error():
+    from deeplabcut.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="refinement must be one of"):
+        HeatmapCodec(num_heatmaps=1, refinement="taylor")
+    with pytest.raises(ConfigError, match="dark_kernel"):
+        HeatmapCodec(num_heatmaps=1, dark_kernel=4)
+
+
+@pytest.mark.parametrize("refinement", ["quarter", "dark"])
+def test_refined_points_stay_inside_the_image_on_any_heatmap(refinement):
+    codec = HeatmapCodec(num_heatmaps=8, stride=4, location_refinement=False, refinement=refinement)
+    heatmap = torch.randn(16, 8, 16, 12, generator=torch.Generator().manual_seed(0))
+    points = codec.decode({"heatmap": heatmap})[..., :2]
+    assert (points >= 0).all() and (points <= torch.tensor([48.0, 64.0])).all()

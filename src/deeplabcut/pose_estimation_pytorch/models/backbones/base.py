@@ -1,8 +1,10 @@
-"""What every backbone exposes: its output channels and stride, and batch-norm freezing."""
+"""What every backbone exposes: its output channels, stride and input normalisation, and batch-norm freezing."""
 
 from __future__ import annotations
 
 from torch import nn
+
+from deeplabcut.pose_estimation_pytorch.data.normalization import Normalization
 
 
 class BaseBackbone(nn.Module):
@@ -14,7 +16,11 @@ class BaseBackbone(nn.Module):
       ``forward`` returns (4 for HRNet);
     * ``out_channels``: channels of that feature map;
     * ``feature_channels`` / ``feature_strides``: channels and strides of every
-      multi-scale feature the network computes (HRNet: its four branches).
+      multi-scale feature the network computes (HRNet: its four branches);
+
+    and, as a class attribute, ``normalization``: the mean/std its weights expect
+    of an input image (metadata of the pretrained weights; datasets and the
+    inference runner read it from here).
 
     Args:
         freeze_bn_stats: keep batch-norm layers in eval mode while training (the
@@ -26,6 +32,7 @@ class BaseBackbone(nn.Module):
     out_channels: int
     feature_channels: tuple[int, ...]
     feature_strides: tuple[int, ...]
+    normalization: Normalization
 
     def __init__(self, freeze_bn_stats: bool = False, freeze_bn_weights: bool = False) -> None:
         super().__init__()

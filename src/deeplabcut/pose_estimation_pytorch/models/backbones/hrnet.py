@@ -7,7 +7,10 @@ information between them in every module. The layout is data
 stride-2 3x3 convolutions to 64 channels, ``layer1`` of 4 Bottlenecks, then
 stages 2, 3 and 4 with 1, 4 and 3 modules of 4 BasicBlocks per branch. Any
 width builds; smaller layouts (fewer modules or blocks) can be asked for in
-the config, e.g. for tests.
+the config, e.g. for tests. ``num_stages: 3`` stops after stage 3 (branches
+at strides 4, 8 and 16), as TokenPose-B does with HRNet-W32; the kept keys
+are a prefix of timm's, so its ImageNet weights still load (the stage-4 ones
+are left unused).
 
 State-dict keys of :class:`HRNetFeatures` are those of timm's
 ``HighResolutionNetFeatures`` (``conv1``, ``bn1``, ``conv2``, ``bn2``,
@@ -29,6 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from deeplabcut.errors import ConfigError
+from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET
 from deeplabcut.pose_estimation_pytorch.models.backbones.base import BaseBackbone
 from deeplabcut.pose_estimation_pytorch.models.modules.blocks import (
     BN_MOMENTUM,
@@ -129,7 +133,7 @@ class HighResolutionModule(nn.Module):
 
 
 class HRNetFeatures(nn.Module):
-    """HRNet feature extractor returning its four branches (timm ``features_only`` layout).
+    """HRNet feature extractor returning its branches (four with all stages) (timm ``features_only`` layout).
 
     Args:
         width: channels of the stride-4 branch; branches have ``w, 2w, 4w, 8w``.
@@ -138,10 +142,12 @@ class HRNetFeatures(nn.Module):
             ``feature_location="incre"``.
         stem_width, stem_channels, layer1_channels, layer1_blocks, stage_modules,
         stage_blocks: the stage layout, defaults in :data:`HRNET_LAYOUT`.
+        num_stages: the last stage built, 2, 3 or 4 (timm: 4); it has ``num_stages``
+            branches, and ``stage_modules`` entries past it are unused.
 
     Attributes:
-        feature_channels: channels of the four outputs.
-        feature_strides: ``(4, 8, 16, 32)``.
+        feature_channels: channels of the ``num_stages`` outputs.
+        feature_strides: ``(4, 8, 16, 32)``, the first ``num_stages`` of them.
     """
 
     def __init__(
@@ -154,12 +160,18 @@ class HRNetFeatures(nn.Module):
         layer1_blocks: int = HRNET_LAYOUT["layer1_blocks"],
         stage_modules: Sequence[int] = HRNET_LAYOUT["stage_modules"],
         stage_blocks: int = HRNET_LAYOUT["stage_blocks"],
+        num_stages: int = 4,
     ) -> None:
         super().__init__()
         if len(stage_modules) != 3 or min(stage_modules) < 1:
             raise ConfigError(
                 f"HRNet stage_modules must list 3 positive module counts (stages 2, 3, 4), got {stage_modules}"
             )
+        if num_stages not in (2, 3, 4):
+            raise ConfigError(f"HRNet num_stages must be 2, 3 or 4, got {num_stages}")
+        if increased_channel_count and num_stages != 4:
+            raise ConfigError("HRNet increased_channel_count needs all 4 stages (num_stages: 4)")
+        self.num_stages = int(num_stages)
         self.conv1 = nn.Conv2d(3, stem_width, 3, stride=2, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(stem_width, momentum=BN_MOMENTUM)
         self.conv2 = nn.Conv2d(stem_width, stem_channels, 3, stride=2, padding=1, bias=False)
@@ -168,7 +180,7 @@ class HRNetFeatures(nn.Module):
 
         branch_channels = [width * 2**i for i in range(4)]
         previous = [layer1_channels * Bottleneck.expansion]
-        for stage, num_modules in zip((2, 3, 4), stage_modules):
+        for stage, num_modules in zip(range(2, self.num_stages + 1), stage_modules):
             current = branch_channels[:stage]
             self.add_module(f"transition{stage - 1}", self._transition(previous, current))
             self.add_module(
@@ -178,13 +190,13 @@ class HRNetFeatures(nn.Module):
             previous = current
 
         self.incre_modules: nn.ModuleList | None = None
-        self.feature_channels = tuple(branch_channels)
+        self.feature_channels = tuple(branch_channels[: self.num_stages])
         if increased_channel_count:
             self.incre_modules = nn.ModuleList(
                 make_residual_layer(Bottleneck, branch_channels[i], INCRE_CHANNELS[i], 1) for i in range(4)
             )
             self.feature_channels = tuple(c * Bottleneck.expansion for c in INCRE_CHANNELS)
-        self.feature_strides = BRANCH_STRIDES
+        self.feature_strides = BRANCH_STRIDES[: self.num_stages]
         self._init_weights()
 
     @staticmethod
@@ -214,11 +226,11 @@ class HRNetFeatures(nn.Module):
                 nn.init.zeros_(module.bias)
 
     def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
-        """Images ``(B, 3, H, W)`` -> four feature maps at strides 4, 8, 16 and 32."""
+        """Images ``(B, 3, H, W)`` -> ``num_stages`` feature maps at strides 4, 8, (16, (32))."""
         x = torch.relu(self.bn1(self.conv1(images)))
         x = torch.relu(self.bn2(self.conv2(x)))
         features = [self.layer1(x)]
-        for stage in (2, 3, 4):
+        for stage in range(2, self.num_stages + 1):
             transition: nn.ModuleList = getattr(self, f"transition{stage - 1}")
             # New branches grow from the lowest-resolution existing branch.
             features = [
@@ -252,7 +264,7 @@ class HRNet(BaseBackbone):
     ``forward`` returns, with ``interpolate_branches`` (DEKR), the four branches
     bilinearly resized to the stride-4 branch and concatenated (``15w`` channels);
     otherwise the stride-4 branch alone (``w`` channels), as DeepLabCut does.
-    :meth:`forward_branches` always returns all four.
+    :meth:`forward_branches` always returns all branches (four unless ``num_stages`` < 4).
 
     Args:
         model_name: ``hrnet_w<width>`` (``hrnet_w32``...), DeepLabCut's way to give the width.
@@ -263,6 +275,8 @@ class HRNet(BaseBackbone):
             or a local ``.pth``/``.pt``/``.bin``/``.safetensors`` file.
         interpolate_branches: see above.
         increased_channel_count: use timm's "incre" features (128/256/512/1024 channels).
+        num_stages: stop after stage 2, 3 or 4 (default 4; TokenPose-B uses 3). With
+            fewer stages there are fewer branches (``num_stages`` of them).
         freeze_bn_stats, freeze_bn_weights: see :class:`BaseBackbone`.
         stride: kept for DeepLabCut configs; must be 4.
         **layout: overrides of :data:`HRNET_LAYOUT` (``stage_modules``, ``stage_blocks``...).
@@ -270,7 +284,12 @@ class HRNet(BaseBackbone):
     Attributes:
         model: the :class:`HRNetFeatures` network (keys ``model.conv1.weight``...).
         pretrained_report: what loading pretrained weights did (``None`` without).
+        normalization: :data:`~deeplabcut.pose_estimation_pytorch.data.normalization.IMAGENET`
+            (timm's ``ms_in1k`` weights), also when trained from scratch so that
+            DeepLabCut projects keep their preprocessing.
     """
+
+    normalization = IMAGENET
 
     def __init__(
         self,
@@ -279,6 +298,7 @@ class HRNet(BaseBackbone):
         pretrained: bool | str | Path | None = False,
         interpolate_branches: bool = False,
         increased_channel_count: bool = False,
+        num_stages: int = 4,
         freeze_bn_stats: bool = False,
         freeze_bn_weights: bool = False,
         stride: int = 4,
@@ -303,7 +323,9 @@ class HRNet(BaseBackbone):
             raise ConfigError(f"HRNet width must be positive, got {width}")
         self.width = int(width)
         self.interpolate_branches = interpolate_branches
-        self.model = HRNetFeatures(self.width, increased_channel_count=increased_channel_count, **layout)
+        self.model = HRNetFeatures(
+            self.width, increased_channel_count=increased_channel_count, num_stages=num_stages, **layout
+        )
         self.stride = 4
         self.feature_channels = self.model.feature_channels
         self.feature_strides = self.model.feature_strides
@@ -331,7 +353,7 @@ class HRNet(BaseBackbone):
         return f"timm/hrnet_w{self.width}.ms_in1k"
 
     def forward_branches(self, images: torch.Tensor) -> list[torch.Tensor]:
-        """Images ``(B, 3, H, W)`` -> the four branches, strides :attr:`feature_strides`."""
+        """Images ``(B, 3, H, W)`` -> the branches (four unless ``num_stages`` < 4), strides :attr:`feature_strides`."""
         return self.model(images)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:

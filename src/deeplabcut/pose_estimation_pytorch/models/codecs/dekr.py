@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from deeplabcut.errors import ConfigError
+from deeplabcut.geometry import box_area, keypoint_boxes
 from deeplabcut.pose_estimation_pytorch.models.codecs.base import Codec
 from deeplabcut.pose_estimation_pytorch.models.registry import CODECS
 
@@ -189,17 +190,14 @@ class DEKRCodec(Codec):
     def animal_areas(
         self, keypoints: torch.Tensor, valid: torch.Tensor, image_size: tuple[int, int]
     ) -> torch.Tensor:
-        """Pixel area ``(B, A)`` of each animal's box: keypoint extent + ``bbox_margin``, clipped to the image."""
+        """Pixel area ``(B, A)`` of each animal's box: keypoint extent + ``bbox_margin``, clipped to the image.
+
+        At least 1 square pixel; NaN for an animal without a valid keypoint (it claims no offsets).
+        ``image_size`` is ``(height, width)``.
+        """
         height, width = image_size
-        big = torch.finfo(torch.float32).max
-        x, y = keypoints[..., 0], keypoints[..., 1]
-        x_min = torch.where(valid, x, big).amin(-1) - self.bbox_margin
-        x_max = torch.where(valid, x, -big).amax(-1) + self.bbox_margin
-        y_min = torch.where(valid, y, big).amin(-1) - self.bbox_margin
-        y_max = torch.where(valid, y, -big).amax(-1) + self.bbox_margin
-        box_w = x_max.clamp(0, width) - x_min.clamp(0, width)
-        box_h = y_max.clamp(0, height) - y_min.clamp(0, height)
-        return (box_w * box_h).clamp(min=1.0)
+        boxes = keypoint_boxes(keypoints, self.bbox_margin, image_size=(width, height), visible=valid)
+        return box_area(boxes).clamp(min=1.0)
 
     def _encode_offsets(
         self,

@@ -3,5 +3,6 @@
 from deeplabcut.pose_estimation_pytorch.models.heads.base import BaseHead
 from deeplabcut.pose_estimation_pytorch.models.heads.dekr import DEKRHead
 from deeplabcut.pose_estimation_pytorch.models.heads.heatmap import HeatmapHead
+from deeplabcut.pose_estimation_pytorch.models.heads.tokenpose import TokenPoseHead
 
-__all__ = ["BaseHead", "DEKRHead", "HeatmapHead"]
+__all__ = ["BaseHead", "DEKRHead", "HeatmapHead", "TokenPoseHead"]
