@@ -1,5 +1,6 @@
 """The registries: a part is found by its ``type``; a new part is one new file."""
 
+
 def test_a_new_part_is_one_new_file(tmp_path, monkeypatch):
     """A module dropped into a part package registers itself; no list of modules is edited."""
     from deeplabcut.pose_estimation_pytorch.models.registry import BACKBONES, import_submodules
