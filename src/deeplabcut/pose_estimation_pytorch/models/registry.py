@@ -16,7 +16,9 @@ Example::
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -112,6 +114,19 @@ def _check_arguments(builder: Callable[..., Any], kwargs: dict[str, Any], what: 
     )
     if missing:
         raise ConfigError(f"{what} needs the key(s) {missing} in its config section")
+
+
+def import_submodules(package_name: str, package_path: list[str]) -> None:
+    """Import every module of a part package so that its ``@REGISTRY.register`` builders exist.
+
+    Each part package (``backbones``, ``necks``, ``heads``, ``codecs``,
+    ``detectors``) calls this at the end of its ``__init__``: a new part is one
+    new file in that folder (plus the YAML that names its ``type``), with no
+    list of modules to edit.
+    """
+    for module in pkgutil.iter_modules(package_path):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{package_name}.{module.name}")
 
 
 BACKBONES = Registry("backbone")

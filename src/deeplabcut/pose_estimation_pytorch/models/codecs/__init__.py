@@ -9,5 +9,9 @@ for boxes: ``encode(boxes, image_size) -> targets``, ``decode(outputs) -> boxes,
 from deeplabcut.pose_estimation_pytorch.models.codecs.boxes import CenterBoxCodec
 from deeplabcut.pose_estimation_pytorch.models.codecs.dekr import DEKRCodec
 from deeplabcut.pose_estimation_pytorch.models.codecs.heatmap import HeatmapCodec
+from deeplabcut.pose_estimation_pytorch.models.registry import import_submodules
 
 __all__ = ["CenterBoxCodec", "DEKRCodec", "HeatmapCodec"]
+
+# Every module of this folder registers its parts: a new one needs no line here.
+import_submodules(__name__, __path__)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from deeplabcut.pose_estimation_pytorch.models.detectors.center import DETECTOR_LAYOUT, CenterDetector
-from deeplabcut.pose_estimation_pytorch.models.registry import DETECTORS
+from deeplabcut.pose_estimation_pytorch.models.registry import DETECTORS, import_submodules
 
 
 def build_detector(config: Mapping[str, Any]) -> Any:
@@ -29,3 +29,6 @@ def build_detector(config: Mapping[str, Any]) -> Any:
 
 
 __all__ = ["DETECTOR_LAYOUT", "CenterDetector", "build_detector"]
+
+# Every module of this folder registers its parts: a new one needs no line here.
+import_submodules(__name__, __path__)

@@ -10,5 +10,9 @@ from deeplabcut.pose_estimation_pytorch.models.necks.tokenpose import (
     TransformerBlock,
     sine_position_embedding,
 )
+from deeplabcut.pose_estimation_pytorch.models.registry import import_submodules
 
 __all__ = ["POSITION_EMBEDDINGS", "TokenPoseTransformer", "TransformerBlock", "sine_position_embedding"]
+
+# Every module of this folder registers its parts: a new one needs no line here.
+import_submodules(__name__, __path__)
