@@ -211,15 +211,11 @@ def test_a_model_folder_without_its_split_still_counts_as_a_shuffle(tiny_multian
     assert shuffle == 2 and (model / "train" / "pytorch_config.yaml").read_text() == "edited by the user"
 
 
-def test_tokenpose_shuffles_are_created_but_refused_by_training(tiny_multianimal_project: Path):
-    from deeplabcut.errors import ModelError
-    from deeplabcut.pose_estimation_pytorch.apis import evaluate_network, train_network
-
+def test_tokenpose_shuffles_are_top_down_with_a_detector(tiny_multianimal_project: Path):
     cfg = read_config(tiny_multianimal_project)
     cfg["uniquebodyparts"] = []
     write_config(tiny_multianimal_project, cfg)
     _drop_unique_labels(tiny_multianimal_project)
     create_training_dataset(tiny_multianimal_project, net_type="token_pose_w32")
-    for call in (train_network, evaluate_network):
-        with pytest.raises(ModelError, match="TokenPose.*dekr_32"):
-            call(tiny_multianimal_project)
+    pose = read_yaml(next(tiny_multianimal_project.parent.glob("dlc-models-pytorch/iteration-0/*/train/pytorch_config.yaml")))
+    assert pose["method"] == "td" and pose["detector"]["model"]["type"] == "CenterDetector"

@@ -4,6 +4,7 @@
 between matched predicted and labeled keypoints (see :mod:`.pose`).
 """
 
+from deeplabcut.metrics.boxes import IOU_THRESHOLDS, box_metrics, match_boxes
 from deeplabcut.metrics.pose import (
     DEFAULT_OKS_SIGMA,
     OKS_THRESHOLDS,
@@ -21,6 +22,9 @@ from deeplabcut.metrics.pose import (
 )
 
 __all__ = [
+    "IOU_THRESHOLDS",
+    "box_metrics",
+    "match_boxes",
     "DEFAULT_OKS_SIGMA",
     "OKS_THRESHOLDS",
     "RECALL_THRESHOLDS",

@@ -48,6 +48,7 @@ import numpy as np
 
 from deeplabcut.errors import LabelError
 from deeplabcut.geometry import box_to_xywh, keypoint_boxes
+from deeplabcut.metrics.ranking import average_precision_recall
 
 DEFAULT_OKS_SIGMA = 0.1
 """OKS sigma DeepLabCut uses for every keypoint."""
@@ -572,25 +573,9 @@ def _map_from_data(
 
     if not matched_per_image:  # no predictions at all
         return 0.0, 0.0
-    if total_gt == 0:  # every prediction is a false positive; recall is undefined
-        return 0.0, float("nan")
-
-    scores = np.concatenate(scores_per_image)
-    order = np.argsort(-scores, kind="mergesort")
-    true_positive = np.concatenate(matched_per_image, axis=1)[:, order]  # (T, M)
-    tp = np.cumsum(true_positive, axis=1)
-    detections = np.arange(1, tp.shape[1] + 1)
-    recall = tp / total_gt
-    precision = tp / (detections + np.spacing(1))
-    # precision envelope: non-increasing from left to right
-    precision = np.maximum.accumulate(precision[:, ::-1], axis=1)[:, ::-1]
-
-    sampled = np.zeros((len(oks_thresholds), len(recall_thresholds)))
-    for t in range(len(oks_thresholds)):
-        indices = np.searchsorted(recall[t], recall_thresholds, side="left")
-        valid = indices < precision.shape[1]
-        sampled[t, valid] = precision[t, indices[valid]]
-    return 100.0 * float(sampled.mean()), 100.0 * float(recall[:, -1].mean())
+    return average_precision_recall(
+        np.concatenate(matched_per_image, axis=1), np.concatenate(scores_per_image), total_gt, recall_thresholds
+    )
 
 
 def mean_average_precision(

@@ -18,7 +18,7 @@ import torch
 from deeplabcut.errors import ConfigError, ModelError
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.pose_estimation_pytorch.runtime import Snapshot, resolve_device, select_snapshots
-from deeplabcut.project.paths import scorer_name
+from deeplabcut.project.paths import DETECTOR_SNAPSHOT_PREFIX, scorer_name
 
 #: The spellings of ``snapshotindex`` besides an integer.
 SNAPSHOT_INDEX_WORDS = ("all", "best")
@@ -36,8 +36,8 @@ class TrainedModel:
             for (training).
         scorer: DeepLabCut's scorer name of ``snapshots[0]``
             (``DLC_<Net>_<Task><date>shuffle<k>_snapshot_<uid>``); None without snapshots.
-        detector_snapshot: the detector's snapshot of a top-down model; None for
-            bottom-up models (the only ones available yet).
+        detector_snapshot: the detector's snapshot (``snapshot-detector-*.pt``) of a
+            top-down model; None for bottom-up models.
     """
 
     shuffle: ShuffleData
@@ -56,6 +56,7 @@ class TrainedModel:
         snapshotindex: int | str | None = None,
         select: Literal["one", "all", "none"] = "one",
         cfg: dict[str, Any] | None = None,
+        detector_snapshotindex: int | str | None = None,
     ) -> TrainedModel:
         """Resolve DeepLabCut's arguments into the model they name.
 
@@ -68,16 +69,17 @@ class TrainedModel:
             select: ``"one"`` snapshot (``"all"`` then means the last one, -1),
                 ``"all"`` that ``snapshotindex`` names, or ``"none"`` (training).
             cfg: ``config.yaml`` already read (e.g. for several shuffles of one call).
+            detector_snapshotindex: for top-down models, which ``snapshot-detector-*.pt``
+                (an index with the best last, or ``"best"``); None takes config.yaml's
+                ``detector_snapshotindex``. Ignored for bottom-up models.
 
         Raises:
             MissingFileError: the shuffle's ``pytorch_config.yaml`` or its snapshots do not exist.
             ConfigError: a bad ``trainingsetindex`` or ``snapshotindex``, or config.yaml and
                 the model disagree on the bodyparts.
-            ModelError: the shuffle is of a top-down net type (not available yet).
         """
         data = ShuffleData(config, shuffle=shuffle, trainingsetindex=trainingsetindex, modelprefix=modelprefix, cfg=cfg)
         pytorch_config = data.pytorch_config()
-        require_bottom_up(pytorch_config, data.pose_config_path)
         if select == "none":
             return cls(shuffle=data, pytorch_config=pytorch_config)
         if snapshotindex is None:
@@ -85,8 +87,15 @@ class TrainedModel:
         if snapshotindex == "all" and select == "one":
             snapshotindex = -1
         snapshots = tuple(select_snapshots(data.train_folder, snapshotindex))
-        scorer = scorer_name(data.cfg, data.shuffle, pytorch_config["net_type"], snapshots[0].uid)
-        return cls(shuffle=data, pytorch_config=pytorch_config, snapshots=snapshots, scorer=scorer)
+        detector = None
+        if is_top_down(pytorch_config):
+            if detector_snapshotindex is None:
+                detector_snapshotindex = data.cfg.get("detector_snapshotindex", -1)
+            if detector_snapshotindex in ("all", None):
+                detector_snapshotindex = -1
+            detector = select_snapshots(data.train_folder, detector_snapshotindex, prefix=DETECTOR_SNAPSHOT_PREFIX)[0]
+        model = cls(shuffle=data, pytorch_config=pytorch_config, snapshots=snapshots, detector_snapshot=detector)
+        return model.with_snapshot(snapshots[0], keep_all=True)
 
     @property
     def cfg(self) -> dict[str, Any]:
@@ -104,30 +113,30 @@ class TrainedModel:
             raise ModelError(f"No snapshot was selected for '{self.shuffle.model_folder}'.")
         return self.snapshots[0]
 
-    def with_snapshot(self, snapshot: Snapshot) -> TrainedModel:
-        """The same model at ``snapshot`` (one of several selected), with its scorer name."""
-        scorer = scorer_name(self.cfg, self.shuffle.shuffle, self.pytorch_config["net_type"], snapshot.uid)
-        return TrainedModel(self.shuffle, self.pytorch_config, (snapshot,), scorer, self.detector_snapshot)
+    @property
+    def top_down(self) -> bool:
+        """Whether a detector finds the animals first (``method: td``)."""
+        return is_top_down(self.pytorch_config)
+
+    def with_snapshot(self, snapshot: Snapshot, keep_all: bool = False) -> TrainedModel:
+        """The same model at ``snapshot`` (one of several selected), with its scorer name.
+
+        With ``keep_all`` the other selected snapshots are kept (``snapshot`` first
+        names the scorer).
+        """
+        detector_uid = self.detector_snapshot.uid if self.detector_snapshot is not None else None
+        scorer = scorer_name(self.cfg, self.shuffle.shuffle, self.pytorch_config["net_type"], snapshot.uid, detector_uid)
+        snapshots = self.snapshots if keep_all else (snapshot,)
+        return TrainedModel(self.shuffle, self.pytorch_config, snapshots, scorer, self.detector_snapshot)
 
     def device(self, device: str | None = None) -> torch.device:
         """``device`` if given, else the pytorch config's ``device`` (``auto``: a GPU when there is one)."""
         return resolve_device(device or self.pytorch_config.get("device"))
 
 
-def require_bottom_up(pose_cfg: dict[str, Any], pose_config_path: str | Path) -> None:
-    """Refuse shuffles of top-down net types (TokenPose here), whose models are not available yet.
-
-    Raises:
-        ModelError: naming the shuffle's config and what to do instead.
-    """
-    if pose_cfg.get("method") in ("td", "ctd"):
-        net_type = str(pose_cfg.get("net_type"))
-        family = " (TokenPose)" if net_type.startswith("token_pose") else ""
-        raise ModelError(
-            f"'{pose_config_path}' describes the top-down net type '{net_type}'{family}, which cannot be "
-            "trained or run yet. Create a shuffle with a DEKR net type instead: "
-            "deeplabcut.create_training_dataset(config, net_type='dekr_32')."
-        )
+def is_top_down(pytorch_config: dict[str, Any]) -> bool:
+    """Whether ``pytorch_config`` describes a top-down model (``method: td``: detector, then pose on crops)."""
+    return pytorch_config.get("method") in ("td", "ctd")
 
 
 def snapshot_index_argument(snapshotindex: Any, snapshot_index: Any) -> Any:
