@@ -17,6 +17,7 @@ from deeplabcut.formats.collected_data import (
     write_collected_data,
 )
 from deeplabcut.formats.inference_cfg import inference_cfg_for_project, write_inference_cfg
+from deeplabcut.formats.training_data import write_documentation, write_training_data_file
 from deeplabcut.pose_estimation_pytorch.config.make_config import (
     available_net_types,
     make_pytorch_config,
@@ -45,8 +46,6 @@ from deeplabcut.training_dataset.splits import (
     split_indices,
     training_entries,
     update_metadata,
-    write_documentation,
-    write_training_data_file,
 )
 from deeplabcut.utils.yaml_io import write_yaml
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from deeplabcut.errors import ConfigError, MissingFileError
 from deeplabcut.formats.collected_data import LabeledFrames, labels_to_arrays, read_collected_data
+from deeplabcut.formats.training_data import read_documentation
 from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_config
 from deeplabcut.project.config import (
     get_bodyparts,
@@ -29,7 +30,6 @@ from deeplabcut.project.paths import (
     model_folder,
     training_set_folder,
 )
-from deeplabcut.training_dataset.splits import read_documentation
 
 SplitName = Literal["train", "test"]
 
