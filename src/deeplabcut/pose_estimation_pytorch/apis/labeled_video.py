@@ -36,10 +36,13 @@ def analysis_file(project: ShuffleData, files: AnalysisFiles, filtered: bool, tr
     return path, key
 
 
-def _cropping(files: AnalysisFiles) -> list[int] | None:
-    if not files.meta.is_file():
-        return None
-    return read_meta_pickle(files.meta).cropping_parameters
+def _frames_and_cropping(files: AnalysisFiles, video: Path) -> tuple[int, list[int] | None]:
+    """The analysed frame count and cropping from ``_meta.pickle``; without it, the video's frame count."""
+    if files.meta.is_file():
+        meta = read_meta_pickle(files.meta)
+        return meta.nframes, meta.cropping_parameters
+    with VideoReader(video) as reader:
+        return reader.num_frames, None
 
 
 def _names(selection: str | list[str]) -> list[str] | None:
@@ -117,8 +120,7 @@ def create_labeled_video(
             written.append(output)
             continue
         df = analysis.read_analysis(path, key)
-        with VideoReader(video) as reader:
-            total = reader.num_frames
+        total, cropping = _frames_and_cropping(files, video)
         bar = progress_bar(total, f"Labeling {video.name}", unit="frame")
         try:
             create_labeled_video_from_dataframe(
@@ -133,7 +135,7 @@ def create_labeled_video(
                 skeleton_color=skeleton_color or cfg.get("skeleton_color", "white"),
                 trailpoints=trailpoints,
                 codec=codec,
-                cropping=_cropping(files),
+                cropping=cropping,
                 display_cropped=displaycropped,
                 progress=bar.update,
                 alpha=alphavalue if alphavalue is not None else cfg.get("alphavalue", 0.7),
