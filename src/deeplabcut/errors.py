@@ -28,6 +28,14 @@ class MissingFileError(DLCError, FileNotFoundError):
     """A file the project refers to does not exist."""
 
 
+class CorruptFileError(DLCError, ValueError):
+    """A file exists but cannot be read: empty, truncated, damaged, or not the format its name says."""
+
+
+class UnsafeFileError(DLCError, ValueError):
+    """A file would run code when loaded (a pickle naming a forbidden global); it was not loaded."""
+
+
 class VideoError(DLCError, OSError):
     """A video cannot be opened or read."""
 

@@ -79,10 +79,11 @@ def write_tracklets(path: str | Path, tracklets: dict[Any, Any]) -> None:
 
 
 def read_tracklets(path: str | Path) -> dict[Any, Any]:
-    """Load a tracklet dict written by DeepLabCut or :func:`write_tracklets` (only open files you trust).
+    """Load a tracklet dict written by DeepLabCut or :func:`write_tracklets` (plain data only: a crafted file cannot run code).
 
     Raises:
         MissingFileError: there is no file at ``path``.
+        UnsafeFileError, CorruptFileError: as :func:`deeplabcut.utils.pickles.read_pickle`.
         TrackingDataError: the pickle does not hold a dict.
     """
     tracklets = read_pickle(path)

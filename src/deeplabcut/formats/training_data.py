@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from deeplabcut.errors import MissingFileError
+from deeplabcut.errors import CorruptFileError, MissingFileError
 from deeplabcut.utils.atomic import atomic_path, write_bytes_atomic
+from deeplabcut.utils.pickles import read_pickle
 from deeplabcut.utils.yaml_io import dump_yaml, read_yaml
 
 METADATA_HEADER = (
@@ -45,17 +46,28 @@ def write_documentation(
 def read_documentation(path: Path) -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray, float]:
     """Read ``Documentation_data-*.pickle``: ``(data, train_indices, test_indices, train_fraction)``.
 
+    The pickle is read with :func:`~deeplabcut.utils.pickles.read_pickle`,
+    which builds plain data only (a crafted file cannot run code).
+
     Raises:
         MissingFileError: the file does not exist.
+        UnsafeFileError: the pickle names a global that plain data never needs.
+        CorruptFileError: the file is truncated, or does not hold DeepLabCut's list.
     """
     if not path.is_file():
         raise MissingFileError(
             f"Split file '{path}' does not exist. Create the shuffle with "
             "deeplabcut.create_training_dataset first."
         )
-    with path.open("rb") as stream:
-        data, train, test, fraction = pickle.load(stream)[:4]
-    return data, np.asarray(train, dtype=int), np.asarray(test, dtype=int), float(fraction)
+    content = read_pickle(path)
+    try:
+        data, train, test, fraction = content[:4]
+        return data, np.asarray(train, dtype=int), np.asarray(test, dtype=int), float(fraction)
+    except (TypeError, ValueError, KeyError) as err:
+        raise CorruptFileError(
+            f"'{path}' does not hold DeepLabCut's split list [data, train indices, test indices, "
+            f"training fraction] ({err}). Re-create the shuffle with create_training_dataset(..., overwrite=True)."
+        ) from err
 
 
 def write_training_data_file(path: Path, entries: list[dict[str, Any]], multianimal: bool) -> None:
@@ -72,6 +84,23 @@ def write_training_data_file(path: Path, entries: list[dict[str, Any]], multiani
         records[i] = (np.array(["/".join(entry["image"])], dtype="U"), np.array([entry["size"]]), cell)
     with atomic_path(path) as tmp:
         scipy.io.savemat(tmp, {"dataset": records})
+
+
+def read_training_data_pickle(path: Path) -> list[dict[str, Any]]:
+    """Read a multi-animal training-data ``.pickle`` (the list of ``{image, size, joints}``), plain data only.
+
+    Raises:
+        MissingFileError: the file does not exist.
+        UnsafeFileError: the pickle names a global that plain data never needs.
+        CorruptFileError: the file is truncated or does not hold a list.
+    """
+    entries = read_pickle(path)
+    if not isinstance(entries, list):
+        raise CorruptFileError(
+            f"'{path}' holds a {type(entries).__name__}, not DeepLabCut's list of training images. "
+            "Re-create the shuffle with create_training_dataset(..., overwrite=True)."
+        )
+    return entries
 
 
 def read_metadata(path: Path) -> dict[str, dict[str, Any]]:
