@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from deeplabcut.formats.pose_table import PREDICTION_COORDS, poses_to_dataframe
-from deeplabcut.utils.hdf import write_hdf_and_csv
+from deeplabcut.utils.hdf import read_hdf, write_hdf_and_csv
 
 HDF_KEY = "df_with_missing"
 
@@ -74,7 +74,11 @@ def write_evaluation_predictions(df: pd.DataFrame, path: str | Path) -> None:
 
 
 def read_analysis(path: str | Path, key: str = HDF_KEY) -> pd.DataFrame:
-    """Read a pose table from an ``.h5`` file: under ``key``, else under the file's first key."""
-    with pd.HDFStore(path, mode="r") as store:
-        keys = store.keys()
-    return pd.read_hdf(path, key=key if f"/{key}" in keys else keys[0])
+    """Read a pose table from an ``.h5`` file: under ``key``, else under the file's first key.
+
+    The file cannot run code (:func:`deeplabcut.utils.hdf.read_hdf`).
+
+    Raises:
+        MissingFileError, CorruptFileError, UnsafeFileError: as :func:`~deeplabcut.utils.hdf.read_hdf`.
+    """
+    return read_hdf(path, key, first_key_if_missing=True)

@@ -17,13 +17,14 @@ The columns are built and read by :mod:`deeplabcut.formats.pose_table`.
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from deeplabcut.errors import LabelError, MissingFileError
+from deeplabcut.errors import CorruptFileError, LabelError, MissingFileError
 from deeplabcut.formats.pose_table import (
     LABEL_COORDS,
     MULTI_ANIMAL_LEVELS,
@@ -33,7 +34,7 @@ from deeplabcut.formats.pose_table import (
     poses_to_dataframe,
     select_poses,
 )
-from deeplabcut.utils.hdf import write_hdf_and_csv
+from deeplabcut.utils.hdf import read_hdf, write_hdf_and_csv
 
 HDF_KEY = "df_with_missing"
 
@@ -64,25 +65,41 @@ class LabeledFrames:
 
 
 def read_collected_data(path: str | Path) -> pd.DataFrame:
-    """Read a CollectedData file exactly as stored (``.h5``, or the ``.csv`` twin).
+    """Read a CollectedData file (``.h5``, or the ``.csv`` twin), values as float64.
 
-    A ``.h5`` path whose file is missing falls back to the ``.csv`` beside it.
+    A ``.h5`` path whose file is missing, or cannot be read (empty, truncated,
+    not HDF5), falls back to the ``.csv`` beside it; the fallback from a
+    damaged file is announced with a warning. The ``.h5`` is read without
+    letting it run code (:func:`deeplabcut.utils.hdf.read_hdf`), after a read in
+    a child process so that a file that crashes the HDF5 library is reported as
+    damaged; object columns must hold text.
 
     Raises:
         MissingFileError: neither file exists.
-        LabelError: the file cannot be parsed as DeepLabCut labels.
+        CorruptFileError: the ``.h5`` cannot be read and there is no ``.csv`` twin.
+        UnsafeFileError: the ``.h5`` holds a pickle that names a forbidden global.
+        LabelError: the file is not DeepLabCut labels, or a value is not a number
+            (naming the row and column).
     """
     path = Path(path)
     h5_path = path.with_suffix(".h5")
     csv_path = path.with_suffix(".csv")
     if path.suffix == ".h5" and h5_path.is_file():
         try:
-            df = pd.read_hdf(h5_path, key=HDF_KEY) if _has_key(h5_path, HDF_KEY) else pd.read_hdf(h5_path)
-        except (ValueError, KeyError, OSError, TypeError) as err:
-            raise LabelError(f"Cannot read labels from '{h5_path}': {err}. Is it a DeepLabCut CollectedData file?") from err
-        if not isinstance(df, pd.DataFrame):
-            raise LabelError(f"'{h5_path}' does not hold a DataFrame under key '{HDF_KEY}'.")
-        return df
+            df = read_hdf(h5_path, HDF_KEY, first_key_if_missing=True, isolate_crashes=True)
+        except CorruptFileError as err:
+            if not csv_path.is_file():
+                raise CorruptFileError(
+                    f"{err} There is no '{csv_path.name}' beside it to fall back to: restore the labels "
+                    "from a backup, or label these frames again."
+                ) from err
+            warnings.warn(
+                f"'{h5_path}' cannot be read; using '{csv_path.name}' beside it instead. Save the labels "
+                "again (e.g. in the labeling GUI) to rewrite the .h5.",
+                stacklevel=2,
+            )
+            return read_collected_csv(csv_path)
+        return _coordinates_as_float(_check_object_columns(df, h5_path), h5_path)
     if csv_path.is_file():
         return read_collected_csv(csv_path)
     raise MissingFileError(
@@ -91,15 +108,53 @@ def read_collected_data(path: str | Path) -> pd.DataFrame:
     )
 
 
-def _has_key(path: Path, key: str) -> bool:
-    with pd.HDFStore(path, mode="r") as store:
-        return f"/{key}" in store.keys()
+def _check_object_columns(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Refuse object columns holding anything but text (and missing values)."""
+    for column in df.columns[df.dtypes == object]:
+        for row, value in df[column].items():
+            plain = isinstance(value, (str, int, float)) or value is None or value is pd.NA
+            if not plain:
+                raise LabelError(
+                    f"'{path}': row '{_row_name(row)}' column '{_column_name(column)}' holds a "
+                    f"{type(value).__name__} object; labels are numbers (pixel coordinates). Is it a "
+                    "DeepLabCut CollectedData file? Save the labels again with the labeling GUI."
+                )
+    return df
+
+
+def _coordinates_as_float(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """The labels with float64 values, or a LabelError naming the first cell that is not a number."""
+    if all(pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype) for dtype in df.dtypes):
+        return df.astype("float64")
+    numeric = df.apply(pd.to_numeric, errors="coerce")
+    bad = numeric.isna().to_numpy() & df.notna().to_numpy()
+    if bad.any():
+        rows, columns = np.nonzero(bad)
+        value = df.iat[rows[0], columns[0]]
+        more = f" ({len(rows) - 1} more cell(s) like it)" if len(rows) > 1 else ""
+        raise LabelError(
+            f"'{path}': row '{_row_name(df.index[rows[0]])}' column '{_column_name(df.columns[columns[0]])}' "
+            f"holds {value!r}, which is not a number{more}. Labels are pixel coordinates; fix the "
+            "value, or leave the cell empty for a bodypart that is not labeled."
+        )
+    return numeric.astype("float64")
+
+
+def _row_name(row: object) -> str:
+    return "/".join(str(part) for part in row) if isinstance(row, tuple) else str(row)
+
+
+def _column_name(column: object) -> str:
+    return "/".join(str(part) for part in column) if isinstance(column, tuple) else str(column)
 
 
 def read_collected_csv(path: str | Path) -> pd.DataFrame:
     """Read DeepLabCut's CollectedData ``.csv``: 3 or 4 header rows, 1- or 3-column index."""
     path = Path(path)
-    lines = path.read_text(encoding="utf-8").splitlines()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as err:
+        raise CorruptFileError(f"'{path}' is not UTF-8 text ({err}); it is not a DeepLabCut labels file.") from err
     if len(lines) < 3:
         raise LabelError(f"'{path}' has fewer than 3 lines; it is not a DeepLabCut labels file.")
     multi = lines[1].split(",")[0] == "individuals"
@@ -111,14 +166,14 @@ def read_collected_csv(path: str | Path) -> pd.DataFrame:
     index_col = [0, 1, 2] if first_cell == "labeled-data" else 0
     try:
         df = pd.read_csv(io.StringIO("\n".join(lines)), header=header, index_col=index_col)
-    except (ValueError, pd.errors.ParserError) as err:
+        df.columns = df.columns.set_names(MULTI_ANIMAL_LEVELS if multi else SINGLE_ANIMAL_LEVELS)
+    except (ValueError, IndexError, pd.errors.ParserError) as err:
         raise LabelError(f"Cannot parse '{path}' as DeepLabCut labels: {err}.") from err
-    df.columns = df.columns.set_names(MULTI_ANIMAL_LEVELS if multi else SINGLE_ANIMAL_LEVELS)
     if isinstance(df.index, pd.MultiIndex):
         df.index = df.index.set_names([None] * df.index.nlevels)
     else:
         df.index.name = None
-    return df.astype("float64")
+    return _coordinates_as_float(df, path)
 
 
 def write_collected_data(df: pd.DataFrame, h5_path: str | Path, write_csv: bool = True) -> None:

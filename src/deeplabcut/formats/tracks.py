@@ -19,7 +19,7 @@ import pandas as pd
 
 from deeplabcut.errors import TrackingDataError
 from deeplabcut.formats.pose_table import PREDICTION_COORDS, SINGLE_INDIVIDUAL, poses_to_dataframe, select_poses
-from deeplabcut.utils.hdf import write_hdf_and_csv
+from deeplabcut.utils.hdf import read_hdf, write_hdf_and_csv
 
 HDF_KEY = "tracks"
 
@@ -69,8 +69,8 @@ def write_tracks_h5(df: pd.DataFrame, path: str | Path, save_as_csv: bool = Fals
 
 
 def read_tracks_h5(path: str | Path) -> pd.DataFrame:
-    """The DataFrame stored under key ``tracks``."""
-    return pd.read_hdf(path, HDF_KEY)
+    """The DataFrame stored under key ``tracks`` (read without letting the file run code)."""
+    return read_hdf(path, HDF_KEY)
 
 
 def tracks_from_dataframe(df: pd.DataFrame) -> tuple[np.ndarray, list[str], list[str]]:
