@@ -8,13 +8,14 @@ training run keeps is decided in ``train_module.snapshots``.
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from deeplabcut.errors import ConfigError, MissingFileError, ModelError
+from deeplabcut.errors import ConfigError, CorruptFileError, MissingFileError, ModelError, UnsafeFileError
 from deeplabcut.project.paths import SNAPSHOT_PREFIX, snapshot_pattern
 from deeplabcut.utils.atomic import atomic_path
 
@@ -88,11 +89,52 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
 
     Raises:
         MissingFileError: the file does not exist.
+        UnsafeFileError: the file holds objects that ``weights_only`` loading refuses.
+        CorruptFileError: the file is empty, truncated or not a snapshot.
     """
     path = Path(path)
     if not path.is_file():
         raise MissingFileError(f"Snapshot '{path}' does not exist.")
-    return torch.load(path, map_location=map_location, weights_only=True)
+    try:
+        checkpoint = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        detail = _weights_only_detail(err)
+        if "Unsupported global" in detail:
+            raise UnsafeFileError(
+                f"Snapshot '{path}' was not loaded: it holds Python objects beyond tensors and plain data, "
+                f"which could run code ({detail.split(' was not ')[0]}). Use a snapshot written by train_network."
+            ) from err
+        raise _corrupt_snapshot(path, err, detail) from err
+    except (RuntimeError, EOFError, OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as err:
+        raise _corrupt_snapshot(path, err) from err
+    if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("model"), dict):
+        raise CorruptFileError(
+            f"Snapshot '{path}' does not hold a checkpoint dict with model weights under 'model' "
+            f"(it holds a {type(checkpoint).__name__}). Use a snapshot written by train_network."
+        )
+    return checkpoint
+
+
+def _first_line(err: BaseException) -> str:
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return (lines[0] if lines else type(err).__name__)[:300]
+
+
+def _weights_only_detail(err: BaseException) -> str:
+    """The line of torch's ``weights_only`` refusal that says what was refused."""
+    lines = [line.strip() for line in str(err).splitlines()]
+    for number, line in enumerate(lines):
+        if "WeightsUnpickler error:" in line:
+            after = [line.split("WeightsUnpickler error:", 1)[1].strip(), *lines[number + 1 :]]
+            return next((text for text in after if text), "unreadable pickle data")
+    return _first_line(err)
+
+
+def _corrupt_snapshot(path: Path, err: BaseException, detail: str | None = None) -> CorruptFileError:
+    return CorruptFileError(
+        f"Snapshot '{path}' cannot be read ({type(err).__name__}: {detail or _first_line(err)}); it is empty, truncated "
+        "or damaged (was training killed while saving it?). Delete it and use another snapshot, or train again."
+    )
 
 
 def load_snapshot(
@@ -113,17 +155,45 @@ def load_snapshot(
     """
     checkpoint = load_checkpoint(path, map_location=map_location)
     weights = checkpoint["model"]
-    try:
-        if load_head_weights:
-            model.load_state_dict(weights)
-        else:
-            model.load_state_dict({k: v for k, v in weights.items() if k.startswith("backbone.")}, strict=False)
-    except RuntimeError as err:
-        trained_as = checkpoint.get("metadata", {}).get("net_type")
+    if not load_head_weights:
+        weights = {k: v for k, v in weights.items() if k.startswith("backbone.")}
+    problems = state_dict_mismatch(model.state_dict(), weights, strict=load_head_weights)
+    if problems:
+        metadata = checkpoint.get("metadata")
+        trained_as = metadata.get("net_type") if isinstance(metadata, dict) else None
         origin = f" (it was trained as net_type {trained_as})" if trained_as else ""
         raise ModelError(
             f"Snapshot '{path}'{origin} does not fit the model described by this shuffle's pytorch_config.yaml: "
-            f"{str(err).rstrip('.')}. Use a snapshot trained with this config (was pytorch_config.yaml edited after training?); "
+            f"{problems}. Use a snapshot trained with this config (was pytorch_config.yaml edited after training?); "
             "to start training from only its backbone, pass load_head_weights=False."
-        ) from err
+        )
+    try:
+        model.load_state_dict(weights, strict=load_head_weights)
+    except RuntimeError as err:  # anything the comparison above did not foresee
+        raise ModelError(f"Snapshot '{path}' cannot be loaded into this model: {_first_line(err)}.") from err
     return checkpoint
+
+
+def state_dict_mismatch(expected: dict[str, Any], found: dict[str, Any], strict: bool = True, examples: int = 3) -> str:
+    """A short summary of how ``found`` weights differ from a model's ``expected`` state dict, or ``""``.
+
+    Counts the weights whose shape differs, those the model lacks and (with
+    ``strict``) those the snapshot lacks, with a few examples of each, so a
+    snapshot of another net type is described in one sentence rather than
+    a line per tensor.
+    """
+    shape_of = lambda value: tuple(getattr(value, "shape", ()))  # noqa: E731
+    mismatched = [
+        f"{key} {list(shape_of(value))} in the snapshot vs {list(shape_of(expected[key]))} in the model"
+        for key, value in found.items()
+        if key in expected and shape_of(value) != shape_of(expected[key])
+    ]
+    unexpected = [key for key in found if key not in expected]
+    missing = [key for key in expected if key not in found] if strict else []
+    parts = []
+    for count_of, items in (("weight(s) of another shape", mismatched), ("weight(s) the model does not have", unexpected), ("weight(s) missing from the snapshot", missing)):
+        if items:
+            shown = "; ".join(items[:examples])
+            more = f"; ... {len(items) - examples} more" if len(items) > examples else ""
+            parts.append(f"{len(items)} {count_of} (e.g. {shown}{more})")
+    return ", ".join(parts)
