@@ -120,6 +120,8 @@ def validate_config(cfg: dict[str, Any], config_path: str | Path) -> None:
     for key in ("Task", "scorer"):
         if not isinstance(cfg[key], str) or not cfg[key].strip():
             raise ConfigError(f"{where}: '{key}' must be a non-empty text, not {cfg[key]!r}.")
+    for key in ("Task", "scorer", "date"):
+        check_name(cfg[key], key, where)
     if not isinstance(cfg["video_sets"], dict):
         raise ConfigError(
             f"{where}: 'video_sets' must map each video path to {{crop: 'x1, x2, y1, y2'}}, "
@@ -173,7 +175,10 @@ def validate_config(cfg: dict[str, Any], config_path: str | Path) -> None:
     else:
         names["bodyparts"] = _name_list(cfg, "bodyparts", where)
     all_bodyparts = get_bodyparts(cfg) + get_unique_bodyparts(cfg)
-    for pair in cfg.get("skeleton") or []:
+    skeleton = cfg.get("skeleton") or []
+    if not isinstance(skeleton, list):
+        raise ConfigError(f"{where}: 'skeleton' must be a list of pairs [bodypart1, bodypart2], not {skeleton!r}.")
+    for pair in skeleton:
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:
             raise ConfigError(f"{where}: skeleton entries must be pairs [bodypart1, bodypart2], not {pair!r}.")
         unknown = [name for name in pair if name not in all_bodyparts]
@@ -184,6 +189,36 @@ def validate_config(cfg: dict[str, Any], config_path: str | Path) -> None:
             )
 
 
+#: Characters no file name may hold on some system DeepLabCut runs on (Windows' list, plus both separators).
+FORBIDDEN_NAME_CHARACTERS = frozenset('/\\:*?"<>|')
+
+
+def check_name(value: Any, key: str, where: str = "config.yaml") -> str:
+    """Check that a project name (``Task``, ``scorer``, ``date``, a bodypart or individual) can be part of a file name.
+
+    DeepLabCut builds paths from these names (``training-datasets/iteration-0/
+    UnaugmentedDataSet_<Task><date>/``, ``CollectedData_<scorer>.h5``...), so a
+    name holding a path separator, ``..``, NUL or another character that a file
+    name cannot hold would write outside the project or fail on some systems.
+
+    Returns:
+        The name as text.
+
+    Raises:
+        ConfigError: naming ``where``, the key and the value.
+    """
+    text = str(value)
+    bad = sorted({ch for ch in text if ch in FORBIDDEN_NAME_CHARACTERS or ord(ch) < 32})
+    if bad or ".." in text or not text.strip():
+        shown = ", ".join(repr(ch) for ch in bad) if bad else ("'..'" if ".." in text else "only spaces")
+        raise ConfigError(
+            f"{where}: '{key}' value {text!r} cannot be used in file and folder names (it holds {shown}). "
+            "DeepLabCut builds paths from it; use letters, digits, spaces, '-', '_' or single dots, "
+            "without '/', '\\', '..', ':' or control characters."
+        )
+    return text
+
+
 def _name_list(cfg: dict[str, Any], key: str, where: str, allow_empty: bool = False) -> list[str]:
     value = cfg.get(key)
     if value is None and allow_empty:
@@ -191,6 +226,8 @@ def _name_list(cfg: dict[str, Any], key: str, where: str, allow_empty: bool = Fa
     if not isinstance(value, list) or (not value and not allow_empty):
         raise ConfigError(f"{where}: '{key}' must be a list of names, not {value!r}.")
     names = [str(name) for name in value]
+    for name in names:
+        check_name(name, key, where)
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise ConfigError(f"{where}: '{key}' lists {duplicates} more than once; names must be unique.")

@@ -11,7 +11,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from deeplabcut.errors import ConfigError, MissingFileError, VideoError
-from deeplabcut.project.config import DEFAULTS, format_crop, read_config, write_config
+from deeplabcut.project.config import DEFAULTS, check_name, format_crop, read_config, write_config
 from deeplabcut.utils.yaml_io import round_trip_yaml
 from deeplabcut.video.reader import VIDEO_EXTENSIONS, VideoReader
 
@@ -137,10 +137,12 @@ def create_new_project(
     Raises:
         MissingFileError: a video path does not exist.
         VideoError: a video cannot be opened.
+        ConfigError: the project or experimenter name (or an individual) cannot be part of a folder name.
     """
     for name, value in (("project", project), ("experimenter", experimenter)):
-        if not str(value).strip() or any(ch in str(value) for ch in "/\\"):
-            raise ConfigError(f"'{name}' must be a non-empty name without slashes, not {value!r}.")
+        check_name(value, name, "create_new_project")
+    for individual in individuals or []:
+        check_name(individual, "individuals", "create_new_project")
     today = dt.date.today()
     working_directory = Path(working_directory or ".").expanduser().resolve()
     project_path = working_directory / f"{project}-{experimenter}-{today.isoformat()}"
