@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from deeplabcut.errors import ConfigError, ShuffleExistsError
+from deeplabcut.errors import ConfigError, LabelError, ShuffleExistsError
 from deeplabcut.formats.collected_data import (
     image_relative_paths,
     labels_to_arrays,
@@ -84,8 +84,10 @@ def create_training_dataset(
     with ``train/pytorch_config.yaml`` and ``test/pose_cfg.yaml`` (plus
     ``test/inference_cfg.yaml`` for multi-animal projects).
 
-    Everything is checked before anything is written: bad labels, a missing
-    image, an unknown ``net_type`` or an existing shuffle leave the disk as it was.
+    Everything is checked before anything is written: names in config.yaml
+    that cannot be file names, unreadable or empty labels, a missing or
+    undecodable image, a training split without a labeled image, an unknown
+    ``net_type`` or an existing shuffle leave the disk as it was.
 
     Args:
         config: path to the project's ``config.yaml``.
@@ -124,6 +126,24 @@ def create_training_dataset(
     else:
         plan = [(fraction, shuffle, split_indices(num_images, fraction, seed=shuffle)) for shuffle in shuffles for fraction in fractions]
     _check_merged_labels_unchanged(project_path, cfg, merged, shuffles)
+    arrays = labels_to_arrays(
+        merged.dataframe,
+        get_bodyparts(cfg),
+        get_individuals(cfg) if is_multianimal(cfg) else None,
+        get_unique_bodyparts(cfg),
+    )
+    entries_of_plan = []
+    for fraction, shuffle, (train, _) in plan:
+        entries = training_entries(
+            arrays.keypoints, arrays.unique_keypoints, arrays.image_paths, merged.image_sizes, train, is_multianimal(cfg)
+        )
+        if not entries:
+            raise LabelError(
+                f"Shuffle {shuffle} (TrainingFraction {fraction}) would train on {len(train)} image(s) none of "
+                f"which has a labeled point, out of {num_images} labeled image(s) in total. Label more frames, "
+                "raise TrainingFraction in config.yaml, or pass trainIndices that include labeled images."
+            )
+        entries_of_plan.append(entries)
 
     # Everything is checked; write.
     new_fractions = [fraction for fraction, _, _ in plan if fraction not in fractions]
@@ -134,17 +154,8 @@ def create_training_dataset(
     dataset_folder.mkdir(parents=True, exist_ok=True)
     write_collected_data(merged.dataframe, dataset_folder / collected_data_filename(cfg["scorer"]))
 
-    arrays = labels_to_arrays(
-        merged.dataframe,
-        get_bodyparts(cfg),
-        get_individuals(cfg) if is_multianimal(cfg) else None,
-        get_unique_bodyparts(cfg),
-    )
-    for fraction, shuffle, (train, test) in plan:
+    for (fraction, shuffle, (train, test)), entries in zip(plan, entries_of_plan):
         data_file, documentation = data_and_documentation_filenames(cfg, fraction, shuffle)
-        entries = training_entries(
-            arrays.keypoints, arrays.unique_keypoints, arrays.image_paths, merged.image_sizes, train, is_multianimal(cfg)
-        )
         write_documentation(project_path / documentation, entries, train, test, fraction)
         write_training_data_file(project_path / data_file, entries, is_multianimal(cfg))
         update_metadata(project_path, cfg, shuffle, fraction, train, test)

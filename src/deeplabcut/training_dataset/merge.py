@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from deeplabcut.errors import LabelError, MissingFileError
+from deeplabcut.errors import CorruptFileError, LabelError, MissingFileError
 from deeplabcut.formats.collected_data import (
     check_labels_match,
     image_relative_paths,
@@ -60,7 +60,8 @@ def merge_labeled_data(cfg: dict[str, Any], check_images: bool = True) -> Merged
     Raises:
         MissingFileError: no labels at all, or a labeled image is missing.
         LabelError: labels that disagree with the config (scorer, bodyparts,
-            individuals) or lie outside their image.
+            individuals), lie outside their image, or hold no labeled point at all.
+        CorruptFileError: a labels file or a labeled image cannot be read.
     """
     project_path = Path(cfg["project_path"])
     scorer = cfg["scorer"]
@@ -69,6 +70,7 @@ def merge_labeled_data(cfg: dict[str, Any], check_images: bool = True) -> Merged
     individuals = get_individuals(cfg) if is_multianimal(cfg) else None
 
     frames = []
+    label_files: list[str] = []
     for stem in video_stems(cfg):
         h5_path = labeled_data_folder(project_path, stem) / collected_data_filename(scorer)
         if not h5_path.is_file() and not h5_path.with_suffix(".csv").is_file():
@@ -76,6 +78,7 @@ def merge_labeled_data(cfg: dict[str, Any], check_images: bool = True) -> Merged
         df = read_collected_data(h5_path)
         check_labels_match(df, h5_path, scorer, bodyparts, individuals, unique_bodyparts)
         frames.append(normalize_collected_data(df))
+        label_files.append(str(h5_path.relative_to(project_path)) if h5_path.is_relative_to(project_path) else str(h5_path))
     if not frames:
         raise MissingFileError(
             f"No labeled data found for the videos of '{project_path / 'config.yaml'}' "
@@ -90,6 +93,12 @@ def merge_labeled_data(cfg: dict[str, Any], check_images: bool = True) -> Merged
             "across the CollectedData files; remove the duplicate rows."
         )
     merged = merged.reindex(columns=_config_columns(merged.columns, bodyparts, individuals, unique_bodyparts))
+    if not np.isfinite(merged.to_numpy(dtype=float)).any():
+        raise LabelError(
+            f"The labels of this project hold no labeled point: every value in {label_files} is empty "
+            "(NaN) for the bodyparts of config.yaml. Label some frames (and save them) before creating "
+            "a training dataset."
+        )
     sizes = check_images_and_labels(merged, project_path) if check_images else np.zeros((len(merged), 2), int)
     return MergedLabels(dataframe=merged, image_sizes=sizes)
 
@@ -108,6 +117,21 @@ def _config_columns(
     return build_columns(scorer, bodyparts, individuals, unique_bodyparts, LABEL_COORDS).set_names(columns.names)
 
 
+def decoded_image_size(path: Path) -> tuple[int, int] | None:
+    """``(height, width)`` of an image that decodes completely, else ``None``.
+
+    The header is read first (cheap), then every pixel is decoded, so an empty
+    or truncated file is found here rather than in the middle of training.
+    """
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            image.load()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+    return height, width
+
+
 def check_images_and_labels(df: pd.DataFrame, project_path: Path) -> np.ndarray:
     """Check that each labeled image exists and each label lies inside it.
 
@@ -116,6 +140,7 @@ def check_images_and_labels(df: pd.DataFrame, project_path: Path) -> np.ndarray:
 
     Raises:
         MissingFileError: naming the missing images and the labels file to fix.
+        CorruptFileError: naming images that do not decode (empty, truncated).
         LabelError: naming the image, bodypart and coordinates of labels outside the image.
     """
     paths = image_relative_paths(df.index)
@@ -128,10 +153,22 @@ def check_images_and_labels(df: pd.DataFrame, project_path: Path) -> np.ndarray:
             "(e.g. with the labeling GUI)."
         )
     sizes = np.zeros((len(paths), 2), dtype=int)
+    unreadable: list[str] = []
     for row, path in enumerate(paths):
-        with Image.open(project_path / path) as image:
-            width, height = image.size
-        sizes[row] = height, width
+        size = decoded_image_size(project_path / path)
+        if size is None:
+            unreadable.append(path)
+        else:
+            sizes[row] = size
+    if unreadable:
+        stem = unreadable[0].split("/")[1]
+        raise CorruptFileError(
+            f"{len(unreadable)} labeled image(s) cannot be decoded (empty, truncated or not an image), "
+            f"e.g. '{project_path / unreadable[0]}'"
+            + (f" and {unreadable[1:4]}" if len(unreadable) > 1 else "")
+            + ". Extract those frames again (deeplabcut.extract_frames), or delete their rows from "
+            f"labeled-data/{stem}/CollectedData_*.h5."
+        )
 
     coords = df.columns.get_level_values("coords")
     x = df.loc[:, coords == "x"].to_numpy()
