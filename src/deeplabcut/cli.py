@@ -1,14 +1,18 @@
 """``deeplabcut <command>``: the workflow from a shell.
 
 Every command takes the same arguments as its Python function. Exit codes:
-0 success, 1 bad input or a failed step (one line on stderr says why),
-2 wrong command-line usage, 130 interrupted.
+0 success, 1 bad input or a failed step (one line on stderr says why, for
+every error, ours or a library's), 2 wrong command-line usage, 130
+interrupted. ``--debug`` (before or after the command) or the environment
+variable ``DLC_DEBUG=1`` adds the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,6 +21,10 @@ from ruamel.yaml import YAML
 from deeplabcut.errors import DLCError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: Environment variable that makes errors print their traceback (any value but "", "0", "false", "no").
+DEBUG_ENVIRONMENT_VARIABLE = "DLC_DEBUG"
+#: Longest error line printed without --debug (a library message can be thousands of characters).
+MAX_ERROR_CHARACTERS = 2000
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -162,6 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--net-type", default="dekr_16")
     demo.add_argument("--epochs", type=int, default=None, help="training epochs (default: the demo's)")
     demo.add_argument("--device", default=None)
+
+    debug_help = f"print the traceback of an error (or set {DEBUG_ENVIRONMENT_VARIABLE}=1)"
+    parser.add_argument("--debug", action="store_true", help=debug_help)
+    for command in commands.choices.values():  # also accepted after the command; SUPPRESS keeps a --debug given before it
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
     return parser
 
 
@@ -235,16 +248,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.overrides.append(parse_override(token))
         except argparse.ArgumentTypeError as err:
             parser.error(str(err))
+    debug = args.debug or _debug_from_environment()
     try:
         _run(args)
     except KeyboardInterrupt:
         print("deeplabcut: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (DLCError, FileNotFoundError, ValueError) as err:
-        message = " ".join(str(err).split())
-        print(f"deeplabcut {args.command}: error: {message}", file=sys.stderr)
+    except Exception as err:  # noqa: BLE001 - every error becomes one line and exit code 1
+        if debug:
+            traceback.print_exc(file=sys.stderr)
+        print(f"deeplabcut {args.command}: error: {error_line(err, debug)}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
+
+
+def error_line(err: BaseException, debug: bool = False) -> str:
+    """One line for an error: our messages as they are; a library's prefixed with its type and a hint to --debug."""
+    message = " ".join(str(err).split()) or "(no message)"
+    if not isinstance(err, DLCError):
+        message = f"{type(err).__name__}: {message}"
+    if len(message) > MAX_ERROR_CHARACTERS and not debug:
+        message = f"{message[:MAX_ERROR_CHARACTERS]}... ({len(message) - MAX_ERROR_CHARACTERS} more characters)"
+    if not isinstance(err, DLCError) and not debug:
+        message += f" (run with --debug or {DEBUG_ENVIRONMENT_VARIABLE}=1 for the traceback)"
+    return message
+
+
+def _debug_from_environment() -> bool:
+    return os.environ.get(DEBUG_ENVIRONMENT_VARIABLE, "").strip().lower() not in ("", "0", "false", "no")
 
 
 if __name__ == "__main__":  # pragma: no cover

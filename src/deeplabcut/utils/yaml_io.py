@@ -39,7 +39,7 @@ def read_yaml(path: str | Path) -> Any:
 
     Raises:
         MissingFileError: the file does not exist.
-        ConfigError: the file is not valid YAML (the message gives the line).
+        ConfigError: the file is not valid YAML (the message gives the line), or not UTF-8 text.
     """
     path = Path(path)
     if not path.is_file():
@@ -51,6 +51,10 @@ def read_yaml(path: str | Path) -> Any:
         raise ConfigError(
             f"'{path}' is not valid YAML: {err}. Fix the syntax at the line shown "
             "(indentation with spaces, 'key: value' pairs)."
+        ) from err
+    except (UnicodeDecodeError, ValueError) as err:  # bytes that are not UTF-8 text; NUL and other unprintables
+        raise ConfigError(
+            f"'{path}' is not a YAML text file ({err}). Restore it from a backup, or save it again as UTF-8 text."
         ) from err
 
 
