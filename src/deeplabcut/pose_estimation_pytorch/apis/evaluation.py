@@ -7,6 +7,8 @@ headline, in DeepLabCut's files) and with boxes around the labeled animals
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -164,61 +166,39 @@ def _evaluate_snapshot(
     project, snapshot, scorer = model.shuffle, model.snapshot, model.scorer
     log = get_logger()
     runner = model.runner(device, batch_size=batch_size, transform=transform)
-    cfg = project.cfg
-    pcutoff = float(cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
+    pcutoff = float(project.cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
     keep = _comparison_indices(project, comparison_bodyparts)
-    top_down = model.top_down
-    with_detector = model.detector_snapshot is not None or not top_down
     margin = _ground_truth_box_margin(model.pytorch_config)
+    detector = model.detector_snapshot
+    weights = snapshot.path.name if detector is None else f"{snapshot.path.name} + {detector.path.name}"
 
-    headline = _Predictions.empty(project)  # detected boxes for top-down models
-    on_labeled_boxes = _Predictions.empty(project)  # top-down only
-    scores: dict[str, dict[str, Any]] = {}
-    labeled_box_scores: dict[str, dict[str, Any]] = {}
-    detector_scores: dict[str, dict[str, float]] = {}
-    name = snapshot.path.name if model.detector_snapshot is None else f"{snapshot.path.name} + {model.detector_snapshot.path.name}"
-    for split in ("train", "test"):
-        data = project.split(split)
-        if with_detector:
-            _predict_split(runner, project, data, headline, f"Evaluating {split} images ({name})")
-            scores[split] = _scores(project, data, headline, keep, pcutoff)
-        if top_down:
-            boxes = _ground_truth_boxes(project, data, margin)
-            _predict_split(runner, project, data, on_labeled_boxes, f"Evaluating {split} images on labeled boxes", boxes)
-            labeled_box_scores[split] = _scores(project, data, on_labeled_boxes, keep, pcutoff)
-            if with_detector:
-                detector_scores[split] = box_metrics(
-                    [boxes[row] for row in range(len(data))],
-                    list(headline.bboxes[data.indices]),
-                    list(headline.bbox_scores[data.indices]),
-                    max_detections=len(project.individuals),
-                )
-    if not with_detector:  # only the labeled animals' boxes
-        headline, scores = on_labeled_boxes, labeled_box_scores
+    # Bottom-up, and top-down with a detector: what analyze_videos would find (the headline).
+    detected = None if model.top_down and detector is None else _predict(runner, project, weights)
+    # Top-down: the pose model alone, in crops around the labeled animals.
+    on_labeled_boxes = _predict(runner, project, "on labeled boxes", margin) if model.top_down else None
+    headline = detected if detected is not None else on_labeled_boxes
+    scores = _pose_scores(project, headline, keep, pcutoff)
 
     folder = project.evaluation_folder
     folder.mkdir(parents=True, exist_ok=True)
-    detector_epochs = model.detector_epochs
+    table = functools.partial(evaluation_results.results_table, project.train_fraction, project.shuffle, snapshot.epoch, pcutoff)
     _write_predictions(project, scorer, headline.poses, headline.unique, folder / evaluation_predictions_filename(scorer))
-    results = evaluation_results.results_table(
-        project.train_fraction, project.shuffle, snapshot.epoch, pcutoff, scores, detector_epochs=detector_epochs
-    )
+    results = table(scores, detector_epochs=model.detector_epochs)
     evaluation_results.write_table(results, folder / evaluation_results_filename(scorer))
     if show_errors:
-        log.info(_format_row(results, "with detected boxes" if top_down and with_detector else ""))
-    if top_down and with_detector:
-        on_labeled = evaluation_results.results_table(
-            project.train_fraction, project.shuffle, snapshot.epoch, pcutoff, labeled_box_scores, detector_epochs
-        )
+        log.info(_format_row(results, "with detected boxes" if model.top_down and detected is not None else ""))
+    if model.top_down and detected is not None:
+        on_labeled = table(_pose_scores(project, on_labeled_boxes, keep, pcutoff), detector_epochs=model.detector_epochs)
         evaluation_results.write_table(on_labeled, folder / ground_truth_boxes_results_filename(scorer))
-        detector = evaluation_results.detector_table(
-            project.train_fraction, project.shuffle, snapshot.epoch, pcutoff, detector_scores, detector_epochs
+        boxes = evaluation_results.detector_table(
+            project.train_fraction, project.shuffle, snapshot.epoch, pcutoff,
+            _detector_scores(project, detected, margin), model.detector_epochs,
         )
-        evaluation_results.write_table(detector, folder / detector_results_filename(scorer))
+        evaluation_results.write_table(boxes, folder / detector_results_filename(scorer))
         if show_errors:
             log.info("  " + _format_row(on_labeled, f"with labeled boxes (+{margin:g} px)"))
-            log.info("  " + _format_detector_row(detector, len(project.individuals)))
-    elif top_down:
+            log.info("  " + _format_detector_row(boxes, len(project.individuals)))
+    elif model.top_down:
         log.info(
             "  (no detector snapshot: the poses were predicted in crops around the labeled animals; "
             "train the detector to score the whole top-down model)"
@@ -233,12 +213,22 @@ def _evaluate_snapshot(
     return results
 
 
+@dataclass
 class _Predictions:
-    """One prediction per labeled image (rows as in the merged labels): poses and, top-down, boxes."""
+    """One prediction per labeled image (rows as in the merged labels), in image pixels.
 
-    def __init__(self, poses: np.ndarray, unique: np.ndarray, bboxes: np.ndarray, bbox_scores: np.ndarray) -> None:
-        self.poses, self.unique, self.bboxes, self.bbox_scores = poses, unique, bboxes, bbox_scores
-        self.has_boxes = False
+    Attributes:
+        poses: ``(images, individuals, bodyparts, 3)``; unique: ``(images, unique bodyparts, 3)``.
+        bboxes: ``(images, individuals, 4)`` ``[x1, y1, x2, y2]`` the boxes cropped (top-down), -1 rows for none.
+        bbox_scores: ``(images, individuals)``.
+        has_boxes: the model returned boxes (top-down).
+    """
+
+    poses: np.ndarray
+    unique: np.ndarray
+    bboxes: np.ndarray
+    bbox_scores: np.ndarray
+    has_boxes: bool = False
 
     @classmethod
     def empty(cls, project: ShuffleData) -> _Predictions:
@@ -251,39 +241,58 @@ class _Predictions:
         )
 
 
-def _predict_split(
-    runner: PoseInferenceRunner,
-    project: ShuffleData,
-    data: SplitData,
-    into: _Predictions,
-    description: str,
-    boxes: list[np.ndarray] | None = None,
-) -> None:
-    """Predict a split's images (in crops of ``boxes``, when given) into ``into``'s rows."""
-    bar = progress_bar(len(data), description, unit="img", leave=False)
-    images = (load_image(path) for path in data.image_paths)
-    predictions = runner.predict(images) if boxes is None else runner.predict(images, boxes=boxes)
-    for row, prediction in zip(data.indices, predictions):
-        into.poses[row] = prediction["bodyparts"]
-        if project.unique_bodyparts:
-            into.unique[row] = prediction["unique_bodyparts"]
-        if "bboxes" in prediction:
-            into.bboxes[row] = prediction["bboxes"]
-            into.bbox_scores[row] = prediction["bbox_scores"]
-            into.has_boxes = True
-        bar.update(1)
-    bar.close()
+def _predict(runner: PoseInferenceRunner, project: ShuffleData, what: str, box_margin: float | None = None) -> _Predictions:
+    """Predict every labeled image, split by split; with ``box_margin``, in crops of the labeled animals' boxes."""
+    predictions = _Predictions.empty(project)
+    for split in ("train", "test"):
+        data = project.split(split)
+        images = (load_image(path) for path in data.image_paths)
+        if box_margin is None:
+            found = runner.predict(images)
+        else:
+            found = runner.predict(images, boxes=_ground_truth_boxes(data, box_margin))
+        bar = progress_bar(len(data), f"Evaluating {split} images ({what})", unit="img", leave=False)
+        for row, prediction in zip(data.indices, found):
+            predictions.poses[row] = prediction["bodyparts"]
+            if project.unique_bodyparts:
+                predictions.unique[row] = prediction["unique_bodyparts"]
+            if "bboxes" in prediction:
+                predictions.bboxes[row] = prediction["bboxes"]
+                predictions.bbox_scores[row] = prediction["bbox_scores"]
+                predictions.has_boxes = True
+            bar.update(1)
+        bar.close()
+    return predictions
 
 
-def _scores(project: ShuffleData, data: SplitData, predictions: _Predictions, keep: list[int], pcutoff: float) -> dict[str, Any]:
-    return compute_metrics(
-        list(data.keypoints[:, :, keep]),
-        list(predictions.poses[data.indices][:, :, keep]),
-        single_animal=not project.multianimal,
-        pcutoff=pcutoff,
-        unique_ground_truth=list(data.unique_keypoints) if project.unique_bodyparts else None,
-        unique_predictions=list(predictions.unique[data.indices]) if project.unique_bodyparts else None,
-    )
+def _pose_scores(project: ShuffleData, predictions: _Predictions, keep: list[int], pcutoff: float) -> dict[str, dict[str, Any]]:
+    """DeepLabCut's pose scores (rmse, rmse_pcutoff, mAP, mAR...) of each split."""
+    scores = {}
+    for split in ("train", "test"):
+        data = project.split(split)
+        scores[split] = compute_metrics(
+            list(data.keypoints[:, :, keep]),
+            list(predictions.poses[data.indices][:, :, keep]),
+            single_animal=not project.multianimal,
+            pcutoff=pcutoff,
+            unique_ground_truth=list(data.unique_keypoints) if project.unique_bodyparts else None,
+            unique_predictions=list(predictions.unique[data.indices]) if project.unique_bodyparts else None,
+        )
+    return scores
+
+
+def _detector_scores(project: ShuffleData, detected: _Predictions, margin: float) -> dict[str, dict[str, float]]:
+    """Box mAP/recall of each split: the detected boxes against the labeled animals' boxes."""
+    scores = {}
+    for split in ("train", "test"):
+        data = project.split(split)
+        scores[split] = box_metrics(
+            _ground_truth_boxes(data, margin),
+            list(detected.bboxes[data.indices]),
+            list(detected.bbox_scores[data.indices]),
+            max_detections=len(project.individuals),
+        )
+    return scores
 
 
 def _ground_truth_box_margin(pytorch_config: dict[str, Any]) -> float:
@@ -294,7 +303,7 @@ def _ground_truth_box_margin(pytorch_config: dict[str, Any]) -> float:
     return float(DEFAULT_BBOX_MARGIN if margin is None else margin)
 
 
-def _ground_truth_boxes(project: ShuffleData, data: SplitData, margin: float) -> list[np.ndarray]:
+def _ground_truth_boxes(data: SplitData, margin: float) -> list[np.ndarray]:
     """Per image, ``(individuals, 4)`` boxes around each labeled animal's keypoints (+ ``margin``), clipped to the image.
 
     Animals without a labeled keypoint get NaN rows (no crop, no ground-truth box).
