@@ -100,7 +100,8 @@ def evaluate_network(
         transform: preprocessing of the images, called as ``transform(image=rgb,
             keypoints=...)`` (e.g. an albumentations ``Compose``); it must normalize
             the images as training did. By default ``data.inference`` of
-            ``pytorch_config.yaml`` is used, which does.
+            ``pytorch_config.yaml`` is used, which does. Top-down models apply it to
+            each animal's crop (the detector keeps ``detector.data.inference``).
         batch_size: images per forward pass.
         device: ``"cpu"``, ``"cuda"``, ... (default: the config's ``device``).
         comparison_bodyparts: bodyparts that enter the scores (default all).
