@@ -203,21 +203,19 @@ class PoseInferenceRunner:
         """
         box_iterator = None if boxes is None else iter(boxes)
         batch: list[np.ndarray] = []
-        batch_boxes: list[np.ndarray] = []
-
-        def run() -> Iterator[dict[str, np.ndarray]]:
-            given = None if box_iterator is None else batch_boxes
-            yield from _split(self.predict_batch(np.stack(batch), boxes=given))
-
+        batch_boxes: list[np.ndarray] | None = None if boxes is None else []
         for image in images:
             if batch and (image.shape != batch[0].shape or len(batch) == self.batch_size):
-                yield from run()
-                batch, batch_boxes = [], []
+                yield from _split(self.predict_batch(np.stack(batch), boxes=batch_boxes))
+                batch, batch_boxes = [], None if boxes is None else []
             batch.append(image)
-            if box_iterator is not None:
-                batch_boxes.append(next(box_iterator))
+            if batch_boxes is not None:
+                image_boxes = next(box_iterator, None)
+                if image_boxes is None:
+                    raise ValueError("predict got fewer boxes than images: give one (n, 4) array per image")
+                batch_boxes.append(image_boxes)
         if batch:
-            yield from run()
+            yield from _split(self.predict_batch(np.stack(batch), boxes=batch_boxes))
 
 
 def top_down_crop_size(pytorch_config: dict[str, Any]) -> tuple[int, int]:
