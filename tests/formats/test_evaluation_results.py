@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 
 from deeplabcut.formats.evaluation_results import (
+    DETECTOR_VALUES,
     RESULT_INDEX,
     RESULT_VALUES,
+    detector_table,
     keypoint_table,
     read_results,
     results_table,
@@ -30,6 +32,15 @@ def test_results_and_keypoint_tables_round_trip(tmp_path):
     back = pd.read_csv(tmp_path / "DLC_s-keypoint-results.csv", index_col=0)
     assert list(back.index) == ["Train error (px)", "Test error (px)"] and list(back.columns) == ["a", "led"]
     np.testing.assert_allclose(back.to_numpy(), [[1.11, 2.0], [3.0, 4.45]])
+
+
+def test_detector_table_has_the_results_index_and_box_scores(tmp_path):
+    scores = {"train": {"mAP@50:95": 81.234, "mAR@50:95": 85.0, "mAP@50": 99.0, "recall@50": 100.0}, "test": {}}
+    table = detector_table(0.8, 1, 50, 0.6, scores, detector_epochs=120)
+    assert list(table.columns) == DETECTOR_VALUES and table.index[0] == (0.8, 1, 50, 120, 0.6)
+    assert table.iloc[0]["train mAP@50:95"] == 81.23 and np.isnan(table.iloc[0]["test recall@50"])
+    write_table(table, tmp_path / "DLC_s-detector-results.csv")
+    pd.testing.assert_frame_equal(read_results(tmp_path / "DLC_s-detector-results.csv"), table)
 
 
 def test_combined_results_merge_new_rows_over_old(tmp_path):

@@ -83,3 +83,21 @@ def test_meta_pickle_keys_and_round_trip(tmp_path):
     write_meta_pickle(path, uncropped)
     assert pickle.loads(path.read_bytes())["data"]["cropping"] is False
     assert read_meta_pickle(path).cropping_parameters is None
+
+
+def test_top_down_full_pickle_holds_each_frames_boxes_as_deeplabcut_3(tmp_path):
+    """``bboxes`` (COCO ``[x, y, w, h]``) and ``bbox_scores`` of the boxes found; padding rows are left out."""
+    poses, unique = _predictions()
+    poses, unique = poses[:3], unique[:3]
+    bboxes = np.full((3, 3, 4), -1.0)
+    scores = np.full((3, 3), -1.0)
+    bboxes[1, :2] = [[10, 20, 30, 60], [0, 0, 5, 5]]
+    scores[1, :2] = [0.9, 0.4]
+    path = tmp_path / "videoDLC_s_full.pickle"
+    write_full_pickle(path, poses, unique[:, :0], ["a", "b"], bboxes, scores)
+    full = read_full_pickle(path)
+    assert full["frame0"]["bboxes"].shape == (0, 4) and full["frame0"]["bbox_scores"].shape == (0,)
+    np.testing.assert_array_equal(full["frame1"]["bboxes"], [[10, 20, 20, 40], [0, 0, 5, 5]])
+    np.testing.assert_array_equal(full["frame1"]["bbox_scores"], [0.9, 0.4])
+    write_full_pickle(path, poses, unique[:, :0], ["a", "b"])
+    assert "bboxes" not in read_full_pickle(path)["frame1"]  # bottom-up models: no boxes

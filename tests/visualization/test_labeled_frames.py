@@ -43,6 +43,16 @@ def test_predictions_are_drawn_whether_confident_or_not():
     assert not picture[:8, :8].any()  # the -1 padding is not drawn at (-1, -1)
 
 
+def test_animal_boxes_are_drawn_where_they_are():
+    image = np.zeros((100, 120, 3), dtype=np.uint8)
+    boxes = np.array([[20.0, 30.0, 80.0, 70.0], [-1.0, -1.0, -1.0, -1.0]])
+    picture = plot_labeled_frame(image, None, None, bboxes=boxes, bbox_scores=np.array([0.9, -1.0]), legend=False)
+    for x, y in [(20, 50), (80, 50), (50, 30), (50, 70)]:  # on each side
+        assert window_colour(picture, x, y, half=1)[0] > 150
+    assert not picture[50, 50].any()  # inside: the image
+    assert not picture[:5, :5].any()  # the -1 row is not a box
+
+
 def test_one_plotter_serves_images_of_different_sizes_without_pyplot(tmp_path):
     plotter = LabeledFramePlotter()
     for index, (height, width) in enumerate([(64, 80), (120, 90), (64, 80)]):

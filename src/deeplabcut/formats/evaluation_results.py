@@ -9,6 +9,13 @@ DeepLabCut's layouts (``apis/evaluation.py``):
   error (px)``, one column per bodypart (then per unique bodypart);
 * ``CombinedEvaluation-results.csv``: every row of the iteration, merged with
   ``combine_first`` and sorted by the index.
+
+Top-down evaluations add (our files; DeepLabCut 3 has no counterpart):
+
+* ``<scorer>-gt-boxes-results.csv``: the results row's layout, with the pose
+  scores of crops around the labeled animals instead of the detected ones;
+* ``<scorer>-detector-results.csv``: one row, the same index, value columns
+  :data:`DETECTOR_VALUES` (box mAP/mAR over IoU 0.50:0.05:0.95, AP and recall at IoU 0.5, x100).
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from deeplabcut.utils.atomic import write_text_atomic
 RESULT_INDEX = ["%Training dataset", "Shuffle number", "Training epochs", "Detector epochs (TD only)", "pcutoff"]
 RESULT_VALUES = ["train rmse", "train rmse_pcutoff", "train mAP", "train mAR", "test rmse", "test rmse_pcutoff", "test mAP", "test mAR"]
 KEYPOINT_ROWS = ["Train error (px)", "Test error (px)"]
+DETECTOR_METRICS = ["mAP@50:95", "mAR@50:95", "mAP@50", "recall@50"]
+DETECTOR_VALUES = [f"{split} {name}" for split in ("train", "test") for name in DETECTOR_METRICS]
 
 
 def results_table(
@@ -49,6 +58,24 @@ def results_table(
     }
     index = pd.MultiIndex.from_tuples([(train_fraction, shuffle, epochs, detector_epochs, pcutoff)], names=RESULT_INDEX)
     return pd.DataFrame([values], index=index)[RESULT_VALUES]
+
+
+def detector_table(
+    train_fraction: float,
+    shuffle: int,
+    epochs: int,
+    pcutoff: float,
+    scores: Mapping[str, Mapping[str, Any]],
+    detector_epochs: int,
+) -> pd.DataFrame:
+    """One detector row: ``{"train": {...}, "test": {...}}`` with :data:`DETECTOR_METRICS` (percent), rounded to 2 decimals."""
+    values = {
+        f"{split} {name}": round(float(scores[split].get(name, np.nan)), 2)
+        for split in ("train", "test")
+        for name in DETECTOR_METRICS
+    }
+    index = pd.MultiIndex.from_tuples([(train_fraction, shuffle, epochs, detector_epochs, pcutoff)], names=RESULT_INDEX)
+    return pd.DataFrame([values], index=index)[DETECTOR_VALUES]
 
 
 def keypoint_table(names: Sequence[str], train_errors: np.ndarray, test_errors: np.ndarray) -> pd.DataFrame:

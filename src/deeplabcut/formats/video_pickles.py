@@ -9,11 +9,15 @@ For ``<prefix> = <video stem><scorer>`` (see :class:`deeplabcut.project.paths.An
                     "key_str_width"},
        "frame0000": {"coordinates": ([(n, 2) per joint],),   # a 1-tuple
                      "confidence": [(n, 1) per joint],
-                     "costs": None},
+                     "costs": None,
+                     "bboxes": (d, 4), "bbox_scores": (d,)},  # top-down models only
        ...}
 
   joints are the bodyparts then the unique bodyparts; frame keys are padded
   to ``key_str_width = ceil(log10(nframes))`` digits; -1 marks padding.
+  ``bboxes`` are the ``d`` animal boxes the detector found in the frame (the
+  ones that were cropped), in COCO's ``[x, y, width, height]`` pixels as
+  DeepLabCut 3 writes them, with their ``bbox_scores``.
 * ``<prefix>_assemblies.pickle`` (multi-animal): ``{frame: (n, bodyparts, 4)
   [x, y, score, id]}`` with the animals that are not all padding (``id`` -1
   without an identity head), plus ``"single": {frame: (unique bodyparts, 3)}``
@@ -37,6 +41,7 @@ import numpy as np
 
 from deeplabcut.formats.pose_table import SINGLE_INDIVIDUAL
 from deeplabcut.formats.tracklets import frame_key, frame_key_width
+from deeplabcut.geometry import box_to_xywh
 from deeplabcut.utils.pickles import read_pickle, write_dict_stream, write_pickle
 
 #: Key of the unique bodyparts in ``_assemblies.pickle``.
@@ -44,7 +49,11 @@ ASSEMBLIES_SINGLE_KEY = SINGLE_INDIVIDUAL
 
 
 def full_pickle_items(
-    poses: np.ndarray, unique_poses: np.ndarray, joint_names: Sequence[str]
+    poses: np.ndarray,
+    unique_poses: np.ndarray,
+    joint_names: Sequence[str],
+    bboxes: np.ndarray | None = None,
+    bbox_scores: np.ndarray | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """``(key, value)`` pairs of ``_full.pickle``, frame by frame.
 
@@ -52,6 +61,10 @@ def full_pickle_items(
         poses: ``(frames, individuals, bodyparts, 3)`` x, y, score; -1 where nothing was found.
         unique_poses: ``(frames, unique bodyparts, 3)``.
         joint_names: the bodyparts then the unique bodyparts.
+        bboxes: top-down models: ``(frames, N, 4)`` ``[x1, y1, x2, y2]`` pixels, rows
+            with a score < 0 are padding; written per frame as ``bboxes`` ``(d, 4)``
+            ``[x, y, width, height]`` and ``bbox_scores`` ``(d,)``.
+        bbox_scores: ``(frames, N)``, with ``bboxes``.
     """
     nframes = len(poses)
     width = frame_key_width(max(nframes, 1))
@@ -73,14 +86,24 @@ def full_pickle_items(
         for point in unique_poses[frame]:
             coordinates.append(point[None, :2].astype(np.float64))
             confidence.append(point[None, 2:3].astype(np.float64))
-        yield frame_key(frame, width), {"coordinates": (coordinates,), "confidence": confidence, "costs": None}
+        entry = {"coordinates": (coordinates,), "confidence": confidence, "costs": None}
+        if bboxes is not None and bbox_scores is not None:
+            found = np.asarray(bbox_scores[frame]) >= 0
+            entry["bboxes"] = box_to_xywh(np.asarray(bboxes[frame])[found]).reshape(-1, 4)
+            entry["bbox_scores"] = np.asarray(bbox_scores[frame], dtype=np.float64)[found]
+        yield frame_key(frame, width), entry
 
 
 def write_full_pickle(
-    path: str | Path, poses: np.ndarray, unique_poses: np.ndarray, joint_names: Sequence[str]
+    path: str | Path,
+    poses: np.ndarray,
+    unique_poses: np.ndarray,
+    joint_names: Sequence[str],
+    bboxes: np.ndarray | None = None,
+    bbox_scores: np.ndarray | None = None,
 ) -> None:
     """Stream ``_full.pickle`` to ``path`` atomically (arguments as :func:`full_pickle_items`)."""
-    write_dict_stream(path, full_pickle_items(poses, unique_poses, joint_names))
+    write_dict_stream(path, full_pickle_items(poses, unique_poses, joint_names, bboxes, bbox_scores))
 
 
 def read_full_pickle(path: str | Path) -> dict[str, Any]:

@@ -153,6 +153,16 @@ def keypoint_results_filename(scorer: str) -> str:
     return f"{scorer}-keypoint-results.csv"
 
 
+def detector_results_filename(scorer: str) -> str:
+    """``<scorer>-detector-results.csv``: a top-down evaluation's box scores (mAP@50:95, recall)."""
+    return f"{scorer}-detector-results.csv"
+
+
+def ground_truth_boxes_results_filename(scorer: str) -> str:
+    """``<scorer>-gt-boxes-results.csv``: a top-down evaluation's pose scores on crops around the labeled animals."""
+    return f"{scorer}-gt-boxes-results.csv"
+
+
 def labeled_images_folder_name(scorer: str) -> str:
     """``LabeledImages_<scorer>``: images drawn with predictions (evaluation, image analysis)."""
     return f"LabeledImages_{scorer}"

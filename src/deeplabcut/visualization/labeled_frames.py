@@ -1,4 +1,4 @@
-"""Labeled images with matplotlib: ground truth "+", predictions "o", unsure predictions "x".
+"""Labeled images with matplotlib: ground truth "+", predictions "o", unsure predictions "x", animal boxes.
 
 Used by ``check_labels`` (ground truth only) and by evaluation plotting
 (ground truth and predictions). The picture is rendered at the image's own
@@ -15,6 +15,7 @@ from typing import Literal
 import cv2
 import numpy as np
 from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
 
 from deeplabcut.errors import ConfigError
 from deeplabcut.utils.atomic import write_bytes_atomic
@@ -77,6 +78,10 @@ class LabeledFramePlotter:
         skeleton: Sequence[Sequence[str | int]] | None = None,
         skeleton_color: ColorSpec = "black",
         legend: bool = True,
+        bboxes: np.ndarray | None = None,
+        bbox_scores: np.ndarray | None = None,
+        bbox_pcutoff: float = 0.6,
+        bbox_color: ColorSpec = "red",
     ) -> np.ndarray:
         """Draw one labeled frame; write it to ``output_path`` if given.
 
@@ -101,6 +106,10 @@ class LabeledFramePlotter:
                 ground truth).
             legend: draw a legend of markers and colours in a strip to the right of
                 the image (the image area itself stays pixel for pixel the image).
+            bboxes: ``(N, 4)`` ``[x1, y1, x2, y2]`` animal boxes in pixels of ``image``
+                (a top-down model's detections); rows with a score < 0 or NaN are skipped.
+            bbox_scores: ``(N,)`` their scores: boxes scored below ``bbox_pcutoff`` are dashed.
+            bbox_color: the boxes' colour.
 
         Returns:
             The rendered picture, ``(H, W + legend strip, 3)`` RGB uint8.
@@ -157,6 +166,18 @@ class LabeledFramePlotter:
                         visible = visible and bool((ends[:, 2] > pcutoff).all())
                     if visible:
                         keep(axes.plot(ends[:, 0], ends[:, 1], color=line_color, alpha=alpha, linewidth=1)[0])
+
+        if bboxes is not None:
+            boxes = np.asarray(bboxes, dtype=float).reshape(-1, 4)
+            box_scores = np.ones(len(boxes)) if bbox_scores is None else np.asarray(bbox_scores, dtype=float).reshape(-1)
+            edge = np.asarray(to_rgb255(bbox_color)) / 255.0
+            for (x1, y1, x2, y2), score in zip(boxes, box_scores):
+                if not (np.isfinite([x1, y1, x2, y2, score]).all() and score >= 0):
+                    continue
+                keep(axes.add_patch(Rectangle(
+                    (x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=edge, linewidth=1,
+                    linestyle="-" if score >= bbox_pcutoff else "--",
+                )))
 
         size = dot_size**2
         markers_used = []

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-import deeplabcut.pose_estimation_pytorch.apis.images as images_module
 from deeplabcut.pose_estimation_pytorch.apis import analyze_images
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
+from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 from deeplabcut.training_dataset.create import create_training_dataset
 
 
@@ -32,7 +32,7 @@ def test_folder_of_images(tiny_multianimal_project: Path, monkeypatch, tmp_path:
     project.train_folder.mkdir(parents=True, exist_ok=True)
     torch.save({"metadata": {"epoch": 3}, "model": {}}, project.train_folder / "snapshot-003.pt")
     runner = ConstantRunner(len(project.individuals), len(project.bodyparts), len(project.unique_bodyparts))
-    monkeypatch.setattr(images_module.PoseInferenceRunner, "from_snapshot", staticmethod(lambda *a, **k: runner))
+    monkeypatch.setattr(PoseInferenceRunner, "from_snapshot", staticmethod(lambda *a, **k: runner))
 
     folder = project.path / "labeled-data" / "tiny"
     results = analyze_images(tiny_multianimal_project, folder, frame_type=".png", output_dir=tmp_path, plotting=True)

@@ -1,30 +1,45 @@
-"""``evaluate_network``: predict the train and test images, score them, write DeepLabCut's result files."""
+"""``evaluate_network``: predict the train and test images, score them, write DeepLabCut's result files.
+
+Top-down models are scored twice: with the boxes their detector finds (the
+headline, in DeepLabCut's files) and with boxes around the labeled animals
+(the pose model alone); their detector gets box mAP and recall.
+"""
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from PIL import Image
 
 from deeplabcut.errors import ConfigError, MissingFileError
 from deeplabcut.formats import evaluation_results
 from deeplabcut.formats.analysis import predictions_dataframe, write_evaluation_predictions
-from deeplabcut.metrics import compute_metrics
-from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel
+from deeplabcut.geometry import keypoint_boxes
+from deeplabcut.metrics import box_metrics, compute_metrics
+from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
-from deeplabcut.pose_estimation_pytorch.data import ShuffleData, load_image
+from deeplabcut.pose_estimation_pytorch.data import ShuffleData, SplitData, load_image
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 from deeplabcut.project.config import read_config
 from deeplabcut.project.paths import (
     combined_evaluation_file,
+    detector_results_filename,
     evaluation_image_filename,
     evaluation_predictions_filename,
     evaluation_results_filename,
+    ground_truth_boxes_results_filename,
     keypoint_results_filename,
     labeled_images_folder_name,
 )
+
+#: Pixels around the labeled keypoints of the ground-truth boxes, unless ``data.bbox_margin``
+#: (or the detector's ``bbox_margin``) says otherwise (DeepLabCut 3's default).
+DEFAULT_BBOX_MARGIN = 20.0
 
 
 def evaluate_network(
@@ -43,6 +58,8 @@ def evaluate_network(
     pcutoff: float | None = None,
     Shuffles: list[int] | None = None,
     shuffle: int | None = None,
+    detector_snapshot_index: int | str | None = None,
+    snapshot_index: int | str | None = None,
 ) -> pd.DataFrame:
     """Evaluate trained snapshots on their train and test images.
 
@@ -59,6 +76,18 @@ def evaluate_network(
     mAP/mAR (object keypoint similarity, COCO-style, x100) are reported for
     multi-animal projects.
 
+    Top-down models (TokenPose) are evaluated as they analyze videos: the
+    detector finds the animals, each box is cropped and posed. These
+    **detected-box** scores are the headline: they fill ``<scorer>-results.csv``,
+    ``<scorer>.h5``, the per-bodypart errors, the plots and the returned rows.
+    The pose model alone is also scored on crops around the labeled animals
+    (their keypoints plus ``data.bbox_margin`` pixels): the same columns in
+    ``<scorer>-gt-boxes-results.csv``. The detector's boxes are scored against
+    those boxes: box mAP/mAR over IoU 0.50:0.05:0.95, AP and recall at IoU 0.5,
+    keeping ``max_individuals`` boxes per image, in ``<scorer>-detector-results.csv``.
+    All three are logged. Without a detector snapshot the labeled animals'
+    boxes are the only ones, and they fill ``<scorer>-results.csv``.
+
     Args:
         config: path to the project's ``config.yaml``.
         shuffles: shuffle indices (``Shuffles=`` and ``shuffle=`` are accepted too).
@@ -71,16 +100,20 @@ def evaluate_network(
         transform: preprocessing of the images, called as ``transform(image=rgb,
             keypoints=...)`` (e.g. an albumentations ``Compose``); it must normalize
             the images as training did. By default ``data.inference`` of
-            ``pytorch_config.yaml`` is used, which does.
+            ``pytorch_config.yaml`` is used, which does. Top-down models apply it to
+            each animal's crop (the detector keeps ``detector.data.inference``).
         batch_size: images per forward pass.
         device: ``"cpu"``, ``"cuda"``, ... (default: the config's ``device``).
         comparison_bodyparts: bodyparts that enter the scores (default all).
         per_keypoint_evaluation: write the per-bodypart errors file.
         pcutoff: score threshold for ``rmse_pcutoff`` (default: config.yaml's ``pcutoff``).
+        detector_snapshot_index: top-down models: which ``snapshot-detector-*.pt``
+            (default: config.yaml's ``detector_snapshotindex``; -1 = best/last).
 
     Returns:
-        One row per evaluated snapshot, DeepLabCut's columns.
+        One row per evaluated snapshot, DeepLabCut's columns (top-down: detected boxes).
     """
+    snapshotindex = snapshot_index_argument(snapshotindex, snapshot_index)
     if Shuffles is not None:
         shuffles = Shuffles
     if shuffle is not None:
@@ -98,7 +131,8 @@ def evaluate_network(
         for fraction_index in fractions:
             try:
                 model = TrainedModel.resolve(
-                    config, shuffle_index, fraction_index, modelprefix, snapshotindex, select="all", cfg=cfg
+                    config, shuffle_index, fraction_index, modelprefix, snapshotindex, select="all", cfg=cfg,
+                    detector_snapshotindex=detector_snapshot_index, require_detector=False,
                 )
             except MissingFileError as err:
                 if not many:
@@ -109,11 +143,9 @@ def evaluate_network(
             for snapshot in model.snapshots:
                 row = _evaluate_snapshot(
                     model.with_snapshot(snapshot), plotting, batch_size, device, comparison_bodyparts,
-                    per_keypoint_evaluation, pcutoff, transform,
+                    per_keypoint_evaluation, pcutoff, transform, show_errors,
                 )
                 rows.append(row)
-                if show_errors:
-                    log.info(_format_row(row))
     if not rows:
         raise MissingFileError(f"Nothing to evaluate: none of shuffles {list(shuffles)} has a trained snapshot.")
     results = pd.concat(rows)
@@ -130,49 +162,164 @@ def _evaluate_snapshot(
     per_keypoint_evaluation: bool,
     pcutoff: float | None,
     transform: Any,
+    show_errors: bool = True,
 ) -> pd.DataFrame:
     project, snapshot, scorer = model.shuffle, model.snapshot, model.scorer
-    runner = PoseInferenceRunner.from_snapshot(
-        model.pytorch_config, snapshot.path, model.device(device), batch_size=batch_size, transform=transform
-    )
-    cfg = project.cfg
-    pcutoff = float(cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
-    labels = project.labels
+    log = get_logger()
+    runner = model.runner(device, batch_size=batch_size, transform=transform)
+    pcutoff = float(project.cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
     keep = _comparison_indices(project, comparison_bodyparts)
+    margin = _ground_truth_box_margin(model.pytorch_config)
+    detector = model.detector_snapshot
+    weights = snapshot.path.name if detector is None else f"{snapshot.path.name} + {detector.path.name}"
 
-    predictions = np.full((len(labels), len(project.individuals), len(project.bodyparts), 3), np.nan)
-    unique_predictions = np.full((len(labels), len(project.unique_bodyparts), 3), np.nan)
-    scores: dict[str, dict[str, Any]] = {}
-    for split in ("train", "test"):
-        data = project.split(split)
-        bar = progress_bar(len(data), f"Evaluating {split} images ({snapshot.path.name})", unit="img", leave=False)
-        for row, prediction in zip(data.indices, runner.predict(load_image(p) for p in data.image_paths)):
-            predictions[row] = prediction["bodyparts"]
-            if project.unique_bodyparts:
-                unique_predictions[row] = prediction["unique_bodyparts"]
-            bar.update(1)
-        bar.close()
-        scores[split] = compute_metrics(
-            list(data.keypoints[:, :, keep]),
-            list(predictions[data.indices][:, :, keep]),
-            single_animal=not project.multianimal,
-            pcutoff=pcutoff,
-            unique_ground_truth=list(data.unique_keypoints) if project.unique_bodyparts else None,
-            unique_predictions=list(unique_predictions[data.indices]) if project.unique_bodyparts else None,
-        )
+    # Bottom-up, and top-down with a detector: what analyze_videos would find (the headline).
+    detected = None if model.top_down and detector is None else _predict(runner, project, weights)
+    # Top-down: the pose model alone, in crops around the labeled animals.
+    on_labeled_boxes = _predict(runner, project, "on labeled boxes", margin) if model.top_down else None
+    headline = detected if detected is not None else on_labeled_boxes
+    scores = _pose_scores(project, headline, keep, pcutoff)
 
     folder = project.evaluation_folder
     folder.mkdir(parents=True, exist_ok=True)
-    _write_predictions(project, scorer, predictions, unique_predictions, folder / evaluation_predictions_filename(scorer))
-    results = evaluation_results.results_table(project.train_fraction, project.shuffle, snapshot.epoch, pcutoff, scores)
+    table = functools.partial(evaluation_results.results_table, project.train_fraction, project.shuffle, snapshot.epoch, pcutoff)
+    _write_predictions(project, scorer, headline.poses, headline.unique, folder / evaluation_predictions_filename(scorer))
+    results = table(scores, detector_epochs=model.detector_epochs)
     evaluation_results.write_table(results, folder / evaluation_results_filename(scorer))
+    if show_errors:
+        log.info(_format_row(results, "with detected boxes" if model.top_down and detected is not None else ""))
+    if model.top_down and detected is not None:
+        on_labeled = table(_pose_scores(project, on_labeled_boxes, keep, pcutoff), detector_epochs=model.detector_epochs)
+        evaluation_results.write_table(on_labeled, folder / ground_truth_boxes_results_filename(scorer))
+        boxes = evaluation_results.detector_table(
+            project.train_fraction, project.shuffle, snapshot.epoch, pcutoff,
+            _detector_scores(project, detected, margin), model.detector_epochs,
+        )
+        evaluation_results.write_table(boxes, folder / detector_results_filename(scorer))
+        if show_errors:
+            log.info("  " + _format_row(on_labeled, f"with labeled boxes (+{margin:g} px)"))
+            log.info("  " + _format_detector_row(boxes, len(project.individuals)))
+    elif model.top_down:
+        log.info(
+            "  (no detector snapshot: the poses were predicted in crops around the labeled animals; "
+            "train the detector to score the whole top-down model)"
+        )
     if per_keypoint_evaluation:
         names = [project.bodyparts[i] for i in keep] + project.unique_bodyparts
         per_keypoint = evaluation_results.keypoint_table(names, _per_bodypart(scores["train"]), _per_bodypart(scores["test"]))
         evaluation_results.write_table(per_keypoint, folder / keypoint_results_filename(scorer))
     if plotting:
-        _plot(project, scorer, predictions, unique_predictions, folder, pcutoff, "individual" if plotting == "individual" else "bodypart")
+        mode = "individual" if plotting == "individual" else "bodypart"
+        _plot(project, scorer, headline, folder, pcutoff, mode)
     return results
+
+
+@dataclass
+class _Predictions:
+    """One prediction per labeled image (rows as in the merged labels), in image pixels.
+
+    Attributes:
+        poses: ``(images, individuals, bodyparts, 3)``; unique: ``(images, unique bodyparts, 3)``.
+        bboxes: ``(images, individuals, 4)`` ``[x1, y1, x2, y2]`` the boxes cropped (top-down), -1 rows for none.
+        bbox_scores: ``(images, individuals)``.
+        has_boxes: the model returned boxes (top-down).
+    """
+
+    poses: np.ndarray
+    unique: np.ndarray
+    bboxes: np.ndarray
+    bbox_scores: np.ndarray
+    has_boxes: bool = False
+
+    @classmethod
+    def empty(cls, project: ShuffleData) -> _Predictions:
+        images, animals = len(project.labels), len(project.individuals)
+        return cls(
+            np.full((images, animals, len(project.bodyparts), 3), np.nan),
+            np.full((images, len(project.unique_bodyparts), 3), np.nan),
+            np.full((images, animals, 4), -1.0),
+            np.full((images, animals), -1.0),
+        )
+
+
+def _predict(runner: PoseInferenceRunner, project: ShuffleData, what: str, box_margin: float | None = None) -> _Predictions:
+    """Predict every labeled image, split by split; with ``box_margin``, in crops of the labeled animals' boxes."""
+    predictions = _Predictions.empty(project)
+    for split in ("train", "test"):
+        data = project.split(split)
+        images = (load_image(path) for path in data.image_paths)
+        if box_margin is None:
+            found = runner.predict(images)
+        else:
+            found = runner.predict(images, boxes=_ground_truth_boxes(data, box_margin))
+        bar = progress_bar(len(data), f"Evaluating {split} images ({what})", unit="img", leave=False)
+        for row, prediction in zip(data.indices, found):
+            predictions.poses[row] = prediction["bodyparts"]
+            if project.unique_bodyparts:
+                predictions.unique[row] = prediction["unique_bodyparts"]
+            if "bboxes" in prediction:
+                predictions.bboxes[row] = prediction["bboxes"]
+                predictions.bbox_scores[row] = prediction["bbox_scores"]
+                predictions.has_boxes = True
+            bar.update(1)
+        bar.close()
+    return predictions
+
+
+def _pose_scores(project: ShuffleData, predictions: _Predictions, keep: list[int], pcutoff: float) -> dict[str, dict[str, Any]]:
+    """DeepLabCut's pose scores (rmse, rmse_pcutoff, mAP, mAR...) of each split."""
+    scores = {}
+    for split in ("train", "test"):
+        data = project.split(split)
+        scores[split] = compute_metrics(
+            list(data.keypoints[:, :, keep]),
+            list(predictions.poses[data.indices][:, :, keep]),
+            single_animal=not project.multianimal,
+            pcutoff=pcutoff,
+            unique_ground_truth=list(data.unique_keypoints) if project.unique_bodyparts else None,
+            unique_predictions=list(predictions.unique[data.indices]) if project.unique_bodyparts else None,
+        )
+    return scores
+
+
+def _detector_scores(project: ShuffleData, detected: _Predictions, margin: float) -> dict[str, dict[str, float]]:
+    """Box mAP/recall of each split: the detected boxes against the labeled animals' boxes."""
+    scores = {}
+    for split in ("train", "test"):
+        data = project.split(split)
+        scores[split] = box_metrics(
+            _ground_truth_boxes(data, margin),
+            list(detected.bboxes[data.indices]),
+            list(detected.bbox_scores[data.indices]),
+            max_detections=len(project.individuals),
+        )
+    return scores
+
+
+def _ground_truth_box_margin(pytorch_config: dict[str, Any]) -> float:
+    """Pixels around the labeled keypoints of a ground-truth box: ``data.bbox_margin``, else the detector's."""
+    margin = (pytorch_config.get("data") or {}).get("bbox_margin")
+    if margin is None:
+        margin = ((pytorch_config.get("detector") or {}).get("model") or {}).get("bbox_margin")
+    return float(DEFAULT_BBOX_MARGIN if margin is None else margin)
+
+
+def _ground_truth_boxes(data: SplitData, margin: float) -> list[np.ndarray]:
+    """Per image, ``(individuals, 4)`` boxes around each labeled animal's keypoints (+ ``margin``), clipped to the image.
+
+    Animals without a labeled keypoint get NaN rows (no crop, no ground-truth box).
+    """
+    boxes = []
+    for path, keypoints in zip(data.image_paths, data.keypoints):
+        height, width = _image_size(path)
+        boxes.append(keypoint_boxes(keypoints, margin, image_size=(width, height)))
+    return boxes
+
+
+def _image_size(path: Path) -> tuple[int, int]:
+    """``(height, width)`` of an image file, from its header."""
+    with Image.open(path) as image:
+        return image.height, image.width
 
 
 def _per_bodypart(scores: dict[str, Any]) -> np.ndarray:
@@ -204,8 +351,9 @@ def _write_predictions(project: ShuffleData, scorer: str, predictions, unique_pr
     write_evaluation_predictions(df, path)
 
 
-def _plot(project: ShuffleData, scorer: str, predictions, unique_predictions, folder: Path, pcutoff: float, mode: str) -> None:
-    """``LabeledImages_<scorer>/Training-<video>-<img>.png`` and ``Test-...``: labels "+", predictions dots/"x"."""
+def _plot(project: ShuffleData, scorer: str, predictions: _Predictions, folder: Path, pcutoff: float, mode: str) -> None:
+    """``LabeledImages_<scorer>/Training-<video>-<img>.png`` and ``Test-...``: labels "+", predictions dots/"x",
+    top-down models' detected boxes."""
     from deeplabcut.visualization import LabeledFramePlotter, with_unique_row
 
     out = folder / labeled_images_folder_name(scorer)
@@ -219,10 +367,10 @@ def _plot(project: ShuffleData, scorer: str, predictions, unique_predictions, fo
         bar = progress_bar(len(data), f"Plotting {split} images", unit="img", leave=False)
         for row, path in zip(data.indices, data.image_paths):
             truth = labels.keypoints[row]
-            predicted = predictions[row]
+            predicted = predictions.poses[row]
             if project.unique_bodyparts:
                 truth = with_unique_row(truth, labels.unique_keypoints[row])
-                predicted = with_unique_row(predicted, unique_predictions[row])
+                predicted = with_unique_row(predicted, predictions.unique[row])
             plotter.plot(
                 load_image(path),
                 ground_truth=truth,
@@ -235,6 +383,8 @@ def _plot(project: ShuffleData, scorer: str, predictions, unique_predictions, fo
                 cmap=project.cfg.get("colormap", "rainbow"),
                 dot_size=project.cfg.get("dotsize", 12),
                 alpha=project.cfg.get("alphavalue", 0.7),
+                bboxes=predictions.bboxes[row] if predictions.has_boxes else None,
+                bbox_scores=predictions.bbox_scores[row] if predictions.has_boxes else None,
             )
             bar.update(1)
         bar.close()
@@ -244,11 +394,23 @@ def _update_combined(cfg: dict[str, Any], modelprefix: str, results: pd.DataFram
     evaluation_results.update_combined(Path(cfg["project_path"]) / combined_evaluation_file(cfg, modelprefix), results)
 
 
-def _format_row(row: pd.DataFrame) -> str:
-    (fraction, shuffle, epochs, _, pcutoff), values = next(iter(row.iterrows()))
-    text = f"Shuffle {shuffle}, trainset {int(100 * fraction)}%, snapshot epoch {epochs}: "
+def _format_row(row: pd.DataFrame, boxes: str = "") -> str:
+    (fraction, shuffle, epochs, detector_epochs, pcutoff), values = next(iter(row.iterrows()))
+    text = f"Shuffle {shuffle}, trainset {int(100 * fraction)}%, snapshot epoch {epochs}"
+    if detector_epochs >= 0:
+        text += f", detector epoch {detector_epochs}"
+    text += f" {boxes}: " if boxes else ": "
     text += f"train rmse {values['train rmse']:.2f} px, test rmse {values['test rmse']:.2f} px "
     text += f"(with p > {pcutoff}: {values['train rmse_pcutoff']:.2f} / {values['test rmse_pcutoff']:.2f} px)"
     if not np.isnan(values["test mAP"]):
         text += f", test mAP {values['test mAP']:.1f}, mAR {values['test mAR']:.1f}"
     return text
+
+
+def _format_detector_row(row: pd.DataFrame, max_individuals: int) -> str:
+    values = row.iloc[0]
+    return (
+        f"detector (up to {max_individuals} boxes per image): "
+        f"train mAP@50:95 {values['train mAP@50:95']:.1f}, recall@50 {values['train recall@50']:.1f}; "
+        f"test mAP@50:95 {values['test mAP@50:95']:.1f}, recall@50 {values['test recall@50']:.1f}"
+    )

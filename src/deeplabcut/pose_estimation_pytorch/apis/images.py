@@ -12,7 +12,6 @@ from deeplabcut.formats.analysis import predictions_dataframe, write_analysis
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData, load_image
-from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 from deeplabcut.project.paths import image_analysis_path, labeled_images_folder_name
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
@@ -57,6 +56,8 @@ def analyze_images(
     plotting: bool = False,
     pcutoff: float | None = None,
     snapshot_index: int | str | None = None,
+    detector_snapshot_index: int | str | None = None,
+    bbox_pcutoff: float = 0.6,
 ) -> dict[Path, pd.DataFrame]:
     """Predict poses in image files or folders of images.
 
@@ -66,25 +67,31 @@ def analyze_images(
     ``scorer/individuals/bodyparts/coords`` (multi-animal) with x, y, likelihood.
     With ``plotting``, labeled copies go to ``LabeledImages_<scorer>/`` beside it.
 
+    Top-down models (TokenPose) detect the animals, crop and pose each one;
+    ``detector_snapshot_index`` chooses their detector snapshot (default:
+    config.yaml's ``detector_snapshotindex``), and the plots show the boxes
+    (dashed when scored below ``bbox_pcutoff``).
+
     Returns:
         The written files and their DataFrames.
     """
     log = get_logger()
     model = TrainedModel.resolve(
-        config, shuffle, trainingsetindex, modelprefix, snapshot_index_argument(snapshotindex, snapshot_index)
+        config, shuffle, trainingsetindex, modelprefix, snapshot_index_argument(snapshotindex, snapshot_index),
+        detector_snapshotindex=detector_snapshot_index,
     )
     project, scorer = model.shuffle, model.scorer
-    runner = PoseInferenceRunner.from_snapshot(
-        model.pytorch_config, model.snapshot.path, model.device(device), batch_size=batch_size
-    )
+    runner = model.runner(device, batch_size=batch_size)
     pcutoff = float(project.cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
     results: dict[Path, pd.DataFrame] = {}
     for folder, files in find_images(images, frame_type).items():
         bar = progress_bar(len(files), f"Analyzing images in {folder.name}", unit="img")
-        poses, unique = [], []
+        poses, unique, boxes = [], [], []
         for prediction in runner.predict(load_image(path) for path in files):
             poses.append(prediction["bodyparts"])
             unique.append(prediction.get("unique_bodyparts", np.zeros((0, 3))))
+            if "bboxes" in prediction:
+                boxes.append((prediction["bboxes"], prediction["bbox_scores"]))
             bar.update(1)
         bar.close()
         df = predictions_dataframe(
@@ -100,20 +107,31 @@ def analyze_images(
         output = image_analysis_path(out_folder, folder, scorer)
         write_analysis(df, output, save_as_csv)
         if plotting:
-            _plot(project, scorer, files, df, out_folder / labeled_images_folder_name(scorer), pcutoff)
+            folder_out = out_folder / labeled_images_folder_name(scorer)
+            _plot(project, scorer, files, df, folder_out, pcutoff, boxes or None, bbox_pcutoff)
         log.info("%d images -> %s", len(files), output)
         results[output] = df
     return results
 
 
-def _plot(project: ShuffleData, scorer: str, files: list[Path], df: pd.DataFrame, folder: Path, pcutoff: float) -> None:
+def _plot(
+    project: ShuffleData,
+    scorer: str,
+    files: list[Path],
+    df: pd.DataFrame,
+    folder: Path,
+    pcutoff: float,
+    boxes: list[tuple[np.ndarray, np.ndarray]] | None = None,
+    bbox_pcutoff: float = 0.6,
+) -> None:
     from deeplabcut.formats.pose_table import poses_from_dataframe
     from deeplabcut.visualization import LabeledFramePlotter
 
     folder.mkdir(parents=True, exist_ok=True)
     table = poses_from_dataframe(df)
     plotter = LabeledFramePlotter()
-    for path, poses in zip(files, table.poses):
+    for number, (path, poses) in enumerate(zip(files, table.poses)):
+        bboxes, bbox_scores = boxes[number] if boxes else (None, None)
         plotter.plot(
             load_image(path),
             predictions=poses,
@@ -124,4 +142,7 @@ def _plot(project: ShuffleData, scorer: str, files: list[Path], df: pd.DataFrame
             individuals=table.individuals,
             cmap=project.cfg.get("colormap", "rainbow"),
             dot_size=project.cfg.get("dotsize", 12),
+            bboxes=bboxes,
+            bbox_scores=bbox_scores,
+            bbox_pcutoff=bbox_pcutoff,
         )

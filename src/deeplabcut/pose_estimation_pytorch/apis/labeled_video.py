@@ -96,18 +96,22 @@ def create_labeled_video(
         outputframerate: frames per second of the output (default: the video's).
         overwrite: redraw an existing labeled video.
         displaycropped: for cropped analyses, write only the cropped area.
+        detector_snapshot_index: (keyword) a top-down model's detector snapshot, part of the scorer name.
 
     Returns:
         The labeled videos.
     """
     snapshotindex = snapshot_index_argument(snapshotindex, kwargs.pop("snapshot_index", None))
+    detector_snapshot_index = kwargs.pop("detector_snapshot_index", None)
     unknown = sorted(set(kwargs) - {"fastmode", "save_frames", "keypoints_only", "Frames2plot", "init_weights", "max_workers"})
     if unknown:
         raise ConfigError(f"create_labeled_video got unknown argument(s) {unknown}.")
     if color_by not in ("bodypart", "individual"):
         raise ConfigError(f"color_by must be 'bodypart' or 'individual', not {color_by!r}.")
     log = get_logger()
-    model = TrainedModel.resolve(config, shuffle, trainingsetindex, modelprefix, snapshotindex)
+    model = TrainedModel.resolve(
+        config, shuffle, trainingsetindex, modelprefix, snapshotindex, detector_snapshotindex=detector_snapshot_index
+    )
     project, cfg, scorer = model.shuffle, model.cfg, model.scorer
     pcutoff = float(cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
     written = []
@@ -165,6 +169,7 @@ def plot_trajectories(
     snapshotindex: int | str | None = None,
     video_extensions: str | None = None,
     snapshot_index: int | str | None = None,
+    detector_snapshot_index: int | str | None = None,
 ) -> list[Path]:
     """Plot trajectories, coordinates over time, likelihoods and motion histograms per bodypart.
 
@@ -172,7 +177,8 @@ def plot_trajectories(
     Returns the written files.
     """
     model = TrainedModel.resolve(
-        config, shuffle, trainingsetindex, modelprefix, snapshot_index_argument(snapshotindex, snapshot_index)
+        config, shuffle, trainingsetindex, modelprefix, snapshot_index_argument(snapshotindex, snapshot_index),
+        detector_snapshotindex=detector_snapshot_index,
     )
     project, scorer = model.shuffle, model.scorer
     pcutoff = float(project.cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)

@@ -80,12 +80,15 @@ def convert_detections2tracklets(
     snapshotindex: int | str | None = None,
     video_extensions: str | None = None,
     snapshot_index: int | str | None = None,
+    detector_snapshot_index: int | str | None = None,
 ) -> list[Path]:
     """Track the animals of analyzed videos from frame to frame into tracklets.
 
     Uses the shuffle's ``test/inference_cfg.yaml`` (``pcutoff``,
     ``iou_threshold``, ``max_age``, ``min_hits``, ``boundingboxslack``,
     ``topktoretain``) unless ``inferencecfg`` is given. Returns the tracklet files.
+    ``detector_snapshot_index`` names a top-down model's detector snapshot, as for
+    ``analyze_videos`` (it is part of the scorer name).
     """
     if greedy or calibrate or window_size:
         raise ConfigError("greedy, calibrate and window_size are not available in this package.")
@@ -95,7 +98,8 @@ def convert_detections2tracklets(
             "track by motion (the default)."
         )
     model = TrainedModel.resolve(
-        config, shuffle, trainingsetindex, modelprefix, snapshot_index_argument(snapshotindex, snapshot_index)
+        config, shuffle, trainingsetindex, modelprefix, snapshot_index_argument(snapshotindex, snapshot_index),
+        detector_snapshotindex=detector_snapshot_index,
     )
     return track_videos(
         model,
@@ -189,6 +193,7 @@ def stitch_tracklets(
     snapshotindex: int | str | None = None,
     video_extensions: str | None = None,
     snapshot_index: int | str | None = None,
+    detector_snapshot_index: int | str | None = None,
 ) -> list[Path]:
     """Join each video's tracklets into exactly ``n_tracks`` identities (min-cost flow).
 
@@ -207,12 +212,14 @@ def stitch_tracklets(
         max_gap: longest gap (frames) a link may bridge (default: from the data).
         weight_func: ``f(tracklet_a, tracklet_b) -> cost`` of linking a to b.
         output_name: file name (without extension) instead of the default.
+        detector_snapshot_index: a top-down model's detector snapshot (part of the scorer name).
 
     Returns:
         The written ``.h5`` files.
     """
     model = TrainedModel.resolve(
-        config, shuffle, trainingsetindex, modelprefix, snapshot_index_argument(snapshotindex, snapshot_index)
+        config, shuffle, trainingsetindex, modelprefix, snapshot_index_argument(snapshotindex, snapshot_index),
+        detector_snapshotindex=detector_snapshot_index,
     )
     return stitch_videos(
         model,

@@ -9,14 +9,16 @@ the APIs then pass that object to each other instead of the arguments.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import torch
 
-from deeplabcut.errors import ConfigError, ModelError
+from deeplabcut.errors import ConfigError, MissingFileError, ModelError
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
+from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 from deeplabcut.pose_estimation_pytorch.runtime import Snapshot, resolve_device, select_snapshots
 from deeplabcut.project.paths import DETECTOR_SNAPSHOT_PREFIX, scorer_name
 
@@ -57,6 +59,7 @@ class TrainedModel:
         select: Literal["one", "all", "none"] = "one",
         cfg: dict[str, Any] | None = None,
         detector_snapshotindex: int | str | None = None,
+        require_detector: bool = True,
     ) -> TrainedModel:
         """Resolve DeepLabCut's arguments into the model they name.
 
@@ -72,6 +75,9 @@ class TrainedModel:
             detector_snapshotindex: for top-down models, which ``snapshot-detector-*.pt``
                 (an index with the best last, or ``"best"``); None takes config.yaml's
                 ``detector_snapshotindex``. Ignored for bottom-up models.
+            require_detector: a top-down model without detector snapshot is an error;
+                with False it resolves with ``detector_snapshot=None`` (evaluation then
+                crops the labeled animals).
 
         Raises:
             MissingFileError: the shuffle's ``pytorch_config.yaml`` or its snapshots do not exist.
@@ -93,7 +99,11 @@ class TrainedModel:
                 detector_snapshotindex = data.cfg.get("detector_snapshotindex", -1)
             if detector_snapshotindex in ("all", None):
                 detector_snapshotindex = -1
-            detector = select_snapshots(data.train_folder, detector_snapshotindex, prefix=DETECTOR_SNAPSHOT_PREFIX)[0]
+            try:
+                detector = select_snapshots(data.train_folder, detector_snapshotindex, prefix=DETECTOR_SNAPSHOT_PREFIX)[0]
+            except MissingFileError:
+                if require_detector:
+                    raise
         model = cls(shuffle=data, pytorch_config=pytorch_config, snapshots=snapshots, detector_snapshot=detector)
         return model.with_snapshot(snapshots[0], keep_all=True)
 
@@ -132,6 +142,38 @@ class TrainedModel:
     def device(self, device: str | None = None) -> torch.device:
         """``device`` if given, else the pytorch config's ``device`` (``auto``: a GPU when there is one)."""
         return resolve_device(device or self.pytorch_config.get("device"))
+
+    @property
+    def detector_epochs(self) -> int:
+        """The detector snapshot's epoch (DeepLabCut's ``Detector epochs (TD only)``), -1 without a detector."""
+        return self.detector_snapshot.epoch if self.detector_snapshot is not None else -1
+
+    def runner(
+        self,
+        device: str | None = None,
+        batch_size: int = 1,
+        transform: Callable[..., dict[str, Any]] | None = None,
+    ) -> PoseInferenceRunner:
+        """The inference runner of :attr:`snapshot` (and, top-down, of :attr:`detector_snapshot`).
+
+        One factory for every model: bottom-up models predict whole frames,
+        top-down models detect, crop and map each crop back
+        (:meth:`PoseInferenceRunner.from_snapshot` reads ``method`` from the config).
+
+        Args:
+            device: as :meth:`device`.
+            batch_size: frames per forward pass.
+            transform: a user's preprocessing callable (see ``PoseInferenceRunner``).
+        """
+        detector = self.detector_snapshot.path if self.detector_snapshot is not None else None
+        return PoseInferenceRunner.from_snapshot(
+            self.pytorch_config,
+            self.snapshot.path,
+            self.device(device),
+            batch_size=batch_size,
+            transform=transform,
+            detector_snapshot_path=detector,
+        )
 
 
 def is_top_down(pytorch_config: dict[str, Any]) -> bool:

@@ -6,10 +6,15 @@ Per video ``<stem>.<ext>`` and scorer ``DLC_...``, next to the video (or in
 * single-animal projects: ``<stem><scorer>.h5`` (key ``df_with_missing``,
   ``format="table"``, columns ``scorer/bodyparts/coords`` with x, y,
   likelihood, index ``0..nframes-1``) and optionally ``.csv``;
-* multi-animal projects: ``<stem><scorer>_full.pickle`` (per-frame candidates),
+* multi-animal projects: ``<stem><scorer>_full.pickle`` (per-frame candidates,
+  and for top-down models each frame's ``bboxes``/``bbox_scores``),
   ``_assemblies.pickle`` (per-frame animals), ``_meta.pickle``; with
   ``save_as_df`` also ``<stem><scorer>.h5`` (4-level columns); with
   ``auto_track`` the tracklets (``_el.pickle``) and tracks (``_el.h5``).
+
+Bottom-up and top-down models write the same files: the runner
+(:meth:`TrainedModel.runner`) hides whether the poses came from whole frames
+or from crops around the animals a detector found.
 
 Frames are decoded in a background thread while the model runs, predictions
 are kept in NumPy arrays (a few bytes per keypoint), and the pickles are
@@ -55,6 +60,9 @@ class VideoPredictions:
         num_frames: frames actually analysed (fewer than declared if the video broke).
         fps: the video's frame rate.
         frame_dimensions: ``(width, height)`` of the analyzed (cropped, if cropping) frames, pixels.
+        bboxes: top-down models: ``(frames, max_individuals, 4)`` ``[x1, y1, x2, y2]``
+            boxes the detector found (-1 rows for none); None for bottom-up models.
+        bbox_scores: ``(frames, max_individuals)``, with ``bboxes``.
     """
 
     bodyparts: np.ndarray
@@ -62,6 +70,8 @@ class VideoPredictions:
     num_frames: int
     fps: float
     frame_dimensions: tuple[int, int]
+    bboxes: np.ndarray | None = None
+    bbox_scores: np.ndarray | None = None
 
 
 def analyze_videos(
@@ -84,9 +94,15 @@ def analyze_videos(
     robust_nframes: bool = False,
     video_extensions: str | None = None,
     track_method: str = "",
+    detector_snapshot_index: int | str | None = None,
     **kwargs: Any,
 ) -> str:
     """Analyze videos with a trained shuffle and write DeepLabCut's result files.
+
+    Top-down models (TokenPose) run their detector on each batch of frames,
+    crop every animal it finds (at most ``max_individuals`` per frame) and
+    predict all crops of the batch together; the files are the same as for
+    bottom-up models, and ``_full.pickle`` also holds each frame's boxes.
 
     Args:
         config: path to the project's ``config.yaml``.
@@ -109,21 +125,30 @@ def analyze_videos(
         save_as_df: multi-animal projects: also write the untracked ``<stem><scorer>.h5``.
         robust_nframes: count frames by decoding instead of trusting the container.
         track_method: ``ellipse`` (default from config.yaml) or ``box``.
+        detector_snapshot_index: top-down models: which ``snapshot-detector-*.pt``
+            (default: config.yaml's ``detector_snapshotindex``; -1 = best/last).
 
     Returns:
-        The scorer name (``DLC_<Net>_<Task><date>shuffle<k>_snapshot_<epoch>``).
+        The scorer name (``DLC_<Net>_<Task><date>shuffle<k>_snapshot_<epoch>``; top-down:
+        ``..._detector_<epoch>_snapshot_<epoch>``).
     """
     snapshotindex = snapshot_index_argument(snapshotindex, kwargs.pop("snapshot_index", None))
+    detector_snapshot_index = snapshot_index_argument(detector_snapshot_index, kwargs.pop("detector_snapshotindex", None))
     _check_compat_arguments(kwargs)
     log = get_logger()
-    model = TrainedModel.resolve(config, shuffle, trainingsetindex, modelprefix, snapshotindex)
+    model = TrainedModel.resolve(
+        config, shuffle, trainingsetindex, modelprefix, snapshotindex, detector_snapshotindex=detector_snapshot_index
+    )
     project, snapshot, scorer, pose_cfg = model.shuffle, model.snapshot, model.scorer, model.pytorch_config
     video_files = find_videos(videos, video_extensions or videotype)
     torch_device = model.device(device)
     batch_size = int(batch_size or project.cfg.get("batch_size", 8))
-    runner = PoseInferenceRunner.from_snapshot(pose_cfg, snapshot.path, torch_device, batch_size=batch_size)
+    runner = model.runner(device, batch_size=batch_size)
     crop = _cropping(project.cfg, cropping)
-    log.info("Analyzing %d video(s) with %s (%s) on %s", len(video_files), scorer, snapshot.path.name, torch_device)
+    weights = snapshot.path.name
+    if model.detector_snapshot is not None:
+        weights += f" + {model.detector_snapshot.path.name}"
+    log.info("Analyzing %d video(s) with %s (%s) on %s", len(video_files), scorer, weights, torch_device)
     inference_cfg = None  # test/inference_cfg.yaml, read when the first video is tracked
     for video in video_files:
         files = AnalysisFiles.of(video, scorer, destfolder)
@@ -161,8 +186,9 @@ def analyze_videos(
     return scorer
 
 
-#: DeepLabCut arguments that are accepted and have nothing to do here.
-IGNORED_ARGUMENTS = {"in_random_order", "use_shelve", "show_gpu_memory"}
+#: DeepLabCut arguments that are accepted and have nothing to do here (``detector_batch_size``:
+#: the detector sees the same ``batch_size`` frames as the pose model sees the crops of).
+IGNORED_ARGUMENTS = {"in_random_order", "use_shelve", "show_gpu_memory", "detector_batch_size"}
 #: DeepLabCut arguments that have no counterpart here, with what to use instead.
 REFUSED_ARGUMENTS = {
     "gputouse": "device='cuda:0'",
@@ -202,28 +228,28 @@ def predict_video(
     robust_nframes: bool,
     log: Any,
 ) -> VideoPredictions:
-    """Run the model over every frame; a video that breaks mid-way keeps what was analyzed."""
+    """Run the model over every frame; a video that breaks mid-way keeps what was analyzed.
+
+    Each batch's results (poses; top-down: boxes) go into preallocated arrays
+    of a few bytes per keypoint, so memory stays flat with video length.
+    """
     reader = VideoReader(video, cropping=cropping, robust_nframes=robust_nframes)
     fps, frame_dimensions = reader.fps, (reader.width, reader.height)
     capacity = max(reader.num_frames, 1)
-    bodyparts: np.ndarray | None = None
-    unique: np.ndarray | None = None
+    arrays: dict[str, np.ndarray] = {}
     done = 0
     bar = progress_bar(reader.num_frames or None, f"Analyzing {video.name}", unit="frame")
     try:
         for first, frames in reader.iter_batches(runner.batch_size, prefetch=4):
             batch = runner.predict_batch(frames)
-            if bodyparts is None:
-                bodyparts = np.full((capacity, *batch["bodyparts"].shape[1:]), -1.0, np.float32)
-                unique = np.full((capacity, *batch.get("unique_bodyparts", np.zeros((1, 0, 3))).shape[1:]), -1.0, np.float32)
+            batch.setdefault("unique_bodyparts", np.zeros((len(frames), 0, 3), np.float32))
             end = first + len(frames)
-            if end > len(bodyparts):  # the container under-reported its frame count
-                grow = max(end, 2 * len(bodyparts))
-                bodyparts = _grow(bodyparts, grow)
-                unique = _grow(unique, grow)
-            bodyparts[first:end] = batch["bodyparts"]
-            if "unique_bodyparts" in batch:
-                unique[first:end] = batch["unique_bodyparts"]
+            for key, values in batch.items():
+                if key not in arrays:
+                    arrays[key] = np.full((capacity, *values.shape[1:]), -1.0, np.float32)
+                if end > len(arrays[key]):  # the container under-reported its frame count
+                    arrays[key] = _grow(arrays[key], max(end, 2 * len(arrays[key])))
+                arrays[key][first:end] = values
             done = end
             bar.update(len(frames))
     except TruncatedVideoError as err:
@@ -231,14 +257,16 @@ def predict_video(
     finally:
         bar.close()
         reader.close()
-    if bodyparts is None:
+    if not arrays:
         raise ConfigError(f"Video '{video}' yielded no frame to analyze.")
     return VideoPredictions(
-        bodyparts=bodyparts[:done],
-        unique_bodyparts=unique[:done],
+        bodyparts=arrays["bodyparts"][:done],
+        unique_bodyparts=arrays["unique_bodyparts"][:done],
         num_frames=done,
         fps=fps,
         frame_dimensions=frame_dimensions,
+        bboxes=arrays["bboxes"][:done] if "bboxes" in arrays else None,
+        bbox_scores=arrays["bbox_scores"][:done] if "bbox_scores" in arrays else None,
     )
 
 
@@ -266,7 +294,10 @@ def _write_outputs(
         write_analysis(predictions_dataframe(scorer, project.bodyparts, predictions.bodyparts), files.h5, save_as_csv)
     else:
         joints = project.bodyparts + project.unique_bodyparts
-        write_full_pickle(files.full, predictions.bodyparts, predictions.unique_bodyparts, joints)
+        write_full_pickle(
+            files.full, predictions.bodyparts, predictions.unique_bodyparts, joints,
+            predictions.bboxes, predictions.bbox_scores,
+        )
         write_assemblies_pickle(files.assemblies, predictions.bodyparts, predictions.unique_bodyparts)
         if save_as_df:
             df = predictions_dataframe(

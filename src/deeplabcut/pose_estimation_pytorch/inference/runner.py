@@ -8,24 +8,41 @@ predicts poses per item; post-processing
 item back with its own transform and gathers the items of each frame.
 Predictions are returned per image in original-image pixels: ``bodyparts``
 ``(max_individuals, K, 3)`` and ``unique_bodyparts`` ``(U, 3)`` with
-``(x, y, score)``, -1 where the model found nothing.
+``(x, y, score)``, -1 where the model found nothing; top-down models add each
+image's ``bboxes`` ``(max_individuals, 4)`` ``[x1, y1, x2, y2]`` and
+``bbox_scores`` ``(max_individuals,)`` (-1 rows where no animal was found).
+
+Bottom-up and top-down models run through the same runner: only the
+pre-processor differs. :meth:`PoseInferenceRunner.from_snapshot` reads
+``method`` from ``pytorch_config.yaml`` and builds the right one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET, Normalization
 from deeplabcut.pose_estimation_pytorch.data.preprocessing import Preprocessing
 from deeplabcut.pose_estimation_pytorch.inference.postprocessing import items_to_frames
-from deeplabcut.pose_estimation_pytorch.inference.preprocessors import Preprocessor, build_preprocessor
+from deeplabcut.pose_estimation_pytorch.inference.preprocessors import (
+    DetectorBoxes,
+    PreparedBatch,
+    Preprocessor,
+    TopDownCrops,
+    build_preprocessor,
+)
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
+from deeplabcut.pose_estimation_pytorch.models.detectors import build_detector
 from deeplabcut.pose_estimation_pytorch.runtime import autocast, autocast_dtype, load_snapshot
+
+#: Detector boxes scored below this are dropped unless ``detector.inference.min_bbox_score`` says otherwise.
+DEFAULT_MIN_BBOX_SCORE = 0.1
 
 
 class PoseInferenceRunner:
@@ -37,7 +54,8 @@ class PoseInferenceRunner:
         preprocessing: the parsed ``data.inference`` section (resize /
             normalization / padding), or a ready
             :class:`~deeplabcut.pose_estimation_pytorch.inference.preprocessors.Preprocessor`.
-        batch_size: images per forward pass.
+        batch_size: images per forward pass (top-down: frames per batch; the
+            pose model sees all their crops in one pass).
         precision: run the model under autocast with this dtype (None: full precision).
         transform: instead of ``preprocessing``'s resize and normalization, a
             callable applied to each RGB uint8 frame as
@@ -77,47 +95,188 @@ class PoseInferenceRunner:
         device: torch.device,
         batch_size: int = 1,
         transform: Callable[..., dict[str, Any]] | None = None,
+        detector_snapshot_path: str | Path | None = None,
     ) -> PoseInferenceRunner:
-        """Build the model of ``pytorch_config`` and load ``snapshot_path`` into it.
+        """The runner of a trained model: bottom-up or top-down, as ``pytorch_config["method"]`` says.
 
+        Builds the model of ``pytorch_config`` and loads ``snapshot_path`` into it.
         Runs in the precision training used (``runner.mixed_precision``: bf16
         autocast on a CUDA GPU by default, full precision on the CPU).
+
+        Top-down models (``method: td``) get a :class:`TopDownCrops` pre-processor:
+        the detector of ``detector.model``, loaded from ``detector_snapshot_path``,
+        finds the animals in each batch of frames (prepared as ``detector.data.inference``
+        says), boxes scored below ``detector.inference.min_bbox_score`` (default
+        :data:`DEFAULT_MIN_BBOX_SCORE`) are dropped, at most ``max_individuals``
+        (``metadata.individuals``) are kept per frame, and each is cropped at
+        ``data.inference.top_down_crop`` for the pose model. Without a detector
+        snapshot the runner needs the boxes given (``predict(images, boxes=...)``).
+
+        Args:
+            transform: a user's callable replacing ``data.inference``'s preprocessing
+                (of the frames; of the crops for top-down models).
+            detector_snapshot_path: the ``snapshot-detector-*.pt`` of a top-down model.
+
+        Raises:
+            ConfigError: a top-down config without ``top_down_crop`` or ``detector`` section.
         """
-        model_cfg = dict(pytorch_config["model"])
-        model_cfg["backbone"] = {**model_cfg["backbone"], "pretrained": False}
-        model = PoseModel.build(model_cfg)
+        model = PoseModel.build(_without_pretrained(pytorch_config["model"]))
         load_snapshot(model, snapshot_path)
-        precision = autocast_dtype(pytorch_config.get("runner", {}).get("mixed_precision", "auto"), device)
+        mixed_precision = pytorch_config.get("runner", {}).get("mixed_precision", "auto")
+        precision = autocast_dtype(mixed_precision, device)
         preprocessing = Preprocessing.from_config(pytorch_config["data"].get("inference"))
-        return cls(model, device, preprocessing, batch_size, precision, transform)
+        if pytorch_config.get("method", "bu") not in ("td", "ctd"):
+            return cls(model, device, preprocessing, batch_size, precision, transform)
+
+        normalization = getattr(model.backbone, "normalization", IMAGENET)
+        crops = build_preprocessor(preprocessing, normalization, transform)
+        detector = None
+        if detector_snapshot_path is not None:
+            detector = _load_detector(pytorch_config, detector_snapshot_path, device, mixed_precision)
+        top_down = TopDownCrops(
+            detector,
+            top_down_crop_size(pytorch_config),
+            crops,
+            max_individuals=max(1, len(pytorch_config.get("metadata", {}).get("individuals") or [None])),
+            min_bbox_score=min_bbox_score(pytorch_config),
+        )
+        return cls(model, device, top_down, batch_size, precision, normalization=normalization)
+
+    @property
+    def top_down(self) -> bool:
+        """Whether the model sees crops around animal boxes (one item per box)."""
+        return isinstance(self.preprocessor, TopDownCrops)
 
     @torch.inference_mode()
-    def predict_batch(self, frames: np.ndarray) -> dict[str, np.ndarray]:
-        """Predict a batch of same-size frames: ``bodyparts`` ``(B, A, K, 3)``, ``unique_bodyparts`` ``(B, U, 3)``.
+    def predict_batch(self, frames: np.ndarray, boxes: Sequence[np.ndarray] | None = None) -> dict[str, np.ndarray]:
+        """Predict a batch of same-size frames ``(B, H, W, 3)`` RGB uint8.
 
         Each item the pre-processor made is mapped back with its own scale and offset.
+
+        Args:
+            frames: the frames.
+            boxes: top-down models only: per frame, ``(n, 4)`` ``[x1, y1, x2, y2]``
+                animal boxes in frame pixels to crop instead of the detector's
+                (e.g. ground-truth boxes; NaN rows are skipped).
+
+        Returns:
+            ``bodyparts`` ``(B, A, K, 3)`` and, with a unique-bodypart head,
+            ``unique_bodyparts`` ``(B, U, 3)``, in frame pixels; top-down models
+            add ``bboxes`` ``(B, A, 4)`` and ``bbox_scores`` ``(B, A)`` (the boxes
+            cropped, -1 rows for none).
+
+        Raises:
+            ConfigError: ``boxes`` given to a model that does not crop boxes.
         """
-        batch = self.preprocessor(frames, self.device)
+        if boxes is None:
+            batch = self.preprocessor(frames, self.device)
+        elif self.top_down:
+            batch = self.preprocessor(frames, self.device, boxes=boxes)
+        else:
+            raise ConfigError("Animal boxes can only be given to a top-down model (method: td).")
+        return self.predict_prepared(batch, len(frames))
+
+    @torch.inference_mode()
+    def predict_prepared(self, batch: PreparedBatch, num_frames: int) -> dict[str, np.ndarray]:
+        """Run the model on a pre-processor's batch and map every item back to its frame (see :meth:`predict_batch`)."""
         with autocast(self.device, self.precision):
             outputs = self.model(batch.images)
         outputs = {head: {k: v.float() for k, v in values.items()} for head, values in outputs.items()}
         poses = self.model.predict(outputs)
-        result = {"bodyparts": items_to_frames(poses["bodyparts"].cpu().numpy(), batch.transforms, len(frames))}
+        bodyparts = poses["bodyparts"].cpu().numpy()
+        result = {"bodyparts": items_to_frames(bodyparts, batch.transforms, num_frames, rows=batch.rows)}
         if "unique_bodyparts" in poses:
-            unique = items_to_frames(poses["unique_bodyparts"].cpu().numpy(), batch.transforms, len(frames))
+            unique = items_to_frames(poses["unique_bodyparts"].cpu().numpy(), batch.transforms, num_frames)
             result["unique_bodyparts"] = unique[:, 0]
+        result.update({key: np.asarray(value) for key, value in batch.frame_data.items()})
         return result
 
-    def predict(self, images: Iterable[np.ndarray]) -> Iterator[dict[str, np.ndarray]]:
-        """Predict images one by one (batched internally; consecutive same-size images share a batch)."""
+    def predict(
+        self, images: Iterable[np.ndarray], boxes: Iterable[np.ndarray] | None = None
+    ) -> Iterator[dict[str, np.ndarray]]:
+        """Predict images one by one (batched internally; consecutive same-size images share a batch).
+
+        Args:
+            images: RGB uint8 ``(H, W, 3)`` images.
+            boxes: top-down models only: each image's ``(n, 4)`` animal boxes, to crop
+                instead of the detector's (see :meth:`predict_batch`).
+        """
+        box_iterator = None if boxes is None else iter(boxes)
         batch: list[np.ndarray] = []
+        batch_boxes: list[np.ndarray] | None = None if boxes is None else []
         for image in images:
             if batch and (image.shape != batch[0].shape or len(batch) == self.batch_size):
-                yield from _split(self.predict_batch(np.stack(batch)))
-                batch = []
+                yield from _split(self.predict_batch(np.stack(batch), boxes=batch_boxes))
+                batch, batch_boxes = [], None if boxes is None else []
             batch.append(image)
+            if batch_boxes is not None:
+                image_boxes = next(box_iterator, None)
+                if image_boxes is None:
+                    raise ValueError("predict got fewer boxes than images: give one (n, 4) array per image")
+                batch_boxes.append(image_boxes)
         if batch:
-            yield from _split(self.predict_batch(np.stack(batch)))
+            yield from _split(self.predict_batch(np.stack(batch), boxes=batch_boxes))
+
+
+def top_down_crop_size(pytorch_config: dict[str, Any]) -> tuple[int, int]:
+    """``(width, height)`` of a top-down model's crops: ``data.inference.top_down_crop`` (else ``data.train``'s).
+
+    Raises:
+        ConfigError: neither section sets it.
+    """
+    data = pytorch_config.get("data", {})
+    for section in ("inference", "train"):
+        crop = (data.get(section) or {}).get("top_down_crop")
+        if crop:
+            try:
+                return int(crop["width"]), int(crop["height"])
+            except (KeyError, TypeError, ValueError) as err:
+                raise ConfigError(
+                    f"pytorch_config.yaml data.{section}.top_down_crop must be {{width: W, height: H}}, not {crop!r}."
+                ) from err
+    raise ConfigError(
+        "This top-down model's pytorch_config.yaml sets no data.inference.top_down_crop {width, height}: "
+        "the size of the crops the pose model was trained on."
+    )
+
+
+def min_bbox_score(pytorch_config: dict[str, Any]) -> float:
+    """The detector score below which a box is not an animal: ``detector.inference.min_bbox_score``."""
+    section = (pytorch_config.get("detector") or {}).get("inference") or {}
+    value = section.get("min_bbox_score", DEFAULT_MIN_BBOX_SCORE)
+    if value is None:
+        return DEFAULT_MIN_BBOX_SCORE
+    try:
+        return float(value)
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"pytorch_config.yaml detector.inference.min_bbox_score must be a number, not {value!r}.") from err
+
+
+def _without_pretrained(model_cfg: dict[str, Any]) -> dict[str, Any]:
+    """The model section with backbone weights not downloaded (the snapshot replaces them)."""
+    model_cfg = dict(model_cfg)
+    if "backbone" in model_cfg:
+        model_cfg["backbone"] = {**model_cfg["backbone"], "pretrained": False}
+    elif "pretrained" in model_cfg:  # a detector's section
+        model_cfg["pretrained"] = False
+    return model_cfg
+
+
+def _load_detector(
+    pytorch_config: dict[str, Any], snapshot_path: str | Path, device: torch.device, mixed_precision: Any
+) -> DetectorBoxes:
+    """The detector of ``pytorch_config["detector"]`` with ``snapshot_path``'s weights, ready on ``device``."""
+    section = pytorch_config.get("detector") or {}
+    if not section.get("model"):
+        raise ConfigError("This top-down model's pytorch_config.yaml has no detector.model section.")
+    detector = build_detector(_without_pretrained(section["model"]))
+    load_snapshot(detector, snapshot_path)
+    detector = detector.to(device, memory_format=torch.channels_last).eval()
+    preprocessing = Preprocessing.from_config((section.get("data") or {}).get("inference"), "detector.data.inference")
+    runner = section.get("runner") or {}
+    precision = autocast_dtype(runner.get("mixed_precision", mixed_precision), device)
+    normalization = getattr(getattr(detector, "backbone", None), "normalization", IMAGENET)
+    return DetectorBoxes(detector, preprocessing, normalization, precision)
 
 
 def _split(batch: dict[str, np.ndarray]) -> Iterator[dict[str, np.ndarray]]:
