@@ -107,7 +107,7 @@ def write_full_pickle(
 
 
 def read_full_pickle(path: str | Path) -> dict[str, Any]:
-    """Load a ``_full.pickle`` (only open files you trust)."""
+    """Load a ``_full.pickle`` (plain data only; see :func:`deeplabcut.utils.pickles.read_pickle`)."""
     return read_pickle(path)
 
 
@@ -133,7 +133,7 @@ def write_assemblies_pickle(path: str | Path, poses: np.ndarray, unique_poses: n
 
 
 def read_assemblies_pickle(path: str | Path) -> dict[int | str, Any]:
-    """Load an ``_assemblies.pickle`` (only open files you trust)."""
+    """Load an ``_assemblies.pickle`` (plain data only; see :func:`deeplabcut.utils.pickles.read_pickle`)."""
     return read_pickle(path)
 
 
