@@ -15,7 +15,11 @@ from deeplabcut.project.config import read_config, write_config
 from deeplabcut.training_dataset.create import create_training_dataset
 from deeplabcut.utils.yaml_io import read_yaml
 
-NET_TYPES = ["dekr_16", "dekr_32", "dekr_48", "token_pose_w16", "token_pose_w32", "token_pose_w48"]
+NET_TYPES = [
+    "dekr_16", "dekr_32", "dekr_48", "token_pose_w16", "token_pose_w32", "token_pose_w48",
+    "top_down_hrnet_w18", "top_down_hrnet_w32", "top_down_hrnet_w48",
+]  # fmt: skip
+TOP_DOWN = ("token_pose", "top_down")
 
 
 def tree(root: Path) -> dict[str, tuple[int, int]]:
@@ -107,7 +111,8 @@ def test_every_net_type(tiny_multianimal_project: Path, net_type: str):
     pose = read_pytorch_config(model / "train" / "pytorch_config.yaml")
     width = int(net_type.rsplit("w", 1)[-1]) if "_w" in net_type else int(net_type.split("_")[-1])
     assert pose["model"]["backbone"]["model_name"] == f"hrnet_w{width}"
-    assert pose["method"] == ("td" if net_type.startswith("token_pose") else "bu")
+    assert pose["method"] == ("td" if net_type.startswith(TOP_DOWN) else "bu")
+    assert (pose.get("detector") is not None) == net_type.startswith(TOP_DOWN)
     assert pose["metadata"]["individuals"] == ["mouse1", "mouse2"]
     inference_cfg = read_yaml(model / "test" / "inference_cfg.yaml")
     assert inference_cfg["topktoretain"] == 2 and inference_cfg["minimalnumberofconnections"] == 2
