@@ -36,7 +36,9 @@ def test_top_down_net_types_get_the_detector_section(project_cfg: dict, net_type
     assert detector["train_settings"]["epochs"] == 100
     # The detector's input: the video's longest side (128 px) when below the CPU cap.
     assert detector["data"]["train"]["longest_max_size"] == detector["data"]["inference"]["longest_max_size"] == 128
-    assert cfg["data"]["train"]["top_down_crop"] == cfg["data"]["inference"]["top_down_crop"] == {"width": 192, "height": 256}
+    crop = {"width": 192, "height": 256} if net_type.startswith("token_pose") else {"width": 128, "height": 128}
+    assert cfg["data"]["train"]["top_down_crop"] == cfg["data"]["inference"]["top_down_crop"] == crop
+    assert cfg["data"]["train"]["affine"]["rotation"] == 30  # the top-down augmentation around it
     assert isinstance(build_detector(detector["model"]), CenterDetector)
 
 

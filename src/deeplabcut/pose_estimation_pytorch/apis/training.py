@@ -161,7 +161,7 @@ def train_network(
 def _train(setup: TrainingSetup, shuffle: int, train_folder: Path, log: logging.Logger) -> TrainingResult:
     """Run one model's training with a progress bar, epoch lines and its learning curve."""
     task = setup.task
-    what = "" if task is POSE else f" {task.name} ({setup.model.__class__.__name__})"
+    what = "" if task is POSE else f" {task.label} ({setup.model.__class__.__name__})"
     log.info(
         "Training shuffle %s (%s)%s on %s: %s",
         shuffle, setup.pytorch_config["net_type"], what, setup.device, train_folder.parent,
@@ -182,7 +182,7 @@ def _train(setup: TrainingSetup, shuffle: int, train_folder: Path, log: logging.
         log.info("Started from the backbone weights of %s", setup.resume_from)
 
     if setup.start_epoch >= epochs:
-        log.info("Nothing to train: the snapshot is at epoch %d and the %s's epochs are %d.", setup.start_epoch, task.name, epochs)
+        log.info("Nothing to train: the snapshot is at epoch %d and the %s's epochs are %d.", setup.start_epoch, task.label, epochs)
         return TrainingResult(last_epoch=setup.start_epoch)
     try:
         result = trainer.fit(setup.train_loader, setup.test_loader, epochs=epochs, start_epoch=setup.start_epoch)
@@ -252,10 +252,10 @@ def _set_aside_other_runs(train_folder: Path, after_epoch: int, task: TrainingTa
     if old:
         log.warning(
             "%d file(s) of an earlier %s run were moved to %s (pass %s=... to resume instead).",
-            len(old), task.name, archive, resume_argument,
+            len(old), task.label, archive, resume_argument,
         )  # fmt: skip
     if copied:
         log.warning(
             "The %s learning statistics of the run that went past epoch %d were copied to %s.",
-            task.name, after_epoch, archive,
+            task.label, after_epoch, archive,
         )  # fmt: skip

@@ -150,6 +150,8 @@ def make_pytorch_config(
 
     config = deep_merge(load_template("base"), architecture)
     config = deep_merge(config, load_template("aug_top_down" if method == "td" else "aug_bottom_up"))
+    if architecture.get("data"):  # the net type's own data settings (e.g. its crop size) beat the method's
+        config["data"] = deep_merge(config["data"], architecture["data"])
     if method == "td":
         config["detector"] = deep_merge(load_template("detector"), architecture.get("detector") or {})
     if unique_bodyparts:

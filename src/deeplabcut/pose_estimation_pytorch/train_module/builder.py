@@ -254,7 +254,7 @@ def build_shuffle_training(
             )
         elif resume is not None:
             raise ConfigError(
-                f"{resume_name} resumes the {task.name} model, but its epochs are 0 ({epochs_name}=0); "
+                f"{resume_name} resumes the {task.label}, but its epochs are 0 ({epochs_name}=0); "
                 f"give {epochs_name} > 0 (the final epoch count)."
             )
     if not setups:

@@ -37,6 +37,7 @@ class TrainingTask:
         config_key: the ``pytorch_config.yaml`` section holding its settings (None: the top level).
         snapshot_prefix: ``snapshot`` or ``snapshot-detector`` (``<prefix>-<epoch:03d>.pt``).
         learning_stats_filename, learning_curve_filename: its files in ``train/``.
+        label: how messages name it (``pose model``, ``detector``).
     """
 
     name: Literal["pose", "detector"]
@@ -44,6 +45,7 @@ class TrainingTask:
     snapshot_prefix: str
     learning_stats_filename: str
     learning_curve_filename: str
+    label: str
 
     def section(self, pytorch_config: dict[str, Any]) -> dict[str, Any]:
         """This model's ``model``/``data``/``runner``/``train_settings`` section, with the
@@ -59,7 +61,7 @@ class TrainingTask:
         if not isinstance(section, dict):
             raise ConfigError(
                 f"pytorch_config.yaml has no '{self.config_key}' section: net_type "
-                f"'{pytorch_config.get('net_type')}' is not top-down, so it has no {self.name} to train."
+                f"'{pytorch_config.get('net_type')}' is not top-down, so it has no {self.label} to train."
             )
         missing = [key for key in ("model", "runner", "train_settings") if key not in section]
         if missing:
@@ -79,9 +81,14 @@ class TrainingTask:
         return int(self.section(pytorch_config)["train_settings"].get("epochs", 200))
 
 
-POSE = TrainingTask("pose", None, SNAPSHOT_PREFIX, LEARNING_STATS_FILENAME, LEARNING_CURVE_FILENAME)
+POSE = TrainingTask("pose", None, SNAPSHOT_PREFIX, LEARNING_STATS_FILENAME, LEARNING_CURVE_FILENAME, "pose model")
 DETECTOR = TrainingTask(
-    "detector", "detector", DETECTOR_SNAPSHOT_PREFIX, DETECTOR_LEARNING_STATS_FILENAME, DETECTOR_LEARNING_CURVE_FILENAME
+    "detector",
+    "detector",
+    DETECTOR_SNAPSHOT_PREFIX,
+    DETECTOR_LEARNING_STATS_FILENAME,
+    DETECTOR_LEARNING_CURVE_FILENAME,
+    "detector",
 )
 
 
