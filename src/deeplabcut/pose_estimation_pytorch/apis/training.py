@@ -21,6 +21,7 @@ from deeplabcut.pose_estimation_pytorch.apis.utils import ProgressReporter, file
 from deeplabcut.pose_estimation_pytorch.config.pose_config import is_top_down, update_config, write_pytorch_config
 from deeplabcut.pose_estimation_pytorch.runtime import list_snapshots
 from deeplabcut.pose_estimation_pytorch.train_module import (
+    DETECTOR,
     POSE,
     CSVLogger,
     TrainingResult,
@@ -154,7 +155,7 @@ def train_network(
         for setup in setups:
             results[setup.task.name] = _train(setup, project.shuffle, train_folder, log)
     result = results.get(POSE.name) or TrainingResult(last_epoch=0)
-    result.detector = results.get("detector")
+    result.detector = results.get(DETECTOR.name)
     return result
 
 
@@ -173,7 +174,7 @@ def _train(setup: TrainingSetup, shuffle: int, train_folder: Path, log: logging.
         log,
         total_epochs=epochs,
         curve=(train_folder / task.learning_stats_filename, train_folder / task.learning_curve_filename),
-        label="Epoch" if task is POSE else f"{task.name.capitalize()} epoch",
+        label="Epoch" if task is POSE else f"{task.label.capitalize()} epoch",
     )
     trainer = setup.build_trainer(train_folder, callbacks=reporter.callbacks())
     if setup.resumes:
@@ -248,7 +249,7 @@ def _set_aside_other_runs(train_folder: Path, after_epoch: int, task: TrainingTa
     for path in copied:
         shutil.copy2(path, archive / path.name)
     log = logging.getLogger("deeplabcut")
-    resume_argument = "detector_path" if task.name == "detector" else "snapshot_path"
+    resume_argument = "snapshot_path" if task is POSE else "detector_path"
     if old:
         log.warning(
             "%d file(s) of an earlier %s run were moved to %s (pass %s=... to resume instead).",
