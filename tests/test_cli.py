@@ -38,6 +38,20 @@ def test_every_step_from_the_command_line(tiny_dekr_factory, capsys):
     assert (Path(config).parent / "labeled-data" / "arena_labeled").is_dir()
 
 
+def test_train_a_top_down_shuffle_one_model_at_a_time(tmp_path: Path):
+    from deeplabcut.pose_estimation_pytorch.runtime import list_snapshots
+    from top_down_shuffles import make_tiny_top_down_shuffle
+
+    config = str(make_tiny_top_down_shuffle(tmp_path, epochs=1, detector_epochs=1))
+    folder = ShuffleData(config).train_folder
+    assert main(["train", config, "--epochs", "0", "--detector-epochs", "1", "--detector-batch-size", "2"]) == 0
+    assert list_snapshots(folder, "snapshot-detector") and not list_snapshots(folder)
+    assert read_pytorch_config(ShuffleData(config).pose_config_path)["detector"]["train_settings"]["batch_size"] == 2
+    detector = list_snapshots(folder, "snapshot-detector")[-1].path
+    assert main(["train", config, "--epochs", "1", "--detector-epochs", "2", "--detector-path", str(detector)]) == 0
+    assert {s.epoch for s in list_snapshots(folder, "snapshot-detector")} >= {1, 2} and list_snapshots(folder)
+
+
 def test_new_project(tmp_path: Path, capsys):
     video = write_video(tmp_path / "v.mp4")
     assert main(["new", "cli", "me", str(video), "--working-directory", str(tmp_path), "--multianimal"]) == 0

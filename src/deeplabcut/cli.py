@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     dataset = commands.add_parser("create-training-dataset", help="create shuffles and model folders", description="Merge labels, split train/test, write model folders.")
     dataset.add_argument("config")
-    dataset.add_argument("--net-type", default=None, help="dekr_16, dekr_32, dekr_48, token_pose_w16/w32/w48")
+    dataset.add_argument("--net-type", default=None, help="dekr_16, dekr_32, dekr_48, token_pose_w16/w32/w48, top_down_hrnet_w18/w32/w48")
     dataset.add_argument("--num-shuffles", type=int, default=1)
     dataset.add_argument("--shuffles", type=int, nargs="+", default=None, help="explicit shuffle indices")
     dataset.add_argument("--overwrite", action="store_true", help="replace existing shuffles (old model folders are kept as backups)")
@@ -107,10 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a shuffle", description="Train a shuffle; key=value arguments override pytorch_config.yaml entries.")
     train.add_argument("config")
     _model(train, snapshot=False)
-    train.add_argument("--snapshot-path", default=None, help="resume from this snapshot")
-    train.add_argument("--epochs", type=int, default=None)
+    train.add_argument("--snapshot-path", default=None, help="resume the pose model from this snapshot")
+    train.add_argument("--epochs", type=int, default=None, help="the pose model's final epoch count (0: do not train it)")
     train.add_argument("--batch-size", type=int, default=None)
     train.add_argument("--device", default=None)
+    top_down = train.add_argument_group("top-down net types (token_pose_*, top_down_hrnet_*): the detector")
+    top_down.add_argument("--detector-path", default=None, help="resume the detector from this snapshot-detector-*.pt")
+    top_down.add_argument("--detector-epochs", type=int, default=None, help="its final epoch count (0: do not train it)")
+    top_down.add_argument("--detector-batch-size", type=int, default=None)
+    top_down.add_argument("--detector-save-epochs", type=int, default=None)
     train.epilog = (
         "Any other argument of the form key=value overrides that entry of pytorch_config.yaml, "
         "e.g. train_settings.epochs=5 runner.optimizer.params.lr=0.001 (values are read as YAML)."
@@ -201,7 +206,9 @@ def _run(args: argparse.Namespace) -> None:
         ),
         "train": lambda: api().train_network(
             args.config, snapshot_path=args.snapshot_path, epochs=args.epochs, batch_size=args.batch_size,
-            device=args.device, pytorch_cfg_updates=dict(args.overrides), **model,
+            device=args.device, detector_path=args.detector_path, detector_epochs=args.detector_epochs,
+            detector_batch_size=args.detector_batch_size, detector_save_epochs=args.detector_save_epochs,
+            pytorch_cfg_updates=dict(args.overrides), **model,
         ),
         "evaluate": lambda: api().evaluate_network(
             args.config, plotting=args.plotting, batch_size=args.batch_size, device=args.device, **model,

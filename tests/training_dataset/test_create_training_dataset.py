@@ -1,6 +1,7 @@
 """create_training_dataset: DeepLabCut's tree and files, reproducible splits, and bad input that changes nothing."""
 
 import pickle
+import re
 from pathlib import Path
 
 import numpy as np
@@ -10,12 +11,17 @@ import scipy.io
 
 from deeplabcut.errors import ConfigError, LabelError, MissingFileError, ShuffleExistsError
 from deeplabcut.formats.collected_data import read_collected_data, write_collected_data
+from deeplabcut.pose_estimation_pytorch.config.make_config import available_net_types, net_type_method
 from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_config
 from deeplabcut.project.config import read_config, write_config
 from deeplabcut.training_dataset.create import create_training_dataset
 from deeplabcut.utils.yaml_io import read_yaml
 
-NET_TYPES = ["dekr_16", "dekr_32", "dekr_48", "token_pose_w16", "token_pose_w32", "token_pose_w48"]
+NET_TYPES = [
+    "dekr_16", "dekr_32", "dekr_48", "token_pose_w16", "token_pose_w32", "token_pose_w48",
+    "top_down_hrnet_w18", "top_down_hrnet_w32", "top_down_hrnet_w48",
+]  # fmt: skip
+TOP_DOWN = ("token_pose", "top_down")
 
 
 def tree(root: Path) -> dict[str, tuple[int, int]]:
@@ -107,7 +113,8 @@ def test_every_net_type(tiny_multianimal_project: Path, net_type: str):
     pose = read_pytorch_config(model / "train" / "pytorch_config.yaml")
     width = int(net_type.rsplit("w", 1)[-1]) if "_w" in net_type else int(net_type.split("_")[-1])
     assert pose["model"]["backbone"]["model_name"] == f"hrnet_w{width}"
-    assert pose["method"] == ("td" if net_type.startswith("token_pose") else "bu")
+    assert pose["method"] == ("td" if net_type.startswith(TOP_DOWN) else "bu")
+    assert (pose.get("detector") is not None) == net_type.startswith(TOP_DOWN)
     assert pose["metadata"]["individuals"] == ["mouse1", "mouse2"]
     inference_cfg = read_yaml(model / "test" / "inference_cfg.yaml")
     assert inference_cfg["topktoretain"] == 2 and inference_cfg["minimalnumberofconnections"] == 2
@@ -132,11 +139,15 @@ def test_multianimal_files(tiny_multianimal_project: Path):
     assert pose["runner"]["key_metric"] == "test.mAP"
 
 
-def test_tokenpose_with_unique_bodyparts_is_refused(tiny_multianimal_project: Path):
+@pytest.mark.parametrize("net_type", [n for n in NET_TYPES if n.startswith(TOP_DOWN)])
+def test_top_down_net_types_with_unique_bodyparts_are_refused_for_a_dekr_one(tiny_multianimal_project: Path, net_type):
     before = tree(tiny_multianimal_project.parent)
-    with pytest.raises(ConfigError, match="unique bodyparts"):
-        create_training_dataset(tiny_multianimal_project, net_type="token_pose_w32")
+    with pytest.raises(ConfigError, match=r"unique bodyparts \['food'\].*Use a DEKR net type") as info:
+        create_training_dataset(tiny_multianimal_project, net_type=net_type)
     assert tree(tiny_multianimal_project.parent) == before
+    suggested = re.search(r"net_type='([^']+)'", str(info.value)).group(1)
+    assert suggested in available_net_types() and net_type_method(suggested) == "bu"
+    assert suggested.removeprefix("dekr_").lstrip("w") == net_type.rsplit("w", 1)[-1]  # the same HRNet width
 
 
 def test_unknown_net_type_changes_nothing(tiny_multianimal_project: Path):

@@ -127,6 +127,10 @@ def collected_data_filename(scorer: str, extension: str = ".h5") -> str:
 LEARNING_STATS_FILENAME = "learning_stats.csv"
 #: In ``train/``: the plot of ``learning_stats.csv``.
 LEARNING_CURVE_FILENAME = "learning_curve.png"
+#: In ``train/`` of a top-down shuffle: the detector's rows (``metrics/test.mAP@50:95``...).
+DETECTOR_LEARNING_STATS_FILENAME = "learning_stats_detector.csv"
+#: In ``train/`` of a top-down shuffle: the plot of ``learning_stats_detector.csv``.
+DETECTOR_LEARNING_CURVE_FILENAME = "learning_curve_detector.png"
 #: In ``train/``: the human-readable training log.
 TRAINING_LOG_FILENAME = "train.txt"
 #: In an ``evaluation-results-pytorch/iteration-<N>/`` folder: every evaluation of the iteration.

@@ -1,7 +1,9 @@
-"""``train_network``: train a shuffle's pose model from its ``pytorch_config.yaml``.
+"""``train_network``: train a shuffle's models from its ``pytorch_config.yaml``.
 
 The API resolves the shuffle and the overrides, sets earlier runs aside, logs
-and shows progress; ``train_module.build_training`` builds the run.
+and shows progress; ``train_module.build_shuffle_training`` builds the runs
+(a top-down shuffle's detector, then its pose model on crops; a bottom-up
+shuffle's pose model).
 """
 
 from __future__ import annotations
@@ -16,15 +18,18 @@ from typing import Any
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel
 from deeplabcut.pose_estimation_pytorch.apis.utils import ProgressReporter, file_logger
-from deeplabcut.pose_estimation_pytorch.config.pose_config import update_config, write_pytorch_config
+from deeplabcut.pose_estimation_pytorch.config.pose_config import is_top_down, update_config, write_pytorch_config
 from deeplabcut.pose_estimation_pytorch.runtime import list_snapshots
-from deeplabcut.pose_estimation_pytorch.train_module import CSVLogger, TrainingResult, build_training
-from deeplabcut.project.paths import (
-    LEARNING_CURVE_FILENAME,
-    LEARNING_STATS_FILENAME,
-    TRAINING_LOG_FILENAME,
-    previous_run_folder_name,
+from deeplabcut.pose_estimation_pytorch.train_module import (
+    DETECTOR,
+    POSE,
+    CSVLogger,
+    TrainingResult,
+    TrainingSetup,
+    TrainingTask,
+    build_shuffle_training,
 )
+from deeplabcut.project.paths import TRAINING_LOG_FILENAME, previous_run_folder_name
 
 #: DeepLabCut argument names that are shortcuts for config keys.
 SHORTCUTS = {
@@ -36,6 +41,12 @@ SHORTCUTS = {
     "max_snapshots_to_keep": "runner.snapshots.max_snapshots",
     "eval_interval": "runner.eval_interval",
     "device": "device",
+}
+#: DeepLabCut 3 arguments of top-down models, for their detector's config keys.
+DETECTOR_SHORTCUTS = {
+    "detector_epochs": "detector.train_settings.epochs",
+    "detector_batch_size": "detector.train_settings.batch_size",
+    "detector_save_epochs": "detector.runner.snapshots.save_epochs",
 }
 #: TensorFlow-era arguments with no meaning here, and what to use instead.
 TENSORFLOW_ONLY = {
@@ -51,10 +62,9 @@ TENSORFLOW_ONLY = {
     "superanimal_name": "nothing (SuperAnimal models are not available)",
     "superanimal_transfer_learning": "nothing (SuperAnimal models are not available)",
 }
-#: DeepLabCut 3 arguments of top-down models (a detector), which this package does not train.
-TOP_DOWN_ONLY = ("detector_epochs", "detector_batch_size", "detector_save_epochs", "pose_threshold")
-#: DeepLabCut 3 arguments accepted and ignored: a progress bar shows every batch, a line every epoch.
-IGNORED = ("display_iters",)
+#: DeepLabCut 3 arguments accepted and ignored: a progress bar shows every batch, a line every
+#: epoch (``display_iters``); ``pose_threshold`` only conditions DeepLabCut 3's CTD models.
+IGNORED = ("display_iters", "pose_threshold")
 
 
 def train_network(
@@ -70,119 +80,162 @@ def train_network(
     pytorch_cfg_updates: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> TrainingResult:
-    """Train the pose model of a shuffle.
+    """Train the models of a shuffle.
+
+    Bottom-up net types (DEKR) train one model on whole images. Top-down net
+    types (TokenPose, top-down HRNet) train two, one after the other: the
+    detector (when ``detector.train_settings.epochs`` > 0; snapshots
+    ``snapshot-detector-XXX.pt``, ``learning_stats_detector.csv``), then the
+    pose model on a crop around each labeled animal (when
+    ``train_settings.epochs`` > 0; ``snapshot-XXX.pt``, ``learning_stats.csv``).
 
     Args:
         config: path to the project's ``config.yaml``.
         shuffle: index of the shuffle to train.
         trainingsetindex: index into ``TrainingFraction``.
-        transform: augmentation of training images, called as
-            ``transform(image=rgb, keypoints=(N, 2))``; ``None`` builds it from
-            ``data.train`` in ``pytorch_config.yaml``. Keep the backbone's
-            normalization (ImageNet statistics: ``A.Normalize()``'s defaults).
-        transform_cropped: augmentation of the crops of top-down models.
+        transform: augmentation of training images (a top-down model's detector
+            images), called as ``transform(image=rgb, keypoints=(N, 2))``;
+            ``None`` builds it from ``data.train`` (``detector.data.train``) in
+            ``pytorch_config.yaml``. Keep the backbone's normalization (ImageNet
+            statistics: ``A.Normalize()``'s defaults).
+        transform_cropped: augmentation of the crops around each animal (top-down
+            models), called the same way; ``None``: ``data.train``.
         modelprefix: folder (inside the project) that holds the model folders.
-        snapshot_path: resume from this snapshot (model, optimizer, scheduler
-            and epoch); ``resume_training_from`` in the config does the same.
-        detector_path: resume the detector of a top-down model.
-        load_head_weights: when resuming, also load the heads (False: backbone only,
-            and training starts at epoch 0).
+        snapshot_path: resume the pose model from this snapshot (model, optimizer,
+            scheduler and epoch); ``resume_training_from`` in the config does the same.
+        detector_path: resume a top-down model's detector from this ``snapshot-detector-*.pt``.
+        load_head_weights: when resuming the pose model, also load the heads (False:
+            backbone only, and training starts at epoch 0).
         pytorch_cfg_updates: ``{"dotted.key": value}`` overrides.
         **kwargs: more overrides: any ``pytorch_config.yaml`` entry by dotted key
             (``**{"train_settings.epochs": 5}``, or ``train_settings__epochs=5``),
             a top-level section, or a shortcut (``epochs``, ``batch_size``,
             ``save_epochs``, ``max_snapshots_to_keep``, ``eval_interval``,
-            ``seed``, ``dataloader_workers``, ``device``). Overrides are saved into
-            ``pytorch_config.yaml``. ``epochs`` is the final epoch count: a
-            resumed run trains the epochs that remain.
+            ``seed``, ``dataloader_workers``, ``device``; for top-down models
+            ``detector_epochs``, ``detector_batch_size``, ``detector_save_epochs``).
+            Overrides are saved into ``pytorch_config.yaml``. Epochs are final
+            epoch counts: a resumed run trains the epochs that remain; 0 detector
+            epochs (or 0 epochs) train only the other model of a top-down shuffle.
 
     Returns:
-        The epochs trained and their logged values.
+        The pose model's epochs and logged values; for top-down shuffles its
+        ``detector`` attribute holds the detector's (None when it was not trained).
 
     Raises:
-        ConfigError: unknown keys, TensorFlow-only arguments, or a bad config.
+        ConfigError: unknown keys, TensorFlow-only arguments, detector arguments for a
+            bottom-up model, or a bad config.
     """
-    updates = _collect_overrides(kwargs, pytorch_cfg_updates)
+    updates, detector_arguments = _collect_overrides(kwargs, pytorch_cfg_updates)
     model = TrainedModel.resolve(config, shuffle, trainingsetindex, modelprefix, select="none")
     project = model.shuffle
+    if is_top_down(model.pytorch_config):
+        if "max_snapshots_to_keep" in kwargs and kwargs["max_snapshots_to_keep"] is not None:
+            updates["detector.runner.snapshots.max_snapshots"] = kwargs["max_snapshots_to_keep"]
+    elif detector_arguments:
+        raise ConfigError(
+            f"train_network argument(s) {detector_arguments} apply to top-down models (a detector); net_type "
+            f"'{model.pytorch_config.get('net_type')}' of shuffle {shuffle} is bottom-up. Remove them."
+        )
     pose_cfg = update_config(model.pytorch_config, updates, source=str(project.pose_config_path))
-    if detector_path is not None or transform_cropped is not None:
-        raise ConfigError("detector_path and transform_cropped apply to top-down models only; this shuffle is bottom-up.")
 
     # Build and check everything first: bad input must leave the disk as it was.
-    setup = build_training(project, pose_cfg, transform, snapshot_path, load_head_weights)
+    setups = build_shuffle_training(
+        project, pose_cfg, transform, transform_cropped, snapshot_path, detector_path, load_head_weights
+    )
 
     # Now write: the overrides, and keep the files of other runs out of this one's way.
     train_folder = project.train_folder
     if updates:
         write_pytorch_config(project.pose_config_path, pose_cfg)
-    _set_aside_other_runs(train_folder, after_epoch=setup.start_epoch)
+    for setup in setups:
+        _set_aside_other_runs(train_folder, after_epoch=setup.start_epoch, task=setup.task)
 
+    results: dict[str, TrainingResult] = {}
     with file_logger(train_folder / TRAINING_LOG_FILENAME) as log:
-        log.info("Training shuffle %s (%s) on %s: %s", shuffle, pose_cfg["net_type"], setup.device, project.model_folder)
-        report = getattr(setup.model.backbone, "pretrained_report", None)
-        log.info("Backbone: %s", report if report is not None else "trained from scratch (model.backbone.pretrained: false)")
-        epochs = setup.epochs
-        reporter = ProgressReporter(
-            log, total_epochs=epochs, curve=(train_folder / LEARNING_STATS_FILENAME, train_folder / LEARNING_CURVE_FILENAME)
-        )
-        trainer = setup.build_trainer(train_folder, callbacks=reporter.callbacks())
-        if setup.resumes:
-            log.info("Resumed from %s (epoch %d)", setup.resume_from, setup.start_epoch)
-        elif setup.checkpoint is not None:
-            log.info("Started from the backbone weights of %s", setup.resume_from)
-
-        if setup.start_epoch >= epochs:
-            log.info("Nothing to train: the snapshot is at epoch %d and train_settings.epochs is %d.", setup.start_epoch, epochs)
-            return TrainingResult(last_epoch=setup.start_epoch)
-        try:
-            result = trainer.fit(setup.train_loader, setup.test_loader, epochs=epochs, start_epoch=setup.start_epoch)
-        finally:
-            reporter.close()
-        log.info("Training finished at epoch %d; snapshots and learning_stats.csv are in %s", result.last_epoch, train_folder)
+        for setup in setups:
+            results[setup.task.name] = _train(setup, project.shuffle, train_folder, log)
+    result = results.get(POSE.name) or TrainingResult(last_epoch=0)
+    result.detector = results.get(DETECTOR.name)
     return result
 
 
-def _collect_overrides(kwargs: dict[str, Any], pytorch_cfg_updates: dict[str, Any] | None) -> dict[str, Any]:
+def _train(setup: TrainingSetup, shuffle: int, train_folder: Path, log: logging.Logger) -> TrainingResult:
+    """Run one model's training with a progress bar, epoch lines and its learning curve."""
+    task = setup.task
+    what = "" if task is POSE else f" {task.label} ({setup.model.__class__.__name__})"
+    log.info(
+        "Training shuffle %s (%s)%s on %s: %s",
+        shuffle, setup.pytorch_config["net_type"], what, setup.device, train_folder.parent,
+    )  # fmt: skip
+    report = getattr(setup.model.backbone, "pretrained_report", None)
+    log.info("Backbone: %s", report if report is not None else "trained from scratch (pretrained: false)")
+    epochs = setup.epochs
+    reporter = ProgressReporter(
+        log,
+        total_epochs=epochs,
+        curve=(train_folder / task.learning_stats_filename, train_folder / task.learning_curve_filename),
+        label="Epoch" if task is POSE else f"{task.label.capitalize()} epoch",
+    )
+    trainer = setup.build_trainer(train_folder, callbacks=reporter.callbacks())
+    if setup.resumes:
+        log.info("Resumed from %s (epoch %d)", setup.resume_from, setup.start_epoch)
+    elif setup.checkpoint is not None:
+        log.info("Started from the backbone weights of %s", setup.resume_from)
+
+    if setup.start_epoch >= epochs:
+        log.info("Nothing to train: the snapshot is at epoch %d and the %s's epochs are %d.", setup.start_epoch, task.label, epochs)
+        return TrainingResult(last_epoch=setup.start_epoch)
+    try:
+        result = trainer.fit(setup.train_loader, setup.test_loader, epochs=epochs, start_epoch=setup.start_epoch)
+    finally:
+        reporter.close()
+    log.info(
+        "Training finished at epoch %d; %s-*.pt and %s are in %s",
+        result.last_epoch, task.snapshot_prefix, task.learning_stats_filename, train_folder,
+    )  # fmt: skip
+    return result
+
+
+def _collect_overrides(kwargs: dict[str, Any], pytorch_cfg_updates: dict[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
+    """``({dotted key: value}, [detector arguments given])`` from ``train_network``'s keyword arguments."""
     updates: dict[str, Any] = dict(pytorch_cfg_updates or {})
+    detector_arguments = []
     for key, value in kwargs.items():
         if key in IGNORED:
             continue
-        if key in TOP_DOWN_ONLY:
-            if value is None:
-                continue
-            raise ConfigError(
-                f"train_network argument '{key}' applies to top-down models with a detector, which this "
-                "package does not train; remove it."
-            )
         if key in TENSORFLOW_ONLY:
             raise ConfigError(
                 f"train_network argument '{key}' has no meaning in this PyTorch engine (it belongs to "
                 f"DeepLabCut's TensorFlow one); use {TENSORFLOW_ONLY[key]}."
             )
-        if value is None and key in SHORTCUTS:
+        if value is None and (key in SHORTCUTS or key in DETECTOR_SHORTCUTS):
+            continue
+        if key in DETECTOR_SHORTCUTS:
+            detector_arguments.append(key)
+            updates[DETECTOR_SHORTCUTS[key]] = value
             continue
         updates[SHORTCUTS.get(key, key.replace("__", "."))] = value
-    return updates
+    return updates, detector_arguments
 
 
-def _set_aside_other_runs(train_folder: Path, after_epoch: int) -> None:
-    """Move snapshots of other runs (those after ``after_epoch``) and their logs into ``previous-run-<time>/``.
+def _set_aside_other_runs(train_folder: Path, after_epoch: int, task: TrainingTask = POSE) -> None:
+    """Move one model's snapshots of other runs (those after ``after_epoch``) and their logs into ``previous-run-<time>/``.
 
-    A new run (``after_epoch`` 0) moves every snapshot, ``learning_stats.csv`` and
-    the learning curve; a resumed run moves only snapshots newer than the one it
-    resumes from, so that no later file of another run is mistaken for this
-    run's (or deleted by the ``max_snapshots`` rule), and keeps a copy of
-    ``learning_stats.csv`` when it has rows past the resumed epoch (the resumed
-    run replaces them). Nothing is ever deleted.
+    A new run (``after_epoch`` 0) moves every snapshot of the task's prefix, its
+    learning statistics and its learning curve; a resumed run moves only
+    snapshots newer than the one it resumes from, so that no later file of
+    another run is mistaken for this run's (or deleted by the ``max_snapshots``
+    rule), and keeps a copy of the statistics when they have rows past the
+    resumed epoch (the resumed run replaces them). The other model's files (a
+    top-down shuffle's detector or pose model) are left alone. Nothing is ever deleted.
     """
-    old = [s.path for s in list_snapshots(train_folder) if s.epoch > after_epoch]
-    stats = train_folder / LEARNING_STATS_FILENAME
+    old = [s.path for s in list_snapshots(train_folder, task.snapshot_prefix) if s.epoch > after_epoch]
+    stats = train_folder / task.learning_stats_filename
     copied = []
     if after_epoch == 0:
         old += [
             train_folder / name
-            for name in (LEARNING_STATS_FILENAME, LEARNING_CURVE_FILENAME)
+            for name in (task.learning_stats_filename, task.learning_curve_filename)
             if (train_folder / name).exists()
         ]
     elif stats.exists() and max(CSVLogger(stats).rows, default=0) > after_epoch:
@@ -196,9 +249,14 @@ def _set_aside_other_runs(train_folder: Path, after_epoch: int) -> None:
     for path in copied:
         shutil.copy2(path, archive / path.name)
     log = logging.getLogger("deeplabcut")
+    resume_argument = "snapshot_path" if task is POSE else "detector_path"
     if old:
         log.warning(
-            "%d file(s) of an earlier run were moved to %s (pass snapshot_path=... to resume instead).", len(old), archive
-        )
+            "%d file(s) of an earlier %s run were moved to %s (pass %s=... to resume instead).",
+            len(old), task.label, archive, resume_argument,
+        )  # fmt: skip
     if copied:
-        log.warning("The learning statistics of the run that went past epoch %d were copied to %s.", after_epoch, archive)
+        log.warning(
+            "The %s learning statistics of the run that went past epoch %d were copied to %s.",
+            task.label, after_epoch, archive,
+        )  # fmt: skip

@@ -59,10 +59,13 @@ def progress_bar(total: int | None, description: str, unit: str = "it", leave: b
     return tqdm(total=total, desc=description, unit=unit, leave=leave, dynamic_ncols=True, file=sys.stderr)
 
 
-def format_epoch_line(epoch: int, total_epochs: int, record: dict[str, float]) -> str:
-    """``Epoch 5/200 | loss 0.01234 | lr 5.0e-04 | 12.3 s (9.1 img/s) | test rmse 3.21 px ...``."""
+def format_epoch_line(epoch: int, total_epochs: int, record: dict[str, float], label: str = "Epoch") -> str:
+    """``Epoch 5/200 | loss 0.01234 | lr 5.0e-04 | 12.3 s (9.1 img/s) | test rmse 3.21 px ...``.
+
+    A detector's line (``label`` ``Detector epoch``) shows its box ``mAP@50:95`` and ``recall@50``.
+    """
     parts = [
-        f"Epoch {epoch}/{total_epochs}",
+        f"{label} {epoch}/{total_epochs}",
         f"loss {record.get('losses/train.total_loss', math.nan):.5f}",
         f"lr {record.get('learning_rate', math.nan):.1e}",
         f"{record.get('seconds', math.nan):.1f} s ({record.get('images_per_second', math.nan):.1f} img/s)",
@@ -76,6 +79,10 @@ def format_epoch_line(epoch: int, total_epochs: int, record: dict[str, float]) -
         metrics.append(f"rmse@pcutoff {record['metrics/test.rmse_pcutoff']:.2f} px")
     if "metrics/test.mAP" in record:
         metrics.append(f"mAP {record['metrics/test.mAP']:.1f}")
+    if "metrics/test.mAP@50:95" in record:
+        metrics.append(f"box mAP@50:95 {record['metrics/test.mAP@50:95']:.1f}")
+    if "metrics/test.recall@50" in record:
+        metrics.append(f"recall@50 {record['metrics/test.recall@50']:.1f}")
     if metrics:
         parts.append(", ".join(metrics))
     return " | ".join(parts)
@@ -84,10 +91,13 @@ def format_epoch_line(epoch: int, total_epochs: int, record: dict[str, float]) -
 class ProgressReporter:
     """Turns trainer callbacks into a per-epoch progress bar, log lines and the learning curve."""
 
-    def __init__(self, log: logging.Logger, total_epochs: int, curve: tuple[Path, Path] | None = None) -> None:
+    def __init__(
+        self, log: logging.Logger, total_epochs: int, curve: tuple[Path, Path] | None = None, label: str = "Epoch"
+    ) -> None:
         self.log = log
         self.total_epochs = total_epochs
         self.curve = curve
+        self.label = label
         self.bar: tqdm | None = None
 
     def callbacks(self) -> TrainerCallbacks:
@@ -95,7 +105,7 @@ class ProgressReporter:
 
     def _start(self, epoch: int, num_batches: int) -> None:
         self.close()
-        self.bar = progress_bar(num_batches, f"Epoch {epoch}/{self.total_epochs}", unit="batch", leave=False)
+        self.bar = progress_bar(num_batches, f"{self.label} {epoch}/{self.total_epochs}", unit="batch", leave=False)
 
     def _batch(self, epoch: int, index: int, loss: float) -> None:
         if self.bar is not None:
@@ -104,7 +114,7 @@ class ProgressReporter:
 
     def _end(self, epoch: int, record: dict[str, float]) -> None:
         self.close()
-        self.log.info(format_epoch_line(epoch, self.total_epochs, record))
+        self.log.info(format_epoch_line(epoch, self.total_epochs, record, self.label))
         if self.curve is not None and (any(k.startswith("metrics/") for k in record) or epoch == self.total_epochs):
             self.draw_curve()
 

@@ -38,6 +38,8 @@ KEY_ORDER = (
     "resume_training_from",
 )
 MAX_CROP_SIZE = 448
+#: Longest side of the detector's input images, at most (CPU-friendly; ``detector.data.*.longest_max_size``).
+MAX_DETECTOR_SIZE = 256
 
 
 def available_net_types() -> list[str]:
@@ -69,12 +71,32 @@ def net_type_method(net_type: str) -> str:
 
 def default_crop_size(project_cfg: dict[str, Any]) -> int:
     """Training crop side: the smaller side of the largest video, rounded down to 32, at most 448."""
-    smallest_sides = []
-    for video, entry in project_cfg["video_sets"].items():
-        x1, x2, y1, y2 = parse_crop(entry["crop"], f"video_sets['{video}'].crop")
-        smallest_sides.append(min(x2 - x1, y2 - y1))
+    smallest_sides = [min(size) for size in _video_sizes(project_cfg)]
     side = max(smallest_sides) if smallest_sides else MAX_CROP_SIZE
     return int(max(64, min(MAX_CROP_SIZE, side // 32 * 32)))
+
+
+def _video_sizes(project_cfg: dict[str, Any]) -> list[tuple[int, int]]:
+    """``(width, height)`` of every video's crop region in ``video_sets``."""
+    sizes = []
+    for video, entry in project_cfg["video_sets"].items():
+        x1, x2, y1, y2 = parse_crop(entry["crop"], f"video_sets['{video}'].crop")
+        sizes.append((x2 - x1, y2 - y1))
+    return sizes
+
+
+def default_detector_size(project_cfg: dict[str, Any]) -> int:
+    """Longest side of the detector's input: the largest video's longest side, at most 256 px."""
+    longest = max((max(size) for size in _video_sizes(project_cfg)), default=MAX_DETECTOR_SIZE)
+    return int(max(32, min(MAX_DETECTOR_SIZE, longest)))
+
+
+def dekr_alternative(net_type: str) -> str:
+    """A DEKR net type of the same HRNet width as ``net_type`` when there is one, else ``dekr_32``."""
+    _, values = resolve_net_type(net_type)
+    dekr = {name: entry for name, entry in load_template("net_types").items() if entry["template"] == "dekr"}
+    same_width = [name for name, entry in dekr.items() if entry.get("width") == values.get("width")]
+    return same_width[0] if same_width else "dekr_32"
 
 
 def make_pytorch_config(
@@ -90,8 +112,12 @@ def make_pytorch_config(
         pose_config_path: where the file will be written (recorded in ``metadata``).
 
     Raises:
-        ConfigError: unknown net type, or a top-down net (TokenPose) on a project
-            with unique bodyparts.
+        ConfigError: unknown net type, or a top-down net type (TokenPose,
+            top-down HRNet) on a project with unique bodyparts.
+
+    Top-down net types (``method: td``) get a ``detector`` section
+    (``templates/detector.yaml``, with the architecture template's own
+    ``detector`` entries merged over it).
     """
     template, values = resolve_net_type(net_type)
     bodyparts = get_bodyparts(project_cfg)
@@ -103,16 +129,17 @@ def make_pytorch_config(
         "num_unique_bodyparts": len(unique_bodyparts),
         "max_individuals": len(individuals),
         "crop_size": default_crop_size(project_cfg),
+        "detector_size": default_detector_size(project_cfg),
     }
 
     architecture = load_template(template)
     method = architecture.get("method", "bu")
     if method == "td" and unique_bodyparts:
         raise ConfigError(
-            f"net_type '{net_type}' (TokenPose) cannot be used with unique bodyparts "
-            f"({unique_bodyparts}): it is a top-down model that predicts each individual's "
-            "bodyparts inside its own crop. Use a DEKR net type (e.g. 'dekr_32'), or remove "
-            "uniquebodyparts from config.yaml."
+            f"net_type '{net_type}' is top-down (a detector, then one crop per animal) and cannot predict "
+            f"the unique bodyparts {unique_bodyparts} of config.yaml, which belong to no animal's crop. "
+            f"Use a DEKR net type (e.g. net_type='{dekr_alternative(net_type)}'), which predicts them with "
+            "their own head, or remove uniquebodyparts from config.yaml."
         )
     if project_cfg.get("identity"):
         warnings.warn(
@@ -123,6 +150,10 @@ def make_pytorch_config(
 
     config = deep_merge(load_template("base"), architecture)
     config = deep_merge(config, load_template("aug_top_down" if method == "td" else "aug_bottom_up"))
+    if architecture.get("data"):  # the net type's own data settings (e.g. its crop size) beat the method's
+        config["data"] = deep_merge(config["data"], architecture["data"])
+    if method == "td":
+        config["detector"] = deep_merge(load_template("detector"), architecture.get("detector") or {})
     if unique_bodyparts:
         config["model"]["heads"]["unique_bodypart"] = load_template("head_unique_bodypart")
     if not is_multianimal(project_cfg):

@@ -31,6 +31,11 @@ def read_pytorch_config(path: str | Path) -> dict[str, Any]:
     return cfg
 
 
+def is_top_down(cfg: dict[str, Any]) -> bool:
+    """Whether ``cfg`` describes a top-down model (``method: td``): a detector, then pose on one crop per animal."""
+    return cfg.get("method") in ("td", "ctd")
+
+
 def write_pytorch_config(path: str | Path, cfg: dict[str, Any]) -> None:
     """Write ``cfg`` to ``path`` atomically."""
     write_yaml(path, cfg)
@@ -63,9 +68,19 @@ OPEN_SECTIONS = (
     ("model", "backbone"),
     ("runner", "optimizer", "params"),
     ("runner", "scheduler", "params"),
+    ("detector", "data", "train"),
+    ("detector", "data", "inference"),
+    ("detector", "model"),
+    ("detector", "runner", "optimizer", "params"),
+    ("detector", "runner", "scheduler", "params"),
 )
 #: Sub-configs replaced whole rather than merged.
-REPLACED_WHOLE = (("runner", "optimizer"), ("runner", "scheduler"))
+REPLACED_WHOLE = (
+    ("runner", "optimizer"),
+    ("runner", "scheduler"),
+    ("detector", "runner", "optimizer"),
+    ("detector", "runner", "scheduler"),
+)
 
 
 def _is_open(parts: list[str]) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,12 @@ class PoseTrainDataset(Dataset):
         seed: seeds the default transform's random draws.
         normalization: the default transform's input statistics: the model
             backbone's ``normalization`` (ImageNet for every backbone here).
+        data_section: the ``data`` section to build the default transform from
+            (default: the config's top-level ``data``; a detector's is ``detector.data``).
+        where: that section's name in error messages.
+
+    Subclasses change what an item is (a crop around one animal, a detector
+    image with boxes) through :meth:`item_layout` and :meth:`make_item`.
     """
 
     def __init__(
@@ -61,24 +67,31 @@ class PoseTrainDataset(Dataset):
         pytorch_config: dict[str, Any] | None = None,
         seed: int | None = None,
         normalization: Normalization = IMAGENET,
+        data_section: Mapping[str, Any] | None = None,
+        where: str = "data",
     ) -> None:
         self.project = project
         self.split_name = split
         self.data = project.split(split)
-        self.max_individuals = len(project.individuals)
+        self.max_individuals, num_unique = self.item_layout()
         if transform is None:
             config = pytorch_config if pytorch_config is not None else project.pytorch_config()
             section_name = "train" if augment else "inference"
+            data_cfg = data_section if data_section is not None else config["data"]
             transform = build_transforms(
-                config["data"].get(section_name),
+                data_cfg.get(section_name),
                 bodyparts=project.bodyparts,
                 max_individuals=self.max_individuals,
-                num_unique_bodyparts=len(project.unique_bodyparts),
+                num_unique_bodyparts=num_unique,
                 seed=seed,
                 normalization=normalization,
-                where=f"data.{section_name}",
+                where=f"{where}.{section_name}",
             )
         self.transform = transform
+
+    def item_layout(self) -> tuple[int, int]:
+        """``(animals, unique bodyparts)`` of an item: ``max_individuals`` and the project's unique bodyparts."""
+        return len(self.project.individuals), len(self.project.unique_bodyparts)
 
     def set_epoch_seed(self, seed: int) -> None:
         """Reseed the augmentation (when it supports it) so an epoch's draws depend only on ``seed``."""
@@ -91,9 +104,19 @@ class PoseTrainDataset(Dataset):
         return len(self.data)
 
     def __getitem__(self, index: int) -> dict[str, Any]:
-        image = load_image(self.data.image_paths[index])
-        animals = self.data.keypoints[index]  # (A, K, 2)
-        unique = self.data.unique_keypoints[index]  # (U, 2)
+        return self.make_item(
+            load_image(self.data.image_paths[index]),
+            self.data.keypoints[index],
+            self.data.unique_keypoints[index],
+            image_path=str(self.data.image_paths[index]),
+            row=int(self.data.indices[index]),
+        )
+
+    def make_item(
+        self, image: np.ndarray, animals: np.ndarray, unique: np.ndarray, image_path: str, row: int
+    ) -> dict[str, Any]:
+        """Transform ``image`` (RGB uint8) with its ``animals`` ``(A, K, 2)`` and ``unique`` ``(U, 2)``
+        keypoints (pixels, NaN unlabeled) into an item (see the class docstring)."""
         num_animal_points = animals.shape[0] * animals.shape[1]
         points = np.concatenate([animals.reshape(-1, 2), unique.reshape(-1, 2)]).astype(np.float32)
 
@@ -123,6 +146,6 @@ class PoseTrainDataset(Dataset):
             "visibility_unique": torch.from_numpy(visible[num_animal_points:].astype(np.float32)),
             "offset": torch.as_tensor(result.get("offset", np.zeros(2)), dtype=torch.float32),
             "scale": torch.as_tensor(result.get("scale", np.ones(2)), dtype=torch.float32),
-            "image_path": str(self.data.image_paths[index]),
-            "index": int(self.data.indices[index]),
+            "image_path": image_path,
+            "index": row,
         }

@@ -1,9 +1,12 @@
 """A training run built from a shuffle's ``pytorch_config.yaml``: model, data loaders, optimizer, schedule, trainer.
 
-:func:`build_training` builds and checks everything without writing a file,
-so that bad input leaves the disk as it was; :meth:`TrainingSetup.build_trainer`
-then opens the training folder (snapshots, ``learning_stats.csv``) and
-restores a resumed run.
+:func:`build_training` builds and checks one model's run (the pose model, or
+a top-down model's detector: a :class:`~.tasks.TrainingTask`) without writing
+a file, so that bad input leaves the disk as it was;
+:func:`build_shuffle_training` builds every run a ``train_network`` call
+makes, in order (a top-down shuffle's detector, then its pose model on
+crops). :meth:`TrainingSetup.build_trainer` then opens the training folder
+(snapshots, learning statistics) and restores a resumed run.
 """
 
 from __future__ import annotations
@@ -18,15 +21,18 @@ import torch
 from torch.utils.data import DataLoader
 
 from deeplabcut.errors import ConfigError
-from deeplabcut.pose_estimation_pytorch.data import PoseTrainDataset, ShuffleData
+from deeplabcut.pose_estimation_pytorch.config.pose_config import is_top_down
+from deeplabcut.pose_estimation_pytorch.data import CroppedPoseDataset, DetectorDataset, PoseTrainDataset, ShuffleData
+from deeplabcut.pose_estimation_pytorch.data.normalization import Normalization
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
+from deeplabcut.pose_estimation_pytorch.models.detectors import build_detector
 from deeplabcut.pose_estimation_pytorch.runtime import autocast_dtype, fix_seeds, load_snapshot, resolve_device
-from deeplabcut.pose_estimation_pytorch.train_module.evaluators import Evaluator, PoseEvaluator
+from deeplabcut.pose_estimation_pytorch.train_module.evaluators import BoxEvaluator, Evaluator, PoseEvaluator
 from deeplabcut.pose_estimation_pytorch.train_module.logger import CSVLogger
 from deeplabcut.pose_estimation_pytorch.train_module.schedulers import build_optimizer, build_scheduler
 from deeplabcut.pose_estimation_pytorch.train_module.snapshots import SnapshotManager
+from deeplabcut.pose_estimation_pytorch.train_module.tasks import DETECTOR, POSE, TrainingTask
 from deeplabcut.pose_estimation_pytorch.train_module.trainer import PoseTrainer, TrainerCallbacks
-from deeplabcut.project.paths import LEARNING_STATS_FILENAME
 
 
 @dataclass
@@ -36,22 +42,25 @@ class TrainingSetup:
     Attributes:
         pytorch_config: the (updated) ``pytorch_config.yaml`` the run follows.
         device: where the model and batches live.
-        model: the model, on ``device`` in ``channels_last`` memory format, with the
-            resumed snapshot's weights loaded when there is one.
+        model: the model (a ``PoseModel``, or a detector with the same contract), on
+            ``device`` in ``channels_last`` memory format, with the resumed snapshot's
+            weights loaded when there is one.
         train_loader, test_loader: the train split (augmented, shuffled) and the test
-            split (inference transform, batch size 1); no test loader without test images.
-        optimizer, scheduler: from the ``runner`` section.
+            split (inference transform; batch size 1, or the training batch size for
+            fixed-size crops); no test loader without test images.
+        optimizer, scheduler: from the task's ``runner`` section.
         evaluators: compute the validation metrics.
-        epochs: the final epoch count (``train_settings.epochs``).
+        epochs: the final epoch count (the task's ``train_settings.epochs``).
         seed: ``train_settings.seed``.
         resume_from: the snapshot resumed from (``snapshot_path`` or ``resume_training_from``).
         checkpoint: its contents.
         load_head_weights: whether the whole model was resumed (else only its backbone).
+        task: which model of the shuffle (its config section and file names).
     """
 
     pytorch_config: dict[str, Any]
     device: torch.device
-    model: PoseModel
+    model: torch.nn.Module
     train_loader: DataLoader
     test_loader: DataLoader | None
     optimizer: torch.optim.Optimizer
@@ -62,6 +71,7 @@ class TrainingSetup:
     resume_from: Path | None = None
     checkpoint: dict[str, Any] | None = None
     load_head_weights: bool = True
+    task: TrainingTask = POSE
 
     @property
     def resumes(self) -> bool:
@@ -74,13 +84,14 @@ class TrainingSetup:
         return int(self.checkpoint["metadata"].get("epoch", 0)) if self.resumes else 0  # type: ignore[index]
 
     def build_trainer(self, train_folder: str | Path, callbacks: TrainerCallbacks | None = None) -> PoseTrainer:
-        """The trainer writing snapshots and ``learning_stats.csv`` into ``train_folder``.
+        """The trainer writing snapshots (``<task prefix>-<epoch>.pt``) and the task's
+        learning statistics (``learning_stats.csv``, ``learning_stats_detector.csv``) into ``train_folder``.
 
         Reads what the folder already holds (the best snapshot's key metric, the
         logged rows) and, when resuming, restores the optimizer and schedule.
         """
         train_folder = Path(train_folder)
-        runner = self.pytorch_config["runner"]
+        runner = self.task.section(self.pytorch_config)["runner"]
         snapshots_cfg = runner.get("snapshots", {})
         trainer = PoseTrainer(
             model=self.model,
@@ -93,8 +104,9 @@ class TrainingSetup:
                 max_snapshots=snapshots_cfg.get("max_snapshots", 5),
                 key_metric=runner.get("key_metric"),
                 key_metric_asc=runner.get("key_metric_asc", True),
+                prefix=self.task.snapshot_prefix,
             ),
-            logger=CSVLogger(train_folder / LEARNING_STATS_FILENAME),
+            logger=CSVLogger(train_folder / self.task.learning_stats_filename),
             eval_interval=runner.get("eval_interval", 10),
             autocast_dtype=autocast_dtype(runner.get("mixed_precision", "auto"), self.device),
             seed=self.seed,
@@ -115,37 +127,48 @@ def build_training(
     snapshot_path: str | Path | None = None,
     load_head_weights: bool = True,
     evaluators: Sequence[Evaluator] | None = None,
+    task: TrainingTask = POSE,
 ) -> TrainingSetup:
-    """Build a shuffle's training run from its ``pytorch_config``; writes nothing.
+    """Build one model's training run from the shuffle's ``pytorch_config``; writes nothing.
 
     Seeds every generator with ``train_settings.seed`` first, so the model's
     initial weights and the data order are reproducible.
 
+    What the model sees depends on ``task`` and the net type:
+
+    * pose model, bottom-up: whole images (:class:`PoseTrainDataset`);
+    * pose model, top-down: one ``top_down_crop`` per labeled animal, cut around
+      its keypoints' box (:class:`CroppedPoseDataset`); validated on the test
+      images' ground-truth boxes, predictions mapped back to the images;
+    * detector (``task=DETECTOR``, settings from the ``detector`` section): whole
+      images, resized as ``detector.data`` says, with a box per animal
+      (:class:`DetectorDataset`); validated with box mAP (:class:`BoxEvaluator`).
+
     Args:
         shuffle: the shuffle's labels and split.
         pytorch_config: its ``pytorch_config.yaml`` (with any overrides applied).
-        transform: augmentation of training images instead of ``data.train``.
-        snapshot_path: resume from this snapshot (default: ``resume_training_from``).
+        transform: augmentation of training items (images, crops or detector images)
+            instead of the section's ``data.train``.
+        snapshot_path: resume from this snapshot (default: the section's ``resume_training_from``).
         load_head_weights: when resuming, load the whole model (False: only the backbone,
             and training starts at epoch 0).
         evaluators: validation metrics (default: :class:`PoseEvaluator` with
-            ``inference.eval.pcutoff``, 0.6 when unset).
+            ``inference.eval.pcutoff``, 0.6 when unset; :class:`BoxEvaluator` for a detector).
+        task: :data:`~.tasks.POSE` or :data:`~.tasks.DETECTOR`.
 
     Raises:
-        ConfigError: a bad device, augmentation, optimizer or schedule.
+        ConfigError: a bad device, augmentation, optimizer or schedule, or no detector section.
         ModelError: the snapshot does not fit the model.
     """
-    settings = pytorch_config["train_settings"]
-    runner = pytorch_config["runner"]
+    section = task.section(pytorch_config)
+    settings = section["train_settings"]
+    runner = section["runner"]
     seed = int(settings.get("seed", 42))
     fix_seeds(seed)
     device = resolve_device(pytorch_config.get("device"))
-    model = PoseModel.build(pytorch_config["model"]).to(device, memory_format=torch.channels_last)
+    model = _build_model(task, section).to(device, memory_format=torch.channels_last)
     normalization = model.backbone.normalization  # the statistics the backbone's weights expect
-    train_set = PoseTrainDataset(
-        shuffle, "train", transform=transform, augment=True, pytorch_config=pytorch_config, seed=seed, normalization=normalization
-    )
-    test_set = PoseTrainDataset(shuffle, "test", augment=False, pytorch_config=pytorch_config, normalization=normalization)
+    train_set, test_set = _datasets(task, shuffle, pytorch_config, transform, seed, normalization)
     workers = dataloader_workers(settings.get("dataloader_workers", 0), device)
     batch_size = int(settings.get("batch_size", 8))
     train_loader = DataLoader(
@@ -159,13 +182,13 @@ def build_training(
         worker_init_fn=_seed_worker if workers else None,
         persistent_workers=False,
     )
-    test_loader = DataLoader(test_set, batch_size=1, shuffle=False) if len(test_set) else None
+    fixed_size = isinstance(test_set, CroppedPoseDataset)  # crops stack; whole images may differ in size
+    test_loader = DataLoader(test_set, batch_size=batch_size if fixed_size else 1, shuffle=False) if len(test_set) else None
     optimizer = build_optimizer(model.parameters(), runner["optimizer"])
     scheduler = build_scheduler(optimizer, runner.get("scheduler"))
     if evaluators is None:
-        pcutoff = float(pytorch_config.get("inference", {}).get("eval", {}).get("pcutoff", 0.6))
-        evaluators = [PoseEvaluator(pcutoff=pcutoff, single_animal=not shuffle.multianimal)]
-    resume = snapshot_path or pytorch_config.get("resume_training_from")
+        evaluators = _default_evaluators(task, shuffle, pytorch_config, model)
+    resume = snapshot_path or section.get("resume_training_from")
     checkpoint = None
     if resume is not None:
         checkpoint = load_snapshot(model, resume, load_head_weights, map_location=device)
@@ -183,7 +206,100 @@ def build_training(
         resume_from=Path(resume) if resume is not None else None,
         checkpoint=checkpoint,
         load_head_weights=load_head_weights,
+        task=task,
     )
+
+
+def build_shuffle_training(
+    shuffle: ShuffleData,
+    pytorch_config: dict[str, Any],
+    transform: Callable[..., dict[str, Any]] | None = None,
+    transform_cropped: Callable[..., dict[str, Any]] | None = None,
+    snapshot_path: str | Path | None = None,
+    detector_path: str | Path | None = None,
+    load_head_weights: bool = True,
+) -> list[TrainingSetup]:
+    """Every training run of a shuffle, in order, built and checked; writes nothing.
+
+    Bottom-up net types: the pose model on whole images (``transform``,
+    ``snapshot_path``). Top-down net types: the detector when
+    ``detector.train_settings.epochs`` > 0 (augmented by ``transform``, resumed
+    from ``detector_path``), then the pose model on crops when
+    ``train_settings.epochs`` > 0 (augmented by ``transform_cropped``, resumed
+    from ``snapshot_path``).
+
+    Raises:
+        ConfigError: ``detector_path`` or ``transform_cropped`` for a bottom-up model; a
+            snapshot to resume for a model with 0 epochs; both epochs 0; anything
+            :func:`build_training` raises.
+        ModelError: a snapshot does not fit its model.
+    """
+    if not is_top_down(pytorch_config):
+        if detector_path is not None or transform_cropped is not None:
+            raise ConfigError(
+                f"detector_path and transform_cropped apply to top-down models only; net_type "
+                f"'{pytorch_config.get('net_type')}' is bottom-up (augment its images with transform=...)."
+            )
+        return [build_training(shuffle, pytorch_config, transform, snapshot_path, load_head_weights)]
+    runs = ((DETECTOR, transform, detector_path, "detector_path", "detector_epochs"),
+            (POSE, transform_cropped, snapshot_path, "snapshot_path", "epochs"))  # fmt: skip
+    setups = []
+    for task, task_transform, resume, resume_name, epochs_name in runs:
+        if task.epochs(pytorch_config) > 0:
+            setups.append(
+                build_training(
+                    shuffle, pytorch_config, task_transform, resume,
+                    load_head_weights if task is POSE else True, task=task,
+                )  # fmt: skip
+            )
+        elif resume is not None:
+            raise ConfigError(
+                f"{resume_name} resumes the {task.label}, but its epochs are 0 ({epochs_name}=0); "
+                f"give {epochs_name} > 0 (the final epoch count)."
+            )
+    if not setups:
+        raise ConfigError(
+            "Nothing to train: the detector's and the pose model's epochs are both 0 "
+            "(detector_epochs / detector.train_settings.epochs and epochs / train_settings.epochs)."
+        )
+    return setups
+
+
+def _build_model(task: TrainingTask, section: dict[str, Any]) -> torch.nn.Module:
+    if task is DETECTOR:
+        return build_detector(section["model"])
+    return PoseModel.build(section["model"])
+
+
+def _datasets(
+    task: TrainingTask,
+    shuffle: ShuffleData,
+    pytorch_config: dict[str, Any],
+    transform: Callable[..., dict[str, Any]] | None,
+    seed: int,
+    normalization: Normalization,
+) -> tuple[PoseTrainDataset, PoseTrainDataset]:
+    """Train (augmented) and test (inference transform) datasets of the task."""
+    if task is DETECTOR:
+        dataset_type: type[PoseTrainDataset] = DetectorDataset
+    elif is_top_down(pytorch_config):
+        dataset_type = CroppedPoseDataset
+    else:
+        dataset_type = PoseTrainDataset
+    train_set = dataset_type(
+        shuffle, "train", transform=transform, augment=True, pytorch_config=pytorch_config, seed=seed, normalization=normalization
+    )
+    test_set = dataset_type(shuffle, "test", augment=False, pytorch_config=pytorch_config, normalization=normalization)
+    return train_set, test_set
+
+
+def _default_evaluators(
+    task: TrainingTask, shuffle: ShuffleData, pytorch_config: dict[str, Any], model: torch.nn.Module
+) -> list[Evaluator]:
+    if task is DETECTOR:
+        return [BoxEvaluator(max_individuals=getattr(model, "max_individuals", None))]
+    pcutoff = float(pytorch_config.get("inference", {}).get("eval", {}).get("pcutoff", 0.6))
+    return [PoseEvaluator(pcutoff=pcutoff, single_animal=not shuffle.multianimal)]
 
 
 def dataloader_workers(value: Any, device: torch.device) -> int:

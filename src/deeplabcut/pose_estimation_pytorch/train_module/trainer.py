@@ -43,10 +43,18 @@ class TrainerCallbacks:
 
 @dataclass
 class TrainingResult:
-    """What :meth:`PoseTrainer.fit` returns."""
+    """What :meth:`PoseTrainer.fit` returns.
+
+    Attributes:
+        last_epoch: the last epoch trained (or resumed from).
+        history: per epoch, the logged values.
+        detector: for a top-down shuffle trained by ``train_network``, the
+            detector's result (None when the detector was not trained).
+    """
 
     last_epoch: int
     history: dict[int, dict[str, float]] = field(default_factory=dict)
+    detector: TrainingResult | None = None
 
 
 def _move(batch: dict[str, Any], device: torch.device) -> dict[str, Any]:
@@ -57,7 +65,7 @@ def _move(batch: dict[str, Any], device: torch.device) -> dict[str, Any]:
 
 
 class PoseTrainer:
-    """Trains a ``PoseModel`` (see ``docs/architecture.md`` for the model contract).
+    """Trains a ``PoseModel`` or a detector (same contract, see ``docs/architecture.md``).
 
     Args:
         model: the model, already on ``device`` (and best in ``channels_last`` memory format).

@@ -17,7 +17,7 @@ from deeplabcut.synthetic import make_scene
 
 def template_detector_config(max_individuals: int = 3) -> dict:
     values = {"width": 32, "dim": 192, "heads": 8, "num_bodyparts": 4, "max_individuals": max_individuals}
-    return fill_placeholders(load_template("tokenpose")["detector"]["model"], values)
+    return fill_placeholders(load_template("detector")["model"], values)
 
 
 def test_the_template_section_builds_a_detector_with_stride_4_outputs():
