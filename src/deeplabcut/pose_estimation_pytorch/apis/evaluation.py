@@ -23,7 +23,7 @@ from deeplabcut.geometry import keypoint_boxes
 from deeplabcut.metrics import box_metrics, compute_metrics
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
-from deeplabcut.pose_estimation_pytorch.data import ShuffleData, SplitData, load_image
+from deeplabcut.pose_estimation_pytorch.data import ShuffleData, SplitData, load_image, top_down_bbox_margin
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 from deeplabcut.project.config import read_config
 from deeplabcut.project.paths import (
@@ -36,10 +36,6 @@ from deeplabcut.project.paths import (
     keypoint_results_filename,
     labeled_images_folder_name,
 )
-
-#: Pixels around the labeled keypoints of the ground-truth boxes, unless ``data.bbox_margin``
-#: (or the detector's ``bbox_margin``) says otherwise (DeepLabCut 3's default).
-DEFAULT_BBOX_MARGIN = 20.0
 
 
 def evaluate_network(
@@ -169,7 +165,7 @@ def _evaluate_snapshot(
     runner = model.runner(device, batch_size=batch_size, transform=transform)
     pcutoff = float(project.cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
     keep = _comparison_indices(project, comparison_bodyparts)
-    margin = _ground_truth_box_margin(model.pytorch_config)
+    margin = top_down_bbox_margin(model.pytorch_config)
     detector = model.detector_snapshot
     weights = snapshot.path.name if detector is None else f"{snapshot.path.name} + {detector.path.name}"
 
@@ -294,14 +290,6 @@ def _detector_scores(project: ShuffleData, detected: _Predictions, margin: float
             max_detections=len(project.individuals),
         )
     return scores
-
-
-def _ground_truth_box_margin(pytorch_config: dict[str, Any]) -> float:
-    """Pixels around the labeled keypoints of a ground-truth box: ``data.bbox_margin``, else the detector's."""
-    margin = (pytorch_config.get("data") or {}).get("bbox_margin")
-    if margin is None:
-        margin = ((pytorch_config.get("detector") or {}).get("model") or {}).get("bbox_margin")
-    return float(DEFAULT_BBOX_MARGIN if margin is None else margin)
 
 
 def _ground_truth_boxes(data: SplitData, margin: float) -> list[np.ndarray]:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import torch
 
 from deeplabcut.errors import ConfigError, MissingFileError, ModelError
+from deeplabcut.pose_estimation_pytorch.config.pose_config import is_top_down
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 from deeplabcut.pose_estimation_pytorch.runtime import Snapshot, resolve_device, select_snapshots
@@ -174,11 +175,6 @@ class TrainedModel:
             transform=transform,
             detector_snapshot_path=detector,
         )
-
-
-def is_top_down(pytorch_config: dict[str, Any]) -> bool:
-    """Whether ``pytorch_config`` describes a top-down model (``method: td``: detector, then pose on crops)."""
-    return pytorch_config.get("method") in ("td", "ctd")
 
 
 def snapshot_index_argument(snapshotindex: Any, snapshot_index: Any) -> Any:

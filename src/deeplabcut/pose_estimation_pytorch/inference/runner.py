@@ -29,6 +29,7 @@ import torch
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET, Normalization
 from deeplabcut.pose_estimation_pytorch.data.preprocessing import Preprocessing
+from deeplabcut.pose_estimation_pytorch.data.top_down import top_down_crop_size
 from deeplabcut.pose_estimation_pytorch.inference.postprocessing import items_to_frames
 from deeplabcut.pose_estimation_pytorch.inference.preprocessors import (
     DetectorBoxes,
@@ -135,7 +136,7 @@ class PoseInferenceRunner:
             detector = _load_detector(pytorch_config, detector_snapshot_path, device, mixed_precision)
         top_down = TopDownCrops(
             detector,
-            top_down_crop_size(pytorch_config),
+            top_down_crop_size(pytorch_config["data"]),
             crops,
             max_individuals=max(1, len(pytorch_config.get("metadata", {}).get("individuals") or [None])),
             min_bbox_score=min_bbox_score(pytorch_config),
@@ -216,28 +217,6 @@ class PoseInferenceRunner:
                 batch_boxes.append(image_boxes)
         if batch:
             yield from _split(self.predict_batch(np.stack(batch), boxes=batch_boxes))
-
-
-def top_down_crop_size(pytorch_config: dict[str, Any]) -> tuple[int, int]:
-    """``(width, height)`` of a top-down model's crops: ``data.inference.top_down_crop`` (else ``data.train``'s).
-
-    Raises:
-        ConfigError: neither section sets it.
-    """
-    data = pytorch_config.get("data", {})
-    for section in ("inference", "train"):
-        crop = (data.get(section) or {}).get("top_down_crop")
-        if crop:
-            try:
-                return int(crop["width"]), int(crop["height"])
-            except (KeyError, TypeError, ValueError) as err:
-                raise ConfigError(
-                    f"pytorch_config.yaml data.{section}.top_down_crop must be {{width: W, height: H}}, not {crop!r}."
-                ) from err
-    raise ConfigError(
-        "This top-down model's pytorch_config.yaml sets no data.inference.top_down_crop {width, height}: "
-        "the size of the crops the pose model was trained on."
-    )
 
 
 def min_bbox_score(pytorch_config: dict[str, Any]) -> float:
