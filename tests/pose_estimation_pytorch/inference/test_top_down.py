@@ -21,7 +21,8 @@ from deeplabcut.pose_estimation_pytorch.inference.preprocessors import (
     ResizeAndPad,
     TopDownCrops,
 )
-from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner, min_bbox_score, top_down_crop_size
+from deeplabcut.pose_estimation_pytorch.data import top_down_crop_size
+from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner, min_bbox_score
 
 CPU = torch.device("cpu")
 CROP = (32, 32)  # (width, height)
@@ -192,10 +193,10 @@ def test_item_transforms_compose_through_the_crop():
 
 def test_config_keys_of_top_down_inference():
     config = {"data": {"train": {"top_down_crop": {"width": 192, "height": 256}}, "inference": {}}}
-    assert top_down_crop_size(config) == (192, 256)  # falls back to data.train
+    assert top_down_crop_size(config["data"]) == (192, 256)  # falls back to data.train
     config["data"]["inference"]["top_down_crop"] = {"width": 48, "height": 64}
-    assert top_down_crop_size(config) == (48, 64)
+    assert top_down_crop_size(config["data"]) == (48, 64)
     with pytest.raises(ConfigError, match="top_down_crop"):
-        top_down_crop_size({"data": {"inference": {}}})
+        top_down_crop_size({"inference": {}})
     assert min_bbox_score({}) == 0.1
     assert min_bbox_score({"detector": {"inference": {"min_bbox_score": 0.5}}}) == 0.5
