@@ -48,7 +48,7 @@ def bottom_up_scale_updates(scale: float) -> dict:
 def run(net_type: str, args: argparse.Namespace, workdir: Path) -> dict:
     import deeplabcut
     import deeplabcut.pose_estimation_pytorch.apis as api
-    from deeplabcut.project.paths import detector_results_filename, gt_boxes_results_filename
+    from deeplabcut.project.paths import detector_results_filename, ground_truth_boxes_results_filename
 
     project = workdir / net_type / OPENFIELD.name
     shutil.copytree(OPENFIELD, project, ignore=shutil.ignore_patterns("*.mp4"))
@@ -82,7 +82,7 @@ def run(net_type: str, args: argparse.Namespace, workdir: Path) -> dict:
     }
     if top_down:
         folder = next((project / "evaluation-results-pytorch" / "iteration-0").glob("*shuffle1"))
-        gt = next(folder.glob("*" + gt_boxes_results_filename("")), None)
+        gt = next(folder.glob("*" + ground_truth_boxes_results_filename("")), None)
         detector = next(folder.glob("*" + detector_results_filename("")), None)
         if gt is not None:
             table = pd.read_csv(gt)
