@@ -49,14 +49,16 @@ def build(width: int, num_bodyparts: int) -> PoseModel:
 
 
 def build_tokenpose(width: int, num_bodyparts: int) -> PoseModel:
+    """TokenPose of ``width`` at the paper's 256x192 crops (whatever the net type's default crop)."""
     template, values = resolve_net_type(f"token_pose_w{width}")
-    model_cfg = fill_placeholders(load_template(template)["model"], {**values, "num_bodyparts": num_bodyparts})
+    values = {**values, "num_bodyparts": num_bodyparts, "crop_width": 192, "crop_height": 256}
+    model_cfg = fill_placeholders(load_template(template)["model"], values)
     return PoseModel.build(model_cfg).eval()
 
 
 def build_center_detector(max_individuals: int = 3) -> torch.nn.Module:
-    values = {"width": 32, "dim": 192, "heads": 8, "num_bodyparts": 17, "max_individuals": max_individuals}
-    return build_detector(fill_placeholders(load_template("tokenpose")["detector"]["model"], values)).eval()
+    values = {"max_individuals": max_individuals, "detector_size": 256}
+    return build_detector(fill_placeholders(load_template("detector")["model"], values)).eval()
 
 
 def parameters(model: torch.nn.Module) -> float:

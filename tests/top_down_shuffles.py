@@ -24,7 +24,7 @@ TINY_CROP = {"width": 48, "height": 64}
 def tiny_pose_model(net_type: str, num_bodyparts: int) -> dict:
     """The ``model`` section of ``net_type``'s template, shrunk for 48x64 crops."""
     if net_type.startswith("token_pose"):
-        values = {"width": 8, "dim": 32, "heads": 4, "num_bodyparts": num_bodyparts, "max_individuals": 1}
+        values = {"width": 8, "dim": 32, "heads": 4, "num_bodyparts": num_bodyparts, "max_individuals": 1, "crop_width": 48, "crop_height": 64}
         model = fill_placeholders(load_template("tokenpose")["model"], values)
         model["neck"].update(feature_size=[16, 12], patch_size=[2, 2], depth=2, mlp_ratio=2)
         model["heads"]["bodypart"]["heatmap_size"] = [16, 12]

@@ -36,7 +36,9 @@ def test_top_down_net_types_get_the_detector_section(project_cfg: dict, net_type
     assert detector["train_settings"]["epochs"] == 100
     # The detector's input: the video's longest side (128 px) when below the CPU cap.
     assert detector["data"]["train"]["longest_max_size"] == detector["data"]["inference"]["longest_max_size"] == 128
-    crop = {"width": 192, "height": 256} if net_type.startswith("token_pose") else {"width": 128, "height": 128}
+    crops = {"token_pose_w16": (96, 128), "token_pose_w32": (192, 256), "token_pose_w48": (192, 256)}
+    width, height = crops.get(net_type, (128, 128))  # TokenPose-B's 256x192; 128x96 for w16 (CPU recipe)
+    crop = {"width": width, "height": height}
     assert cfg["data"]["train"]["top_down_crop"] == cfg["data"]["inference"]["top_down_crop"] == crop
     assert cfg["data"]["train"]["affine"]["rotation"] == 30  # the top-down augmentation around it
     assert isinstance(build_detector(detector["model"]), CenterDetector)

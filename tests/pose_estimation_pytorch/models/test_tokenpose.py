@@ -109,7 +109,7 @@ def synthetic_crops(count: int = 4, height: int = 64, width: int = 48) -> tuple[
 
 def tiny_tokenpose_config() -> dict:
     """The tokenpose template with a tiny HRNet (width 8), dim 32, 2 blocks, for 64x48 crops."""
-    values = {"width": 8, "dim": 32, "heads": 4, "num_bodyparts": NUM_KEYPOINTS, "max_individuals": 1}
+    values = {"width": 8, "dim": 32, "heads": 4, "num_bodyparts": NUM_KEYPOINTS, "max_individuals": 1, "crop_width": 48, "crop_height": 64}
     model_cfg = fill_placeholders(load_template("tokenpose")["model"], values)
     model_cfg["backbone"].update(TINY_BACKBONE)
     model_cfg["neck"].update(feature_size=[16, 12], patch_size=[2, 2], depth=2, mlp_ratio=2)
