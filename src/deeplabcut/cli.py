@@ -41,7 +41,7 @@ def _videos(parser: argparse.ArgumentParser) -> None:
 
 
 #: The arguments that name a trained model, as the APIs spell them (``TrainedModel.resolve``).
-MODEL_ARGUMENTS = ("shuffle", "shuffles", "trainingsetindex", "modelprefix", "snapshotindex")
+MODEL_ARGUMENTS = ("shuffle", "shuffles", "trainingsetindex", "modelprefix", "snapshotindex", "detector_snapshot_index")
 
 
 def _model(parser: argparse.ArgumentParser, snapshot: bool = True, many: bool = False) -> None:
@@ -55,6 +55,11 @@ def _model(parser: argparse.ArgumentParser, snapshot: bool = True, many: bool = 
     parser.add_argument("--modelprefix", default="", help="folder holding the model folders")
     if snapshot:
         parser.add_argument("--snapshotindex", type=_snapshot_index, default=None, help="snapshot: -1 (best/last), an index, or 'all'")
+        parser.add_argument(
+            "--detector-snapshotindex", dest="detector_snapshot_index", type=_snapshot_index, default=None,
+            help="top-down net types: the detector's snapshot-detector-*.pt: -1 (best/last), an index, or 'best' "
+            "(default: config.yaml's detector_snapshotindex)",
+        )  # fmt: skip
 
 
 def _model_kwargs(args: argparse.Namespace) -> dict[str, Any]:
@@ -75,7 +80,7 @@ def _snapshot_index(text: str) -> int | str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deeplabcut",
-        description="DeepLabCut's pose-estimation workflow, PyTorch-native (DEKR models).",
+        description="DeepLabCut's pose-estimation workflow, PyTorch-native (DEKR, TokenPose and top-down HRNet models).",
     )
     commands = parser.add_subparsers(dest="command", metavar="<command>", required=True)
 
