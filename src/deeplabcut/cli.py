@@ -177,8 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the whole workflow on a synthetic project", description="Generate a synthetic multi-animal project and run every step on it.")
     demo.add_argument("--output", default="demo-output", help="folder for the demo project (default ./demo-output)")
-    demo.add_argument("--net-type", default="dekr_16")
-    demo.add_argument("--epochs", type=int, default=None, help="training epochs (default: the demo's)")
+    demo.add_argument("--net-type", default="dekr_16", help="dekr_16 (default), token_pose_w16, top_down_hrnet_w18, ...")
+    demo.add_argument("--epochs", type=int, default=None, help="training epochs of the pose model (default: the demo's)")
+    demo.add_argument("--detector-epochs", type=int, default=None, help="top-down net types: the detector's (default: the demo's)")
     demo.add_argument("--device", default=None)
 
     debug_help = f"print the traceback of an error (or set {DEBUG_ENVIRONMENT_VARIABLE}=1)"
@@ -245,7 +246,7 @@ def _run(args: argparse.Namespace) -> None:
 def _demo(args: argparse.Namespace) -> None:
     from deeplabcut.demo import run_demo
 
-    run_demo(args.output, net_type=args.net_type, epochs=args.epochs, device=args.device)
+    run_demo(args.output, net_type=args.net_type, epochs=args.epochs, device=args.device, detector_epochs=args.detector_epochs)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
