@@ -27,6 +27,17 @@ def test_weighted_mse_normalisations():
     assert WeightedMSELoss("positive_weights")(prediction, target, weight).item() == pytest.approx(21.5 / 3)
 
 
+def test_weighted_mse_positive_weight_weights_target_mass():
+    prediction = torch.zeros(1, 3)
+    target = torch.tensor([[1.0, 0.5, 0.0]])
+    weight = torch.ones(1, 3)
+    # (1 + 4 t) (p - t)^2 = 5 * 1, 3 * 0.25, 1 * 0
+    assert WeightedMSELoss("elements", positive_weight=4)(prediction, target, weight).item() == pytest.approx(5.75 / 3)
+    assert WeightedMSELoss("elements")(prediction, target, weight).item() == pytest.approx(1.25 / 3)
+    with pytest.raises(ConfigError, match="positive_weight"):
+        WeightedMSELoss(positive_weight=-1)
+
+
 def test_weighted_smooth_l1_with_dekr_beta():
     loss = WeightedSmoothL1Loss(beta=1 / 9)
     prediction = torch.tensor([0.05, 0.5, -1.0])

@@ -44,3 +44,24 @@ def test_builders_name_bad_config():
     assert isinstance(build_scheduler(optimizer, {"type": "StepLR", "params": {"step_size": 2}}), torch.optim.lr_scheduler.StepLR)
     with pytest.raises(ConfigError, match="one lr_list entry per milestone"):
         build_scheduler(optimizer, {"type": "LRListScheduler", "params": {"milestones": [1, 2], "lr_list": [[0.1]]}})
+
+
+def test_warmup_ramps_linearly_to_the_optimizer_rate():
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    scheduler = LRListScheduler(optimizer, milestones=[5], lr_list=[[0.1]], warmup_epochs=4, warmup_start_factor=0.2)
+    assert lrs(scheduler, optimizer, 7) == pytest.approx([0.2, 0.4, 0.6, 0.8, 1.0, 0.1, 0.1])
+
+
+def test_warmup_resumes_exactly():
+    def schedule():
+        optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+        return optimizer, LRListScheduler(optimizer, milestones=[], lr_list=[], warmup_epochs=2, warmup_start_factor=0.5)
+
+    optimizer, scheduler = schedule()
+    lrs(scheduler, optimizer, 1)
+    fresh_optimizer, fresh = schedule()
+    fresh_optimizer.load_state_dict(optimizer.state_dict())
+    fresh.load_state_dict(scheduler.state_dict())
+    assert lrs(fresh, fresh_optimizer, 3) == pytest.approx([0.75, 1.0, 1.0])
+    with pytest.raises(ConfigError, match="warmup_epochs"):
+        LRListScheduler(fresh_optimizer, milestones=[], lr_list=[], warmup_epochs=-1)

@@ -54,10 +54,29 @@ class WeightedLoss(nn.Module):
 
 @LOSSES.register("WeightedMSELoss")
 class WeightedMSELoss(WeightedLoss):
-    """``w * (p - t)^2``; DEKR's heatmap loss with ``normalize_by="elements"``."""
+    """``w * (1 + positive_weight * t) * (p - t)^2``; DEKR's heatmap loss with ``normalize_by="elements"``.
+
+    Args:
+        normalize_by: see the module docstring.
+        positive_weight: extra weight of target mass (heatmaps: the Gaussians'
+            cells count up to ``1 + positive_weight`` times a background cell);
+            0, the default, is the plain weighted MSE. On large heatmaps with
+            small Gaussians the background dominates the plain MSE, and a model
+            whose output is not spatially tied to its input (TokenPose's MLP
+            head) can sit at an all-zero heatmap.
+    """
+
+    def __init__(self, normalize_by: str = "elements", positive_weight: float = 0.0) -> None:
+        super().__init__(normalize_by)
+        if positive_weight < 0:
+            raise ConfigError(f"WeightedMSELoss positive_weight must be >= 0, got {positive_weight}")
+        self.positive_weight = float(positive_weight)
 
     def elementwise(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return (prediction - target) ** 2
+        cost = (prediction - target) ** 2
+        if self.positive_weight:
+            cost = cost * (1 + self.positive_weight * target)
+        return cost
 
 
 @LOSSES.register("WeightedL1Loss")

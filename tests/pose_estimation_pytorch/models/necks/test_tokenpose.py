@@ -87,3 +87,20 @@ def test_features_of_another_size_are_refused_with_the_crop_size():
 def test_config_errors_name_the_key(overrides, message):
     with pytest.raises(ConfigError, match=message):
         tiny_neck(**overrides)
+
+
+def test_patch_norm_makes_the_tokens_independent_of_the_feature_scale():
+    torch.manual_seed(0)
+    neck = tiny_neck(patch_norm=True, pos_embedding="none").eval()
+    assert "patch_norm.weight" in neck.state_dict()
+    assert not any(key.startswith("patch_norm") for key in tiny_neck().state_dict())  # off by default
+    features = torch.randn(2, 8, 16, 12)
+    with torch.no_grad():
+        assert torch.allclose(neck(features), neck(30 * features + 5), atol=1e-4)
+
+
+def test_init_std_scales_the_initial_weights():
+    torch.manual_seed(0)
+    default, wide = tiny_neck(), tiny_neck(init_std=0.2)
+    assert default.blocks[0].attn.qkv.weight.std().item() == pytest.approx(0.02, rel=0.15)
+    assert wide.blocks[0].attn.qkv.weight.std().item() == pytest.approx(0.2, rel=0.15)

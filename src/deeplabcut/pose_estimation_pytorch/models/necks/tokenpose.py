@@ -140,6 +140,12 @@ class TokenPoseTransformer(nn.Module):
         pos_embedding: one of :data:`POSITION_EMBEDDINGS` (see the module docstring).
         dropout: dropout inside the blocks.
         embedding_dropout: dropout on the token sequence before the first block.
+        init_std: standard deviation of the truncated-normal linear weights and
+            keypoint tokens (TokenPose and ViT: 0.02).
+        patch_norm: LayerNorm each flattened patch before its embedding, so that
+            the backbone's feature scale (tens, for an HRNet trained from scratch)
+            does not drown the position embedding (about 0.5); without it the
+            keypoint tokens get no position to decode into a heatmap.
 
     Attributes:
         out_channels: ``dim`` (the size of each output token).
@@ -162,6 +168,8 @@ class TokenPoseTransformer(nn.Module):
         pos_embedding: str = "sine-full",
         dropout: float = 0.0,
         embedding_dropout: float = 0.0,
+        init_std: float = 0.02,
+        patch_norm: bool = False,
     ) -> None:
         super().__init__()
         if channels is not None and int(channels) != in_channels:
@@ -193,6 +201,8 @@ class TokenPoseTransformer(nn.Module):
         self.grid_size = (self.feature_grid[0] // self.patch_size[0], self.feature_grid[1] // self.patch_size[1])
         num_patches = self.grid_size[0] * self.grid_size[1]
 
+        patch_values = self.patch_size[0] * self.patch_size[1] * in_channels
+        self.patch_norm = nn.LayerNorm(patch_values) if patch_norm else nn.Identity()
         self.patch_embedding = nn.Linear(self.patch_size[0] * self.patch_size[1] * in_channels, dim)
         self.keypoint_tokens = nn.Parameter(torch.zeros(1, num_keypoints, dim))
         self.position_table: nn.Parameter | None = None
@@ -203,21 +213,21 @@ class TokenPoseTransformer(nn.Module):
             self.position_table = nn.Parameter(torch.zeros(1, num_patches, dim))
         self.embedding_dropout = nn.Dropout(embedding_dropout)
         self.blocks = nn.ModuleList(TransformerBlock(dim, heads, mlp_ratio, dropout) for _ in range(depth))
-        self._init_weights()
+        self._init_weights(float(init_std))
 
-    def _init_weights(self) -> None:
-        """Truncated-normal (std 0.02) linear weights and tokens, zero biases, unit LayerNorms."""
+    def _init_weights(self, std: float) -> None:
+        """Truncated-normal (``std``) linear weights and tokens, zero biases, unit LayerNorms."""
         for module in self.modules():
             if isinstance(module, nn.Linear):
-                nn.init.trunc_normal_(module.weight, std=0.02)
+                nn.init.trunc_normal_(module.weight, std=std)
                 if module.bias is not None:
                     nn.init.zeros_(module.bias)
             elif isinstance(module, nn.LayerNorm):
                 nn.init.ones_(module.weight)
                 nn.init.zeros_(module.bias)
-        nn.init.trunc_normal_(self.keypoint_tokens, std=0.02)
+        nn.init.trunc_normal_(self.keypoint_tokens, std=std)
         if self.position_table is not None:
-            nn.init.trunc_normal_(self.position_table, std=0.02)
+            nn.init.trunc_normal_(self.position_table, std=std)
 
     def feature_size(self, image_size: tuple[int, int]) -> tuple[int, int]:
         """``(h, w)`` feature cells (the heads' heatmap grid) for images of ``image_size`` pixels."""
@@ -246,7 +256,7 @@ class TokenPoseTransformer(nn.Module):
         ph, pw = self.patch_size
         gh, gw = self.grid_size
         patches = features.reshape(batch, channels, gh, ph, gw, pw).permute(0, 2, 4, 3, 5, 1)
-        tokens = self.patch_embedding(patches.reshape(batch, gh * gw, ph * pw * channels))
+        tokens = self.patch_embedding(self.patch_norm(patches.reshape(batch, gh * gw, ph * pw * channels)))
         positions = self._positions()
         if positions is not None:
             tokens = tokens + positions
