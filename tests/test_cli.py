@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from deeplabcut.cli import main, parse_override
+from deeplabcut.cli import build_parser, main, parse_override
 from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_config
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 
@@ -50,6 +50,47 @@ def test_train_a_top_down_shuffle_one_model_at_a_time(tmp_path: Path):
     detector = list_snapshots(folder, "snapshot-detector")[-1].path
     assert main(["train", config, "--epochs", "1", "--detector-epochs", "2", "--detector-path", str(detector)]) == 0
     assert {s.epoch for s in list_snapshots(folder, "snapshot-detector")} >= {1, 2} and list_snapshots(folder)
+
+
+def test_every_step_takes_the_detector_snapshot_of_a_top_down_shuffle(tmp_path: Path):
+    """--detector-snapshotindex reaches evaluate, analyze, track, stitch and label-video (DeepLabCut's detector_snapshot_index)."""
+    from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel
+    from deeplabcut.pose_estimation_pytorch.runtime import select_snapshots
+    from top_down_shuffles import make_tiny_top_down_shuffle
+
+    config = str(make_tiny_top_down_shuffle(tmp_path, epochs=1, detector_epochs=2, num_frames=20, num_labeled_frames=8))
+    assert main(["train", config]) == 0
+    folder = ShuffleData(config).train_folder
+    first, last = (select_snapshots(folder, index, prefix="snapshot-detector")[0] for index in (0, -1))
+    assert first.uid != last.uid
+    scorer = TrainedModel.resolve(config, detector_snapshotindex=0).scorer
+    assert f"_detector_{first.uid}_" in scorer
+    video = str(next((Path(config).parent / "videos").glob("*.mp4")))
+    chosen = ["--detector-snapshotindex", "0"]
+
+    assert main(["evaluate", config, *chosen]) == 0
+    assert (ShuffleData(config).evaluation_folder / f"{scorer}-detector-results.csv").is_file()
+    assert main(["analyze", config, video, "--no-auto-track", *chosen]) == 0
+    prefix = Path(video).parent / f"{Path(video).stem}{scorer}"
+    assert Path(f"{prefix}_full.pickle").is_file()
+    assert main(["track", config, video, *chosen]) == 0
+    assert Path(f"{prefix}_el.pickle").is_file()
+    assert main(["stitch", config, video, "--min-length", "3", *chosen]) == 0
+    assert Path(f"{prefix}_el.h5").is_file()
+    assert main(["label-video", config, video, *chosen]) == 0
+    assert list(Path(video).parent.glob(f"{Path(video).stem}{scorer}_el_*labeled.mp4"))
+    # without the flag, config.yaml's detector_snapshotindex (-1) names another model, not analysed yet
+    assert main(["track", config, video]) == 1
+
+
+def test_detector_snapshotindex_is_parsed_like_snapshotindex():
+    parser = build_parser()
+    for command in (["evaluate", "c.yaml"], ["analyze", "c.yaml", "v.mp4"], ["track", "c.yaml", "v.mp4"],
+                    ["stitch", "c.yaml", "v.mp4"], ["label-video", "c.yaml", "v.mp4"]):  # fmt: skip
+        assert parser.parse_args([*command, "--detector-snapshotindex", "-2"]).detector_snapshot_index == -2
+        assert parser.parse_args([*command, "--detector-snapshotindex", "best"]).detector_snapshot_index == "best"
+        assert parser.parse_args(command).detector_snapshot_index is None
+    assert not hasattr(parser.parse_args(["train", "c.yaml"]), "detector_snapshot_index")
 
 
 def test_new_project(tmp_path: Path, capsys):

@@ -64,7 +64,14 @@ def make_tiny_top_down_shuffle(
     )
     create_training_dataset(config, net_type=net_type)
     pose_config_path = next((Path(config).parent / "dlc-models-pytorch" / "iteration-0").iterdir()) / "train" / "pytorch_config.yaml"
+    shrink_top_down_shuffle(pose_config_path, num_bodyparts, epochs, detector_epochs)
+    return Path(config)
+
+
+def shrink_top_down_shuffle(pose_config_path: Path, num_bodyparts: int, epochs: int = 2, detector_epochs: int = 2) -> None:
+    """Rewrite a top-down shuffle's ``pytorch_config.yaml`` with tiny models (its net type's family) that train in seconds."""
     pose_cfg = read_pytorch_config(pose_config_path)
+    net_type = pose_cfg["net_type"]
     pose_cfg["model"] = tiny_pose_model(net_type, num_bodyparts)
     for section in ("train", "inference"):
         pose_cfg["data"][section]["top_down_crop"] = dict(TINY_CROP)
@@ -83,4 +90,3 @@ def make_tiny_top_down_shuffle(
     detector["runner"]["snapshots"].update(save_epochs=1)
     detector["train_settings"].update(batch_size=4, epochs=detector_epochs)
     write_pytorch_config(pose_config_path, pose_cfg)
-    return Path(config)

@@ -41,7 +41,7 @@ def _videos(parser: argparse.ArgumentParser) -> None:
 
 
 #: The arguments that name a trained model, as the APIs spell them (``TrainedModel.resolve``).
-MODEL_ARGUMENTS = ("shuffle", "shuffles", "trainingsetindex", "modelprefix", "snapshotindex")
+MODEL_ARGUMENTS = ("shuffle", "shuffles", "trainingsetindex", "modelprefix", "snapshotindex", "detector_snapshot_index")
 
 
 def _model(parser: argparse.ArgumentParser, snapshot: bool = True, many: bool = False) -> None:
@@ -55,6 +55,11 @@ def _model(parser: argparse.ArgumentParser, snapshot: bool = True, many: bool = 
     parser.add_argument("--modelprefix", default="", help="folder holding the model folders")
     if snapshot:
         parser.add_argument("--snapshotindex", type=_snapshot_index, default=None, help="snapshot: -1 (best/last), an index, or 'all'")
+        parser.add_argument(
+            "--detector-snapshotindex", dest="detector_snapshot_index", type=_snapshot_index, default=None,
+            help="top-down net types: the detector's snapshot-detector-*.pt: -1 (best/last), an index, or 'best' "
+            "(default: config.yaml's detector_snapshotindex)",
+        )  # fmt: skip
 
 
 def _model_kwargs(args: argparse.Namespace) -> dict[str, Any]:
@@ -75,7 +80,7 @@ def _snapshot_index(text: str) -> int | str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deeplabcut",
-        description="DeepLabCut's pose-estimation workflow, PyTorch-native (DEKR models).",
+        description="DeepLabCut's pose-estimation workflow, PyTorch-native (DEKR, TokenPose and top-down HRNet models).",
     )
     commands = parser.add_subparsers(dest="command", metavar="<command>", required=True)
 
@@ -172,8 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the whole workflow on a synthetic project", description="Generate a synthetic multi-animal project and run every step on it.")
     demo.add_argument("--output", default="demo-output", help="folder for the demo project (default ./demo-output)")
-    demo.add_argument("--net-type", default="dekr_16")
-    demo.add_argument("--epochs", type=int, default=None, help="training epochs (default: the demo's)")
+    demo.add_argument("--net-type", default="dekr_16", help="dekr_16 (default), token_pose_w16, top_down_hrnet_w18, ...")
+    demo.add_argument("--epochs", type=int, default=None, help="training epochs of the pose model (default: the demo's)")
+    demo.add_argument("--detector-epochs", type=int, default=None, help="top-down net types: the detector's (default: the demo's)")
     demo.add_argument("--device", default=None)
 
     debug_help = f"print the traceback of an error (or set {DEBUG_ENVIRONMENT_VARIABLE}=1)"
@@ -240,7 +246,7 @@ def _run(args: argparse.Namespace) -> None:
 def _demo(args: argparse.Namespace) -> None:
     from deeplabcut.demo import run_demo
 
-    run_demo(args.output, net_type=args.net_type, epochs=args.epochs, device=args.device)
+    run_demo(args.output, net_type=args.net_type, epochs=args.epochs, device=args.device, detector_epochs=args.detector_epochs)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
