@@ -33,7 +33,7 @@ from deeplabcut.errors import ConfigError
 from deeplabcut.geometry import keypoint_boxes
 from deeplabcut.pose_estimation_pytorch.models.backbones.hrnet import HRNET_LAYOUT, HRNet
 from deeplabcut.pose_estimation_pytorch.models.codecs.boxes import CenterBoxCodec
-from deeplabcut.pose_estimation_pytorch.models.heads.base import build_criteria
+from deeplabcut.pose_estimation_pytorch.models.heads.base import build_criteria, weighted_losses
 from deeplabcut.pose_estimation_pytorch.models.registry import CODECS, DETECTORS
 
 #: HRNet layout of the detector's backbone: a thinner stem and layer1 than timm's (which cost
@@ -185,13 +185,7 @@ class CenterDetector(nn.Module):
         self, outputs: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor]
     ) -> dict[str, torch.Tensor]:
         """``{output: loss, ..., "total_loss": mean_i(weight_i * loss_i)}`` (float32 scalars)."""
-        losses = {
-            name: criterion(outputs[name], targets[name], targets[f"{name}_weight"])
-            for name, criterion in self.criteria.items()
-        }
-        weighted = [self.loss_weights[name] * value for name, value in losses.items()]
-        losses["total_loss"] = torch.stack(weighted).mean()
-        return losses
+        return weighted_losses(self.criteria, self.loss_weights, outputs, targets)
 
     def predict(
         self, outputs: Mapping[str, torch.Tensor], image_size: Sequence[int] | None = None

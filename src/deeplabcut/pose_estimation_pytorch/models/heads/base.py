@@ -47,6 +47,26 @@ def build_criteria(criterion: Mapping[str, Any], output_names: tuple[str, ...], 
     return losses, weights
 
 
+
+def weighted_losses(
+    criteria: Mapping[str, nn.Module],
+    loss_weights: Mapping[str, float],
+    outputs: Mapping[str, torch.Tensor],
+    targets: Mapping[str, torch.Tensor],
+) -> dict[str, torch.Tensor]:
+    """Each output's criterion against its target and ``<output>_weight``, and their weighted mean.
+
+    Returns:
+        ``{output: loss, ..., "total_loss": mean_i(weight_i * loss_i)}`` (DeepLabCut 3 averages,
+        it does not sum, the weighted criteria of a head).
+    """
+    losses = {
+        name: criterion(outputs[name], targets[name], targets[f"{name}_weight"]) for name, criterion in criteria.items()
+    }
+    weighted = [loss_weights[name] * value for name, value in losses.items()]
+    losses["total_loss"] = torch.stack(weighted).mean()
+    return losses
+
 class BaseHead(nn.Module):
     """A head: ``forward(features) -> {output: tensor}``, plus targets, loss and decoding.
 
@@ -140,13 +160,7 @@ class BaseHead(nn.Module):
         self, outputs: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor]
     ) -> dict[str, torch.Tensor]:
         """``{output: loss, ..., "total_loss": mean_i(weight_i * loss_i)}`` (float32 scalars)."""
-        losses = {
-            name: criterion(outputs[name], targets[name], targets[f"{name}_weight"])
-            for name, criterion in self.criteria.items()
-        }
-        weighted = [self.loss_weights[name] * value for name, value in losses.items()]
-        losses["total_loss"] = torch.stack(weighted).mean()
-        return losses
+        return weighted_losses(self.criteria, self.loss_weights, outputs, targets)
 
     def predict(self, outputs: Mapping[str, torch.Tensor]) -> torch.Tensor:
         """Decoded poses ``(B, rows, K, 3)`` in input-image pixels."""
