@@ -9,6 +9,7 @@ overrides (crop size) are dropped because the tiny models have their own.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -59,8 +60,11 @@ def test_the_demo_command_takes_the_net_type_and_both_epochs():
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_demo_passes_net_to_the_demo():
     def command(*variables: str) -> str:
+        # Under `make test` the outer make's variables would make this one print its directory.
+        env = {key: value for key, value in os.environ.items() if key not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
         done = subprocess.run(
-            ["make", "-n", "demo", *variables], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60
+            ["make", "-n", "--no-print-directory", "demo", *variables],
+            cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, env=env,
         )
         assert done.returncode == 0, done.stderr
         return done.stdout.strip().splitlines()[-1]
