@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from deeplabcut.formats.collected_data import LabeledFrames, arrays_to_labels, write_collected_data
 from deeplabcut.project.config import read_config, write_config
@@ -215,3 +216,22 @@ def dataframes():
         multi = staticmethod(multi_animal_dataframe)
 
     return Factory
+
+
+class BrightestPixel(torch.nn.Module):
+    """A stand-in pose model: the one keypoint of one animal is its input's brightest pixel, scored ``score``."""
+
+    def __init__(self, score: float = 1.0) -> None:
+        super().__init__()
+        self.score = score
+        self.seen: list[tuple[int, ...]] = []
+
+    def forward(self, images: torch.Tensor) -> dict:
+        self.seen.append(tuple(images.shape))
+        return {"bodypart": {"image": images.mean(dim=1, keepdim=True)}}
+
+    def predict(self, outputs: dict) -> dict:
+        image = outputs["bodypart"]["image"][:, 0]
+        flat = image.flatten(1).argmax(dim=1)
+        y, x = (flat // image.shape[2]).float(), (flat % image.shape[2]).float()
+        return {"bodyparts": torch.stack([x, y, torch.full_like(x, self.score)], dim=-1)[:, None, None, :]}

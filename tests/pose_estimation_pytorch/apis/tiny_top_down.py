@@ -12,6 +12,7 @@ from pathlib import Path
 
 import torch
 
+from conftest import TINY_LAYOUT
 from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_config, write_pytorch_config
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
@@ -21,14 +22,7 @@ from deeplabcut.synthetic import create_synthetic_project
 from deeplabcut.training_dataset.create import create_training_dataset
 
 #: A thin HRNet (one module per stage, one block per branch).
-TINY_HRNET = {
-    "stem_width": 16,
-    "stem_channels": 16,
-    "layer1_channels": 8,
-    "layer1_blocks": 1,
-    "stage_modules": [1, 1, 1],
-    "stage_blocks": 1,
-}
+TINY_HRNET = TINY_LAYOUT
 #: Crops of 48x64 pixels: 12x16 features and heatmaps at stride 4, 3x4 patches of 4x4 cells.
 CROP = {"width": 48, "height": 64}
 POSE_EPOCH, DETECTOR_EPOCH = 5, 10

@@ -2,30 +2,19 @@
 
 import numpy as np
 import torch
-from torch import nn
 
+from conftest import BrightestPixel as BrightestPixelPose
 from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET_MEAN, IMAGENET_STD
 from deeplabcut.pose_estimation_pytorch.data.preprocessing import Preprocessing
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 
 
-class BrightestPixel(nn.Module):
-    """A 'model' that reports the brightest pixel of its input as the one keypoint of one animal."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen: list[tuple[int, ...]] = []
-
-    def forward(self, images: torch.Tensor) -> dict:
-        self.seen.append(tuple(images.shape))
-        return {"bodypart": {"image": images.mean(dim=1, keepdim=True)}}
+class BrightestPixel(BrightestPixelPose):
+    """The brightest pixel as the one keypoint of one animal, padded to two animals (-1 rows)."""
 
     def predict(self, outputs: dict) -> dict:
-        image = outputs["bodypart"]["image"][:, 0]
-        flat = image.flatten(1).argmax(dim=1)
-        y, x = (flat // image.shape[2]).float(), (flat % image.shape[2]).float()
-        poses = torch.stack([x, y, torch.ones_like(x)], dim=-1)[:, None, None, :]
-        padded = torch.full((len(x), 2, 1, 3), -1.0)
+        poses = super().predict(outputs)["bodyparts"]
+        padded = torch.full((len(poses), 2, 1, 3), -1.0)
         padded[:, :1] = poses
         return {"bodyparts": padded}
 

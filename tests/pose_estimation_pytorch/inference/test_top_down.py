@@ -12,6 +12,7 @@ import pytest
 import torch
 from torch import nn
 
+from conftest import BrightestPixel
 from deeplabcut.errors import ConfigError, ModelError
 from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET
 from deeplabcut.pose_estimation_pytorch.data.preprocessing import Preprocessing
@@ -72,26 +73,8 @@ class KnownBoxes(nn.Module):
         return {"bboxes": boxes, "bbox_scores": scores}
 
 
-class BrightestPixelPose(nn.Module):
-    """A top-down 'pose model': one animal per crop whose one keypoint is the crop's brightest pixel."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen: list[tuple[int, ...]] = []
-
-    def forward(self, images: torch.Tensor) -> dict:
-        self.seen.append(tuple(images.shape))
-        return {"bodypart": {"image": images.mean(dim=1, keepdim=True)}}
-
-    def predict(self, outputs: dict) -> dict:
-        image = outputs["bodypart"]["image"][:, 0]
-        flat = image.flatten(1).argmax(dim=1)
-        y, x = (flat // image.shape[2]).float(), (flat % image.shape[2]).float()
-        return {"bodyparts": torch.stack([x, y, torch.full_like(x, 0.5)], dim=-1)[:, None, None, :]}
-
-
 def top_down_runner(detector_resize: dict | None = None, input_scale: float = 1.0, with_detector: bool = True):
-    pose = BrightestPixelPose()
+    pose = BrightestPixel(score=0.5)
     detector = KnownBoxes(input_scale)
     boxes = DetectorBoxes(detector, Preprocessing(resize=detector_resize, pad_divisors=(32, 32)), IMAGENET)
     crops = TopDownCrops(
