@@ -20,6 +20,22 @@ class ConfigError(DLCError, ValueError):
     """A ``config.yaml`` or ``pytorch_config.yaml`` is missing a key or holds a bad value."""
 
 
+class ConfigValueError(ConfigError):
+    """One value of a config (a file, an override or an API argument) is refused.
+
+    Attributes:
+        source: the file (or the call) the value came from.
+        key: the dotted key path, e.g. ``train_settings.epochs``.
+        value: the refused value.
+        allowed: what the key accepts, in words.
+    """
+
+    def __init__(self, source: str, key: str, value: object, allowed: str, hint: str = "") -> None:
+        self.source, self.key, self.value, self.allowed = source, key, value, allowed
+        message = f"{source}: {key} = {value!r} is not allowed; {allowed}."
+        super().__init__(f"{message} {hint}".strip())
+
+
 class LabelError(DLCError, ValueError):
     """Labeled data (``CollectedData_*.h5``/``.csv``) do not match the project."""
 

@@ -22,6 +22,7 @@ from deeplabcut.pose_estimation_pytorch.config.make_config import (
     available_net_types,
     make_pytorch_config,
 )
+from deeplabcut.pose_estimation_pytorch.config.pose_config import write_pytorch_config
 from deeplabcut.pose_estimation_pytorch.config.templates import load_template
 from deeplabcut.project.config import (
     get_bodyparts,
@@ -251,7 +252,7 @@ def _write_model_folder(
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         folder.rename(folder.with_name(f"{folder.name}-backup-{stamp}"))
     pose_config_path = folder / "train" / POSE_CONFIG_NAME
-    write_yaml(pose_config_path, make_pytorch_config(cfg, net_type, pose_config_path))
+    write_pytorch_config(pose_config_path, make_pytorch_config(cfg, net_type, pose_config_path))
     bodyparts = get_bodyparts(cfg) + get_unique_bodyparts(cfg)
     write_yaml(
         folder / "test" / "pose_cfg.yaml",

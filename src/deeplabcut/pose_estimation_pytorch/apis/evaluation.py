@@ -21,6 +21,7 @@ from deeplabcut.formats import evaluation_results
 from deeplabcut.formats.analysis import predictions_dataframe, write_evaluation_predictions
 from deeplabcut.geometry import keypoint_boxes
 from deeplabcut.metrics import box_metrics, compute_metrics
+from deeplabcut.pose_estimation_pytorch.config.schema import check_inference_arguments
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData, SplitData, load_image, top_down_bbox_margin
@@ -118,6 +119,7 @@ def evaluate_network(
         shuffles = [shuffles]
     if plotting not in (False, True, "bodypart", "individual"):
         raise ConfigError(f"plotting must be True, False, 'bodypart' or 'individual', not {plotting!r}.")
+    check_inference_arguments("evaluate_network", batch_size, device)
     log = get_logger()
     cfg = read_config(config)
     fractions = range(len(cfg["TrainingFraction"])) if trainingsetindex == "all" else [int(trainingsetindex)]

@@ -9,6 +9,7 @@ import pandas as pd
 
 from deeplabcut.errors import MissingFileError
 from deeplabcut.formats.analysis import predictions_dataframe, write_analysis
+from deeplabcut.pose_estimation_pytorch.config.schema import check_inference_arguments
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData, load_image
@@ -75,6 +76,7 @@ def analyze_images(
     Returns:
         The written files and their DataFrames.
     """
+    check_inference_arguments("analyze_images", batch_size, device)
     log = get_logger()
     model = TrainedModel.resolve(
         config, shuffle, trainingsetindex, modelprefix, snapshot_index_argument(snapshotindex, snapshot_index),

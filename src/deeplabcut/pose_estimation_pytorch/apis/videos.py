@@ -39,6 +39,7 @@ from deeplabcut.formats.video_pickles import (
     write_full_pickle,
     write_meta_pickle,
 )
+from deeplabcut.pose_estimation_pytorch.config.schema import check_inference_arguments
 from deeplabcut.pose_estimation_pytorch.apis.tracklets import _inference_cfg, _num_frames, stitch_videos, track_videos
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
@@ -135,6 +136,7 @@ def analyze_videos(
     snapshotindex = snapshot_index_argument(snapshotindex, kwargs.pop("snapshot_index", None))
     detector_snapshot_index = snapshot_index_argument(detector_snapshot_index, kwargs.pop("detector_snapshotindex", None))
     _check_compat_arguments(kwargs)
+    check_inference_arguments("analyze_videos", batch_size, device)
     log = get_logger()
     model = TrainedModel.resolve(
         config, shuffle, trainingsetindex, modelprefix, snapshotindex, detector_snapshotindex=detector_snapshot_index

@@ -1,4 +1,9 @@
-"""Reading, updating and writing ``pytorch_config.yaml``."""
+"""Reading, updating and writing ``pytorch_config.yaml`` (and our extras beside it).
+
+The file is written in DeepLabCut 3's layout, our settings it has no key for
+in ``pytorch_config_extras.yaml`` next to it (see :mod:`.dlc_layout`); reading
+merges the two back and checks the result against the schema (:mod:`.schema`).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,33 @@ from pathlib import Path
 from typing import Any
 
 from deeplabcut.errors import ConfigError
+from deeplabcut.pose_estimation_pytorch.config.dlc_layout import merge_from_deeplabcut, split_for_deeplabcut
+from deeplabcut.pose_estimation_pytorch.config.schema import validate_pytorch_config
 from deeplabcut.utils.yaml_io import read_yaml, to_builtin, write_yaml
 
 REQUIRED_SECTIONS = ("net_type", "method", "metadata", "data", "model", "runner", "train_settings")
+#: Suffix of the file of our settings beside ``pytorch_config.yaml`` (``pytorch_config_extras.yaml``).
+EXTRAS_SUFFIX = "_extras"
+
+
+def extras_path(path: str | Path) -> Path:
+    """``pytorch_config_extras.yaml`` beside ``path`` (our settings DeepLabCut 3 has no key for)."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}{EXTRAS_SUFFIX}{path.suffix}")
 
 
 def read_pytorch_config(path: str | Path) -> dict[str, Any]:
-    """Read ``pytorch_config.yaml`` into plain Python data and check its sections.
+    """Read ``pytorch_config.yaml`` (and its extras) into plain Python data and check every key.
+
+    Files in DeepLabCut 3's layout (its ``target_generator``/``predictor`` head
+    sections, its loss names) and in our older layout (everything in one file)
+    are read as well.
 
     Raises:
         MissingFileError: the file does not exist.
         ConfigError: a required section is missing.
+        ConfigValueError: a key is unknown, or a value has the wrong type or range
+            (naming the file, the key path, the value and what is allowed).
     """
     cfg = to_builtin(read_yaml(path))
     if not isinstance(cfg, dict):
@@ -28,6 +49,14 @@ def read_pytorch_config(path: str | Path) -> dict[str, Any]:
             f"'{path}' lacks section(s) {missing}. Recreate it with "
             "deeplabcut.create_training_dataset, or restore the missing sections."
         )
+    extras = None
+    if extras_path(path).exists():
+        extras = to_builtin(read_yaml(extras_path(path)))
+        if not isinstance(extras, dict | None):
+            raise ConfigError(f"'{extras_path(path)}' does not hold a mapping; delete it or restore it.")
+    cfg = merge_from_deeplabcut(cfg, extras)
+    source = f"'{path}'" + (f" (with '{extras_path(path).name}')" if extras else "")
+    validate_pytorch_config(cfg, source)
     return cfg
 
 
@@ -37,8 +66,18 @@ def is_top_down(cfg: dict[str, Any]) -> bool:
 
 
 def write_pytorch_config(path: str | Path, cfg: dict[str, Any]) -> None:
-    """Write ``cfg`` to ``path`` atomically."""
-    write_yaml(path, cfg)
+    """Check ``cfg`` and write it: ``path`` in DeepLabCut 3's layout, our other settings in :func:`extras_path`.
+
+    Each file is written atomically. The extras file is written (or emptied) first.
+
+    Raises:
+        ConfigValueError: ``cfg`` breaks the schema; nothing is written.
+    """
+    validate_pytorch_config(cfg, f"the config to be written to '{path}'")
+    main, extras = split_for_deeplabcut(cfg)
+    if extras or extras_path(path).exists():
+        write_yaml(extras_path(path), extras)
+    write_yaml(path, main)
 
 
 def update_config(cfg: dict[str, Any], updates: dict[str, Any], source: str = "pytorch_config.yaml") -> dict[str, Any]:

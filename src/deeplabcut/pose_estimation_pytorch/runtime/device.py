@@ -5,14 +5,17 @@ from __future__ import annotations
 import torch
 
 from deeplabcut.errors import ConfigError
+from deeplabcut.pose_estimation_pytorch.config.schema import DEVICE
 
 
 def resolve_device(device: str | None) -> torch.device:
     """``"auto"`` (or None) gives CUDA when available, else CPU; anything else is passed to torch.
 
     Raises:
+        ConfigValueError: ``device`` is not ``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``.
         ConfigError: CUDA was asked for but is not available.
     """
+    DEVICE.check(device, "device", "the device setting (argument or pytorch_config.yaml's device)")
     if device in (None, "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     resolved = torch.device(device)
