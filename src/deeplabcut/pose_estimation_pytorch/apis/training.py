@@ -19,6 +19,8 @@ from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel
 from deeplabcut.pose_estimation_pytorch.apis.utils import ProgressReporter, file_logger
 from deeplabcut.pose_estimation_pytorch.config.pose_config import is_top_down, update_config, write_pytorch_config
+from deeplabcut.pose_estimation_pytorch.config.schema import validate_pytorch_config
+from deeplabcut.pose_estimation_pytorch.models.registry import check_model_types
 from deeplabcut.pose_estimation_pytorch.runtime import list_snapshots
 from deeplabcut.pose_estimation_pytorch.train_module import (
     DETECTOR,
@@ -137,6 +139,9 @@ def train_network(
             f"'{model.pytorch_config.get('net_type')}' of shuffle {shuffle} is bottom-up. Remove them."
         )
     pose_cfg = update_config(model.pytorch_config, updates, source=str(project.pose_config_path))
+    source = f"'{project.pose_config_path}'" + (" with the overrides of train_network" if updates else "")
+    validate_pytorch_config(pose_cfg, source)
+    check_model_types(pose_cfg, source)
 
     # Build and check everything first: bad input must leave the disk as it was.
     setups = build_shuffle_training(

@@ -22,7 +22,7 @@ import pkgutil
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from deeplabcut.errors import ConfigError
+from deeplabcut.errors import ConfigError, ConfigValueError
 
 BuilderT = TypeVar("BuilderT", bound=Callable[..., Any])
 
@@ -135,3 +135,40 @@ HEADS = Registry("head")
 CODECS = Registry("codec")
 LOSSES = Registry("loss")
 DETECTORS = Registry("detector")
+
+
+def check_model_types(pytorch_config: Mapping[str, Any], source: str) -> None:
+    """Check every ``type`` name of a config's model parts against the registries, before anything is built.
+
+    Covers ``model.backbone``, ``model.neck``, each ``model.heads.<name>`` with its
+    ``codec`` and ``criterion`` losses, and ``detector.model``.
+
+    Raises:
+        ConfigValueError: naming ``source``, the key path, the type and the registered names.
+    """
+    import deeplabcut.pose_estimation_pytorch.models  # noqa: F401  (registers every part)
+
+    def check(registry: Registry, section: Any, path: str) -> None:
+        if isinstance(section, Mapping) and "type" in section and section["type"] not in registry:
+            raise ConfigValueError(
+                source, f"{path}.type", section["type"], f"known {registry.kind} types: {', '.join(registry.names())}"
+            )
+
+    model = pytorch_config.get("model") or {}
+    check(BACKBONES, model.get("backbone"), "model.backbone")
+    check(NECKS, model.get("neck"), "model.neck")
+    for name, head in (model.get("heads") or {}).items():
+        path = f"model.heads.{name}"
+        check(HEADS, head, path)
+        if not isinstance(head, Mapping):
+            continue
+        check(CODECS, head.get("codec"), f"{path}.codec")
+        criterion = head.get("criterion")
+        if isinstance(criterion, Mapping) and "type" in criterion:
+            check(LOSSES, criterion, f"{path}.criterion")
+        elif isinstance(criterion, Mapping):
+            for output, loss in criterion.items():
+                check(LOSSES, loss, f"{path}.criterion.{output}")
+    detector = pytorch_config.get("detector")
+    if isinstance(detector, Mapping):
+        check(DETECTORS, detector.get("model"), "detector.model")
