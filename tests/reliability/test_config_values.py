@@ -64,7 +64,7 @@ def test_shortcut_overrides_are_checked(trained_looking_project, kwargs, key, al
     [
         ("train_settings", "epochs", "ten", "an integer >= 0"),
         ("train_settings", "batch_size", -2, "an integer >= 1"),
-        ("train_settings", "epochz", 5, "unknown .*Did you mean 'epochs'\\?"),
+        ("train_settings", "epochz", 5, "Unknown config key .*Did you mean 'epochs'\\?"),
     ],
 )
 def test_bad_values_in_the_file_name_the_file_and_key(trained_looking_project, section, key, value, allowed):

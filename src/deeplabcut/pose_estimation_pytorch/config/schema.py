@@ -209,6 +209,8 @@ class Section(Spec):
     open: bool = False
     nullable: bool = False
     required: tuple[str, ...] = ()
+    #: what a key of this section is, for the unknown-key message
+    label: str = "config key"
 
     def describe(self) -> str:
         return "a mapping with keys " + ", ".join(self.keys)
@@ -231,16 +233,18 @@ class Section(Spec):
             if spec is None:
                 if self.open:
                     continue
-                raise unknown_key_error(source, path, value[name], list(self.keys))
+                raise unknown_key_error(source, path, value[name], list(self.keys), self.label)
             spec.check(item, path, source)
 
 
-def unknown_key_error(source: str, path: str, value: Any, known: list[str]) -> ConfigValueError:
+def unknown_key_error(
+    source: str, path: str, value: Any, known: list[str], label: str = "config key"
+) -> ConfigValueError:
     """The error of an unknown key, with the closest known key suggested."""
     name = path.rsplit(".", 1)[-1]
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     hint = f"Did you mean '{close[0]}'?" if close else ""
-    return ConfigValueError(source, path, value, f"the key is unknown (known keys here: {', '.join(known)})", hint)
+    return ConfigValueError(source, path, value, f"Unknown {label} '{name}' (known keys here: {', '.join(known)})", hint)
 
 
 def _join(prefix: str, name: str) -> str:
@@ -326,6 +330,7 @@ TRANSFORMS = Section(
         "collate": Mapped(nullable=True),
     },
     nullable=True,
+    label="augmentation key",
 )
 
 #: ``runner`` (and ``detector.runner``).
