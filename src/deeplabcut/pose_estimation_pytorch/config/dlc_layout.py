@@ -235,6 +235,8 @@ def _head_to_dlc(head: dict[str, Any]) -> dict[str, Any]:
                 twinned.add(ours)
         rest = {key: value for key, value in codec.items() if key not in twinned and key != "type"}
         del head["codec"]
+        if "label_keypoint_key" in head:  # DeepLabCut: which keypoints the targets are made from
+            sections["target_generator"]["label_keypoint_key"] = head.pop("label_keypoint_key")
         head.update(sections)
         if rest:
             extras["codec"] = rest
@@ -295,6 +297,8 @@ def _head_from_dlc(head: dict[str, Any]) -> None:
         return
     _, _, twins, _ = _CODEC_TWINS[kind]
     sections = {"target_generator": generator or {}, "predictor": predictor or {}}
+    if "label_keypoint_key" in sections["target_generator"]:
+        head["label_keypoint_key"] = sections["target_generator"]["label_keypoint_key"]
     derived = {"type": kind}
     for ours, section, theirs in twins:
         if theirs in sections[section] and ours not in derived:
