@@ -173,7 +173,7 @@ def split_for_deeplabcut(cfg: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
         main["net_type"] = dlc_net_type(net_type)
         extras["net_type"] = net_type
 
-    heads = (main.get("model") or {}).get("heads")
+    heads = _get(main, ("model", "heads"))
     if isinstance(heads, dict) and any(isinstance(head, dict) and head.get("type") == "DEKRHead" for head in heads.values()):
         main.setdefault("with_center_keypoints", True)  # DeepLabCut's DEKR trains on the animals' centres too
     if isinstance(heads, dict):
@@ -201,6 +201,7 @@ def split_for_deeplabcut(cfg: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
 def merge_from_deeplabcut(main: dict[str, Any], extras: dict[str, Any] | None) -> dict[str, Any]:
     """Our in-memory config from a ``pytorch_config.yaml`` (ours or DeepLabCut's) and our extras (or None)."""
     cfg = copy.deepcopy(main)
+    cfg.pop("with_center_keypoints", None)  # DeepLabCut's flag for DEKR; ours follows from the head (written back)
     extras = copy.deepcopy(extras or {})
     for prefix in ((), ("detector",)):
         workers = _get(extras, (*prefix, "train_settings", "dataloader_workers"))
@@ -209,7 +210,7 @@ def merge_from_deeplabcut(main: dict[str, Any], extras: dict[str, Any] | None) -
         ):
             del _get(extras, (*prefix, "train_settings"))["dataloader_workers"]  # edited in the file: the file wins
     cfg = deep_merge(cfg, extras)
-    heads = (cfg.get("model") or {}).get("heads")
+    heads = _get(cfg, ("model", "heads"))
     if isinstance(heads, dict):
         for head in heads.values():
             if isinstance(head, dict):

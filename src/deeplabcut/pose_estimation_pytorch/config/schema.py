@@ -166,8 +166,11 @@ class AnyOf(Spec):
                     option.check(value, key, source)
                     return
                 continue
-            if option.accepts(value, key, source):
-                return
+            try:
+                option.check(value, key, source)
+            except ConfigValueError:
+                continue
+            return
         raise ConfigValueError(source, key, value, f"expected {self.describe()}")
 
 

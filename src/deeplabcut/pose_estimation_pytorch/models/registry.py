@@ -55,7 +55,7 @@ class Registry:
         return sorted(self._builders)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._builders
+        return isinstance(name, str) and name in self._builders
 
     def get(self, name: str) -> Callable[..., Any]:
         """The builder registered under ``name``.
