@@ -30,6 +30,7 @@ def test_names():
     assert str(data).endswith("UnaugmentedDataSet_openfieldOct30/openfield_Pranav95shuffle2.mat")
     assert doc.name == "Documentation_data-openfield_95shuffle2.pickle"
     assert net_name("dekr_w32") == "DekrW32" and net_name("token_pose_w16") == "TokenPoseW16"
+    assert net_name("top_down_hrnet_w32") == "HrnetW32"  # DeepLabCut names a top-down backbone by the backbone
     assert scorer_name(CFG, 1, "dekr_32", "200") == "DLC_Dekr32_openfieldOct30shuffle1_snapshot_200"
     assert snapshot_filename(5) == "snapshot-005.pt" and snapshot_filename(120, best=True) == "snapshot-best-120.pt"
     match = snapshot_pattern().match("snapshot-best-120.pt")

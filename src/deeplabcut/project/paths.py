@@ -81,8 +81,21 @@ def _shuffle_folder(top: str, cfg: dict[str, Any], fraction: float, shuffle: int
     return Path(modelprefix or "") / top / f"iteration-{cfg['iteration']}" / shuffle_name(cfg, fraction, shuffle)
 
 
+#: DeepLabCut 3 backbones whose top-down net type is ``top_down_<backbone>``; its scorer names
+#: the backbone alone (``NetType.from_alias``: ``top_down_hrnet_w32`` is ``hrnet_w32`` + top-down).
+TOP_DOWN_BACKBONE_NET_TYPES = (
+    "resnet_50", "resnet_101", "hrnet_w18", "hrnet_w32", "hrnet_w48", "cspnext_s", "cspnext_m", "cspnext_x",
+)
+
+
 def net_name(net_type: str) -> str:
-    """Net type as it appears in scorer names: ``dekr_w32`` -> ``DekrW32``."""
+    """Net type as it appears in scorer names, as DeepLabCut 3 writes it.
+
+    ``dekr_w32`` -> ``DekrW32``; ``top_down_hrnet_w32`` -> ``HrnetW32`` (DeepLabCut
+    names a top-down backbone net type by its backbone).
+    """
+    if net_type.startswith("top_down_") and net_type.removeprefix("top_down_") in TOP_DOWN_BACKBONE_NET_TYPES:
+        net_type = net_type.removeprefix("top_down_")
     return "".join(part.capitalize() for part in net_type.split("_"))
 
 

@@ -22,6 +22,7 @@ from deeplabcut.pose_estimation_pytorch.config.make_config import (
     available_net_types,
     make_pytorch_config,
 )
+from deeplabcut.pose_estimation_pytorch.config.dlc_layout import dlc_net_type
 from deeplabcut.pose_estimation_pytorch.config.pose_config import write_pytorch_config
 from deeplabcut.pose_estimation_pytorch.config.templates import load_template
 from deeplabcut.project.config import (
@@ -261,7 +262,7 @@ def _write_model_folder(
             "num_joints": len(bodyparts),
             "all_joints": [[i] for i in range(len(bodyparts))],
             "all_joints_names": bodyparts,
-            "net_type": net_type,
+            "net_type": dlc_net_type(net_type),
             "dataset_type": "multi-animal-imgaug",
             "global_scale": 1.0,
             "scoremap_dir": "test",

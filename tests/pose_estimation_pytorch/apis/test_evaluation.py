@@ -72,7 +72,7 @@ def test_single_animal_rmse_is_the_mean_pixel_distance(tiny_single_animal_projec
     assert row["train rmse_pcutoff"] == pytest.approx(5.0)
     assert results.index[0] == (0.95, 1, 10, -1, 0.6)  # -1 picks the best snapshot
 
-    scorer = "DLC_Dekr16_tinyNov24shuffle1_snapshot_best-10".replace("Nov24", project.cfg["date"])
+    scorer = "DLC_DekrW18_tinyNov24shuffle1_snapshot_best-10".replace("Nov24", project.cfg["date"])
     folder = project.evaluation_folder
     predictions = pd.read_hdf(folder / f"{scorer}.h5", "df_with_missing")
     assert predictions.columns.names == ["scorer", "individuals", "bodyparts", "coords"]

@@ -37,7 +37,7 @@ def test_folder_of_images(tiny_multianimal_project: Path, monkeypatch, tmp_path:
     folder = project.path / "labeled-data" / "tiny"
     results = analyze_images(tiny_multianimal_project, folder, frame_type=".png", output_dir=tmp_path, plotting=True)
     (path, df), = results.items()
-    assert path.parent == tmp_path and path.name.startswith("tinyDLC_Dekr16_")
+    assert path.parent == tmp_path and path.name.startswith("tinyDLC_DekrW18_")
     assert df.columns.names == ["scorer", "individuals", "bodyparts", "coords"]
     assert list(df.index[:2]) == ["img000.png", "img001.png"]
     assert df.iloc[1, 0] == 2.0 and df.iloc[0, 1] == 48.0  # x = image number, y = half the height (96 px)

@@ -74,7 +74,7 @@ def test_multianimal_video_to_identities(tmp_path: Path, oracle):
     oracle(config)
     video = next((config.parent / "videos").glob("*.mp4"))
     scorer = analyze_videos(config, [video], videotype=".mp4")
-    assert scorer == f"DLC_Dekr16_synthetic{ShuffleData(config).cfg['date']}shuffle1_snapshot_7"
+    assert scorer == f"DLC_DekrW18_synthetic{ShuffleData(config).cfg['date']}shuffle1_snapshot_7"
 
     prefix = video.parent / f"{video.stem}{scorer}"
     full = pickle.loads(Path(f"{prefix}_full.pickle").read_bytes())

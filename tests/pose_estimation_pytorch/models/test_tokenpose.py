@@ -21,6 +21,7 @@ from deeplabcut.pose_estimation_pytorch.models.detectors import CenterDetector, 
 from deeplabcut.pose_estimation_pytorch.models.heads import TokenPoseHead
 from deeplabcut.pose_estimation_pytorch.models.necks import TokenPoseTransformer
 from deeplabcut.training_dataset.create import create_training_dataset
+from deeplabcut.utils.yaml_io import read_yaml
 
 NET_TYPES = {"token_pose_w16": (16, 96, 4), "token_pose_w32": (32, 192, 8), "token_pose_w48": (48, 192, 8)}
 
@@ -34,7 +35,8 @@ def generated_configs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dic
         create_training_dataset(config, net_type=net_type)
     for model_folder in (Path(config).parent / "dlc-models-pytorch" / "iteration-0").iterdir():
         pose_cfg = read_pytorch_config(model_folder / "train" / "pytorch_config.yaml")
-        configs[pose_cfg["net_type"]] = pose_cfg
+        # the file says DeepLabCut's animaltokenpose_base for each; our name is kept beside it
+        configs[read_yaml(model_folder / "train" / "pytorch_config_extras.yaml")["net_type"]] = pose_cfg
     return configs
 
 

@@ -16,7 +16,8 @@ DeepLabCut's ``target_generator`` + ``predictor`` (the keys it has twins for),
 the rest of the codec goes to the extras; losses with a DeepLabCut twin take its
 name (``WeightedMSELoss`` with ``normalize_by: elements`` is its
 ``DEKRHeatmapLoss``...). ``net_type`` is written as a DeepLabCut ``NetType``
-(:data:`DLC_NET_TYPES`); ours is kept in the extras.
+(:data:`DLC_NET_TYPES`); ours is kept in the extras for the record, and the
+file's name is the one read back (scorer names follow it, as DeepLabCut's do).
 
 Reading (:func:`merge_from_deeplabcut`): the extras are merged back over the
 file, and a file DeepLabCut wrote (``target_generator``/``predictor``, no
@@ -203,6 +204,9 @@ def merge_from_deeplabcut(main: dict[str, Any], extras: dict[str, Any] | None) -
     cfg = copy.deepcopy(main)
     cfg.pop("with_center_keypoints", None)  # DeepLabCut's flag for DEKR; ours follows from the head (written back)
     extras = copy.deepcopy(extras or {})
+    # Ours (dekr_16...), for the record: the file's DeepLabCut name is the one in use, so that
+    # scorer names are the ones DeepLabCut gives the same shuffle.
+    extras.pop("net_type", None)
     for prefix in ((), ("detector",)):
         workers = _get(extras, (*prefix, "train_settings", "dataloader_workers"))
         if workers is not None and _get(cfg, (*prefix, "train_settings", "dataloader_workers")) not in (
