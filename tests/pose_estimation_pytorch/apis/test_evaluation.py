@@ -146,4 +146,4 @@ def test_every_file_is_read_once_for_all_snapshots(tiny_single_animal_project: P
     monkeypatch.setattr(ruamel.yaml.YAML, "load", counting_load)
     monkeypatch.setattr(project_module, "read_collected_data", counting_read)
     assert len(evaluate_network(tiny_single_animal_project, snapshotindex="all", show_errors=False)) == 3
-    assert parsed == {"config.yaml": 1, "pytorch_config.yaml": 1, "CollectedData_tester.h5": 1}
+    assert parsed == {"config.yaml": 1, "pytorch_config.yaml": 1, "pytorch_config_extras.yaml": 1, "CollectedData_tester.h5": 1}

@@ -56,7 +56,7 @@ CROP_SIZE = (CROP["width"], CROP["height"])
 
 def scorer_of(config: Path) -> str:
     date = ShuffleData(config).cfg["date"]
-    return f"DLC_Animaltokenposebase_synthetic{date}shuffle1_detector_{DETECTOR_EPOCH}_snapshot_{POSE_EPOCH}"
+    return f"DLC_AnimaltokenposeBase_synthetic{date}shuffle1_detector_{DETECTOR_EPOCH}_snapshot_{POSE_EPOCH}"
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +213,7 @@ def test_evaluation_without_a_detector_snapshot_uses_the_labeled_boxes(tmp_path:
     (project.train_folder / f"snapshot-detector-{DETECTOR_EPOCH:03d}.pt").unlink()
     results = evaluate_network(config)
     assert results.index[0][3] == -1  # no detector epochs
-    scorer = f"DLC_Animaltokenposebase_synthetic{project.cfg['date']}shuffle1_snapshot_{POSE_EPOCH}"
+    scorer = f"DLC_AnimaltokenposeBase_synthetic{project.cfg['date']}shuffle1_snapshot_{POSE_EPOCH}"
     assert (project.evaluation_folder / f"{scorer}-results.csv").is_file()
     assert not (project.evaluation_folder / f"{scorer}-detector-results.csv").exists()
 

@@ -251,6 +251,7 @@ def test_auto_track_parses_each_file_once(tmp_path: Path, monkeypatch):
     assert parsed == {
         "config.yaml": 1,
         "pytorch_config.yaml": 1,
+        "pytorch_config_extras.yaml": 1,
         "inference_cfg.yaml": 1,
         "snapshot listing": 1,
         first.name: 1,
