@@ -182,3 +182,31 @@ def test_extras_of_a_config_without_any_are_emptied(tmp_path, project_cfgs):
     write_pytorch_config(path, plain)
     assert read_yaml(extras_path(path)) in ({}, None)
     assert Path(path).exists()
+
+
+def test_a_key_edited_into_the_file_wins_over_the_extras_and_order_is_kept(tmp_path, project_cfgs):
+    path = tmp_path / "pytorch_config.yaml"
+    cfg = make_pytorch_config(project_cfgs["multi"], "dekr_w32", str(path))
+    write_pytorch_config(path, cfg)
+    edited = read_yaml(path)
+    edited["data"]["train"]["color_jitter"] = {"p": 1.0, "brightness": 0.5, "contrast": 0.2, "saturation": 0.2, "hue": 0.02}
+    edited["model"]["heads"]["bodypart"]["predictor"]["nms_threshold"] = 0.2
+    write_yaml(path, edited)
+    read = read_pytorch_config(path)
+    assert read["data"]["train"]["color_jitter"]["p"] == 1.0 and read["data"]["train"]["color_jitter"]["brightness"] == 0.5
+    assert read["model"]["heads"]["bodypart"]["codec"]["nms_threshold"] == 0.2
+    assert read["model"]["heads"]["bodypart"]["codec"]["center_nms_kernel"] == 5  # from the extras
+    assert list(read)[:4] == ["net_type", "method", "device", "metadata"]
+
+
+def test_a_broken_extras_file_is_our_error_naming_it(tmp_path, project_cfgs):
+    from deeplabcut.errors import ConfigError, ConfigValueError
+
+    path = tmp_path / "pytorch_config.yaml"
+    write_pytorch_config(path, make_pytorch_config(project_cfgs["multi"], "dekr_16", str(path)))
+    extras_path(path).write_text("- not\n- a mapping\n")
+    with pytest.raises(ConfigError, match="pytorch_config_extras.yaml' does not hold a mapping"):
+        read_pytorch_config(path)
+    write_yaml(extras_path(path), {"runner": {"mixed_precision": "fp8"}})
+    with pytest.raises(ConfigValueError, match=r"\(with 'pytorch_config_extras.yaml'\): runner.mixed_precision = 'fp8'"):
+        read_pytorch_config(path)

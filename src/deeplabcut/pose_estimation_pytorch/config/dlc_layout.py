@@ -30,7 +30,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from deeplabcut.pose_estimation_pytorch.config.templates import deep_merge
 
 #: Our net types -> the DeepLabCut 3 ``NetType`` written in files it reads.
 #: ``dekr_16`` has no DeepLabCut twin (DeepLabCut's smallest DEKR is w18): it is
@@ -200,20 +199,27 @@ def split_for_deeplabcut(cfg: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
 
 
 def merge_from_deeplabcut(main: dict[str, Any], extras: dict[str, Any] | None) -> dict[str, Any]:
-    """Our in-memory config from a ``pytorch_config.yaml`` (ours or DeepLabCut's) and our extras (or None)."""
+    """Our in-memory config from a ``pytorch_config.yaml`` (ours or DeepLabCut's) and our extras (or None).
+
+    Where both files hold a key, ``pytorch_config.yaml`` wins (it is the file people edit), except
+    ``train_settings.dataloader_workers``: the extras' ``auto`` stands while the file still holds
+    :data:`AUTO_WORKERS_PLACEHOLDER`.
+    """
     cfg = copy.deepcopy(main)
     cfg.pop("with_center_keypoints", None)  # DeepLabCut's flag for DEKR; ours follows from the head (written back)
-    extras = copy.deepcopy(extras or {})
+    extras = copy.deepcopy(extras) if isinstance(extras, dict) else {}
     # Ours (dekr_16...), for the record: the file's DeepLabCut name is the one in use, so that
     # scorer names are the ones DeepLabCut gives the same shuffle.
     extras.pop("net_type", None)
+    auto_workers = []
     for prefix in ((), ("detector",)):
-        workers = _get(extras, (*prefix, "train_settings", "dataloader_workers"))
-        if workers is not None and _get(cfg, (*prefix, "train_settings", "dataloader_workers")) not in (
-            None, AUTO_WORKERS_PLACEHOLDER,
-        ):
-            del _get(extras, (*prefix, "train_settings"))["dataloader_workers"]  # edited in the file: the file wins
-    cfg = deep_merge(cfg, extras)
+        path = (*prefix, "train_settings", "dataloader_workers")
+        if _get(extras, path) == "auto" and _get(cfg, path) in (None, AUTO_WORKERS_PLACEHOLDER):
+            auto_workers.append(path)
+    if isinstance(cfg, dict):
+        _fill_in(cfg, extras)
+    for path in auto_workers:
+        _put(cfg, path[:-1], {path[-1]: "auto"})
     heads = _get(cfg, ("model", "heads"))
     if isinstance(heads, dict):
         for head in heads.values():
@@ -309,6 +315,15 @@ def _head_from_dlc(head: dict[str, Any]) -> None:
         if theirs in sections[section] and ours not in derived:
             derived[ours] = copy.deepcopy(sections[section][theirs])
     head["codec"] = {**derived, **{key: value for key, value in codec.items() if key not in derived}}
+
+
+def _fill_in(target: dict[str, Any], extras: dict[str, Any]) -> None:
+    """Add the keys of ``extras`` that ``target`` lacks, recursively, in place (``target`` wins and keeps its order)."""
+    for key, value in extras.items():
+        if key not in target:
+            target[key] = value
+        elif isinstance(target[key], dict) and isinstance(value, dict):
+            _fill_in(target[key], value)
 
 
 def _get(data: Any, path: tuple[str, ...]) -> Any:
