@@ -88,3 +88,19 @@ def test_bad_values_in_the_file_name_the_file_and_key(trained_looking_project, s
 def test_inference_arguments_are_checked(tiny_dekr_project, call, key):
     error = refused(tiny_dekr_project.parent, lambda: call(tiny_dekr_project), f"\\(\\): {key} = ")
     assert error.key == key
+
+
+def test_config_yaml_batch_size_is_checked_when_analyze_videos_uses_it(tiny_dekr_project):
+    from deeplabcut.project.config import read_config, write_config
+
+    cfg = read_config(tiny_dekr_project)
+    cfg["batch_size"] = -4
+    write_config(tiny_dekr_project, cfg)
+    project = ShuffleData(tiny_dekr_project)
+    (project.train_folder / "snapshot-005.pt").write_bytes(b"weights")  # never loaded: the check comes first
+    error = refused(
+        tiny_dekr_project.parent,
+        lambda: analyze_videos(tiny_dekr_project, [str(tiny_dekr_project.parent / "videos")]),
+        "config.yaml': batch_size = -4 is not allowed; expected an integer >= 1",
+    )
+    assert error.key == "batch_size"

@@ -39,7 +39,7 @@ from deeplabcut.formats.video_pickles import (
     write_full_pickle,
     write_meta_pickle,
 )
-from deeplabcut.pose_estimation_pytorch.config.schema import check_inference_arguments
+from deeplabcut.pose_estimation_pytorch.config.schema import BATCH_SIZE, check_inference_arguments, check_value
 from deeplabcut.pose_estimation_pytorch.apis.tracklets import _inference_cfg, _num_frames, stitch_videos, track_videos
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
@@ -144,7 +144,8 @@ def analyze_videos(
     project, snapshot, scorer, pose_cfg = model.shuffle, model.snapshot, model.scorer, model.pytorch_config
     video_files = find_videos(videos, video_extensions or videotype)
     torch_device = model.device(device)
-    batch_size = int(batch_size or project.cfg.get("batch_size", 8))
+    if batch_size is None:  # config.yaml's batch_size, checked like the argument
+        batch_size = check_value(project.cfg.get("batch_size", 8), "batch_size", BATCH_SIZE, f"'{project.config_path}'")
     runner = model.runner(device, batch_size=batch_size)
     crop = _cropping(project.cfg, cropping)
     weights = snapshot.path.name
