@@ -71,8 +71,9 @@ def make_tiny_top_down_shuffle(
 def shrink_top_down_shuffle(pose_config_path: Path, num_bodyparts: int, epochs: int = 2, detector_epochs: int = 2) -> None:
     """Rewrite a top-down shuffle's ``pytorch_config.yaml`` with tiny models (its net type's family) that train in seconds."""
     pose_cfg = read_pytorch_config(pose_config_path)
-    net_type = pose_cfg["net_type"]
-    pose_cfg["model"] = tiny_pose_model(net_type, num_bodyparts)
+    # The family from the model itself: the file's net_type is DeepLabCut's name (animaltokenpose_base...)
+    is_token_pose = (pose_cfg["model"].get("neck") or {}).get("type") == "TokenPoseTransformer"
+    pose_cfg["model"] = tiny_pose_model("token_pose" if is_token_pose else pose_cfg["net_type"], num_bodyparts)
     for section in ("train", "inference"):
         pose_cfg["data"][section]["top_down_crop"] = dict(TINY_CROP)
     pose_cfg["data"]["train"].pop("motion_blur", None)
