@@ -27,6 +27,7 @@ from deeplabcut.pose_estimation_pytorch.train_module import (
     TrainingResult,
     TrainingSetup,
     TrainingTask,
+    TrainingWatch,
     build_shuffle_training,
 )
 from deeplabcut.project.paths import TRAINING_LOG_FILENAME, previous_run_folder_name
@@ -175,6 +176,7 @@ def _train(setup: TrainingSetup, shuffle: int, train_folder: Path, log: logging.
         total_epochs=epochs,
         curve=(train_folder / task.learning_stats_filename, train_folder / task.learning_curve_filename),
         label="Epoch" if task is POSE else f"{task.label.capitalize()} epoch",
+        watch=TrainingWatch(epochs, model="pose model" if task is POSE else task.label),
     )
     trainer = setup.build_trainer(train_folder, callbacks=reporter.callbacks())
     if setup.resumes:
