@@ -169,7 +169,10 @@ def _train(setup: TrainingSetup, shuffle: int, train_folder: Path, log: logging.
         shuffle, setup.pytorch_config["net_type"], what, setup.device, train_folder.parent,
     )  # fmt: skip
     report = getattr(setup.model.backbone, "pretrained_report", None)
-    log.info("Backbone: %s", report if report is not None else "trained from scratch (pretrained: false)")
+    if report is not None and report.from_scratch:
+        log.warning("Backbone: %s", report)
+    else:
+        log.info("Backbone: %s", report if report is not None else "trained from scratch (pretrained: false)")
     epochs = setup.epochs
     reporter = ProgressReporter(
         log,
