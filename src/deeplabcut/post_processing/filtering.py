@@ -198,7 +198,7 @@ def fit_sarimax(
 
     Points with ``likelihood < p_bound`` (and NaN) are missing data. The model
     is ``SARIMAX(order=(ARdegree, 0, MAdegree))`` without seasonal terms, fitted
-    to the series minus its mean; on a ``ValueError`` the fit restarts from zero
+    to the series minus its mean, with BLAS on one thread; on a ``ValueError`` the fit restarts from zero
     ARMA parameters, and on a ``LinAlgError`` stationarity and invertibility are
     no longer enforced, as DeepLabCut does.
 
@@ -208,6 +208,7 @@ def fit_sarimax(
         units of ``values``; None when 10 or fewer points are usable.
     """
     from statsmodels.tsa.statespace.sarimax import SARIMAX
+    from threadpoolctl import threadpool_limits
 
     series = np.asarray(values, dtype=np.float64).copy()
     series[~(np.asarray(likelihood) >= p_bound)] = np.nan
@@ -217,7 +218,8 @@ def fit_sarimax(
     level = series[usable].mean()
     centred = series - level
     order = (int(ARdegree), 0, int(MAdegree))
-    with warnings.catch_warnings():
+    # The state-space matrices are tiny: a multi-threaded BLAS only adds overhead (25x slower on a busy 2-core machine).
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
         warnings.simplefilter("ignore")  # convergence and start-parameter warnings: the fit is still used
         model = SARIMAX(centred, order=order, seasonal_order=(0, 0, 0, 0), simple_differencing=True)
         try:
