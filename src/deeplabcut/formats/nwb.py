@@ -222,6 +222,9 @@ class NWBPoses:
 def read_pose_nwb(path: str | Path) -> NWBPoses:
     """Read a file :func:`write_pose_nwb` (or DLC2NWB) wrote: the ``PoseEstimation`` of module ``behavior``.
 
+    Frame numbers are the frame times times the frame rate: the series' ``rate``,
+    else the source video's, else the median spacing of the timestamps.
+
     Raises:
         MissingFileError: no file at ``path``.
         CorruptFileError: the file has no ``behavior/PoseEstimation``.
@@ -250,12 +253,16 @@ def read_pose_nwb(path: str | Path) -> NWBPoses:
             ],
             axis=1,
         )
+        video = pose_estimation.source_video
         if first.rate is not None:
             fps = float(first.rate)
             timestamps = (first.starting_time or 0.0) + np.arange(len(poses)) / fps
         else:
             timestamps = np.asarray(first.timestamps[:], dtype=np.float64)
-            fps = float(1.0 / np.median(np.diff(timestamps))) if len(timestamps) > 1 else None
+            if video is not None and video.rate:
+                fps = float(video.rate)
+            else:  # DLC2NWB's files: the frame rate is the typical spacing of the frame times
+                fps = float(1.0 / np.median(np.diff(timestamps))) if len(timestamps) > 1 else None
         frame_indices = np.rint(timestamps * fps).astype(np.int64) if fps else np.arange(len(poses))
         edges = [tuple(int(i) for i in edge) for edge in skeleton.edges[:]] if skeleton is not None and skeleton.edges is not None else []
         animal = AnimalPoses(individual, bodyparts, poses, frame_indices, edges)
