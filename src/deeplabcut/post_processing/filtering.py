@@ -6,9 +6,10 @@ are frames) and returns a table with the same columns and index:
 
 * ``"median"``: a running median of ``windowlength`` frames over ``x`` and
   ``y`` (``scipy.ndimage.median_filter``). NaN gaps are never bridged: each
-  run of frames with data is filtered on its own, its ends padded with their
-  nearest value (DeepLabCut's ``signal.medfilt`` pads with zeros and lets NaN
-  leak into the window). Gaps stay NaN; likelihoods are kept.
+  run of frames with data is filtered on its own, its ends mirrored (so a
+  spike in the first or last frame is removed too; DeepLabCut's
+  ``signal.medfilt`` pads with zeros and lets NaN leak into the window).
+  Gaps stay NaN; likelihoods are kept.
 * ``"spline"``: fills NaN gaps of at most ``windowlength`` frames
   (``windowlength=0``: every gap) with a cubic spline through the frames with
   data (``scipy.interpolate.CubicSpline``), as DeepLabCut does; only gaps
@@ -150,14 +151,14 @@ def _finite_runs(valid: np.ndarray) -> list[tuple[int, int]]:
 def median_filter_columns(values: np.ndarray, windowlength: int) -> np.ndarray:
     """Running median of ``windowlength`` rows down each column of ``(rows, columns)``.
 
-    Each run of finite values is filtered separately (ends padded with their
-    nearest value); NaN stays NaN.
+    Each run of finite values is filtered separately (its ends mirrored:
+    ``... c b | a b c ...``); NaN stays NaN.
     """
     out = values.copy()
     for column in range(values.shape[1]):
         series = values[:, column]
         for start, stop in _finite_runs(np.isfinite(series)):
-            out[start:stop, column] = ndimage.median_filter(series[start:stop], size=windowlength, mode="nearest")
+            out[start:stop, column] = ndimage.median_filter(series[start:stop], size=windowlength, mode="mirror")
     return out
 
 
