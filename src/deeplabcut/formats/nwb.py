@@ -24,6 +24,7 @@ written as the individual ``ind1`` (DLC2NWB's default). ``pynwb`` and
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -242,7 +243,7 @@ def read_pose_nwb(path: str | Path) -> NWBPoses:
             raise CorruptFileError(f"'{path}' has no {PROCESSING_MODULE}/{POSE_ESTIMATION_NAME}: not a DeepLabCut NWB file.") from err
         skeleton = pose_estimation.skeleton
         nodes = list(skeleton.nodes[:]) if skeleton is not None else list(pose_estimation.pose_estimation_series)
-        individual = skeleton.name if skeleton is not None else SINGLE_ANIMAL_NWB_NAME
+        individual = _individual_of(nodes, skeleton.name if skeleton is not None else None)
         prefix = f"{individual}_"
         bodyparts = [node[len(prefix) :] if node.startswith(prefix) else node for node in nodes]
         first = pose_estimation.pose_estimation_series[nodes[0]]
@@ -267,3 +268,16 @@ def read_pose_nwb(path: str | Path) -> NWBPoses:
         edges = [tuple(int(i) for i in edge) for edge in skeleton.edges[:]] if skeleton is not None and skeleton.edges is not None else []
         animal = AnimalPoses(individual, bodyparts, poses, frame_indices, edges)
         return NWBPoses(animal, pose_estimation.scorer, timestamps, fps)
+
+
+def _individual_of(nodes: list[str], skeleton_name: str | None) -> str:
+    """The individual of nodes named ``<individual>_<bodypart>``.
+
+    The skeleton's name when every node starts with it (files written here);
+    else the nodes' common prefix up to its last ``_`` (DLC2NWB's files before
+    ndx-pose 0.2, whose skeleton ndx-pose names ``subject``).
+    """
+    if skeleton_name and all(node.startswith(f"{skeleton_name}_") for node in nodes):
+        return skeleton_name
+    common = os.path.commonprefix(nodes) if len(nodes) > 1 else nodes[0].split("_")[0] + "_"
+    return common[: common.rfind("_")] if "_" in common else (skeleton_name or SINGLE_ANIMAL_NWB_NAME)
