@@ -31,6 +31,7 @@ LAYERS: list[tuple[int, str]] = [
     (3, "deeplabcut.project"),
     (4, f"{PEP}.config"),
     (4, "deeplabcut.synthetic"),
+    (4, "deeplabcut.post_processing"),
     (5, "deeplabcut.training_dataset"),
     (6, f"{PEP}.data"),
     (7, f"{PEP}.models"),

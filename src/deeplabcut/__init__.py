@@ -47,6 +47,11 @@ _EXPORTS = {
     "stitch_tracklets": _API,
     "create_labeled_video": _API,
     "plot_trajectories": _API,
+    # post-processing (filterpredictions, analyzeskeleton, h5 -> csv/nwb)
+    "filterpredictions": _API,
+    "analyzeskeleton": _API,
+    "analyze_videos_converth5_to_csv": "deeplabcut.post_processing",
+    "analyze_videos_converth5_to_nwb": "deeplabcut.post_processing",
 }
 __all__ = ["VERSION", "__version__", *_EXPORTS]
 

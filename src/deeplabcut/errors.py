@@ -59,3 +59,7 @@ def where(path: str | Path) -> str:
 
 class TrackingDataError(DLCError, ValueError):
     """Detections, assemblies or tracklets handed to the tracking code have a wrong shape or content."""
+
+
+class MissingDependencyError(DLCError, ImportError):
+    """An optional package a feature needs is not installed; the message says how to install it."""

@@ -283,3 +283,32 @@ def image_analysis_path(output_folder: str | Path, images_folder: str | Path, sc
     """``<output folder>/<images folder name><scorer>.h5``, the ``analyze_images`` result."""
     return Path(output_folder) / f"{Path(images_folder).name}{scorer}.h5"
 
+
+
+# -- post-processing outputs (filterpredictions, analyzeskeleton, h5 -> nwb) ---------
+
+
+def skeleton_analysis_path(analysis_file: str | Path) -> Path:
+    """``<analysis file stem>_skeleton.h5`` beside it: ``analyzeskeleton``'s bones of a poses or tracks file."""
+    analysis_file = Path(analysis_file)
+    return analysis_file.with_name(f"{analysis_file.stem}_skeleton.h5")
+
+
+def nwb_path(analysis_file: str | Path, individual: str) -> Path:
+    """``<analysis file stem>_<individual>.nwb`` beside it: one NWB file per animal (DLC2NWB's names)."""
+    analysis_file = Path(analysis_file)
+    return analysis_file.with_name(f"{analysis_file.stem}_{individual}.nwb")
+
+
+#: How the scorer part of an analysis file's name starts (DeepLabCut 2/3, and 1.x's ``DeepCut``).
+SCORER_PREFIXES = ("DLC", "DeepCut")
+
+
+def is_analysis_file_of(path: str | Path, video_stem: str) -> bool:
+    """Whether ``path`` is an ``.h5`` that ``analyze_videos`` and later steps wrote for the video ``video_stem``.
+
+    Its name is ``<video stem><scorer>[suffixes].h5`` with the scorer starting
+    with ``DLC`` (or ``DeepCut``): poses, tracks (``_el``), filtered, skeleton files.
+    """
+    name = Path(path).name
+    return name.endswith(".h5") and name.startswith(video_stem) and name[len(video_stem) :].startswith(SCORER_PREFIXES)
