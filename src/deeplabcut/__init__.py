@@ -47,6 +47,11 @@ _EXPORTS = {
     "stitch_tracklets": _API,
     "create_labeled_video": _API,
     "plot_trajectories": _API,
+    # -- refinement loop (refine_training_dataset) --
+    "extract_outlier_frames": "deeplabcut.refine_training_dataset",
+    "refine_labels": "deeplabcut.refine_training_dataset",
+    "merge_datasets": "deeplabcut.refine_training_dataset",
+    # -- end refinement loop --
 }
 __all__ = ["VERSION", "__version__", *_EXPORTS]
 

@@ -283,3 +283,17 @@ def image_analysis_path(output_folder: str | Path, images_folder: str | Path, sc
     """``<output folder>/<images folder name><scorer>.h5``, the ``analyze_images`` result."""
     return Path(output_folder) / f"{Path(images_folder).name}{scorer}.h5"
 
+
+
+# -- refinement (extract_outlier_frames, refine_labels, merge_datasets) -----------------
+
+
+def machine_labels_filename(iteration: int) -> str:
+    """``machinelabels-iter<N>.h5``: a model's predictions on the outlier frames of iteration ``N``."""
+    return f"machinelabels-iter{int(iteration)}.h5"
+
+
+#: Beside ``machinelabels-iter<N>.h5``: the ``.csv`` of the latest machine labels (DeepLabCut's name).
+MACHINE_LABELS_CSV_FILENAME = "machinelabels.csv"
+#: Refined machine labels as DeepLabCut 2's refinement GUI saved them; ``merge_datasets`` folds them in.
+REFINED_MACHINE_LABELS_FILENAME = "MachineLabelsRefine.h5"
