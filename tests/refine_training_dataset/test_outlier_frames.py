@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,8 @@ from deeplabcut.refine_training_dataset.outlier_frames import (
 from deeplabcut.synthetic import create_synthetic_project, load_ground_truth
 from deeplabcut.utils.yaml_io import read_yaml
 
-SCORER = "DLC_DekrW16_synthNov30shuffle1_snapshot_002"
+from refine_projects import SCORER, make_analysed_project, tree_digest
+
 
 
 def smooth_walk(num_frames: int, num_keypoints: int, seed: int = 0) -> np.ndarray:
@@ -101,22 +101,8 @@ def test_list_takes_the_frames_given_and_refuses_anything_else():
 
 @pytest.fixture
 def analysed_project(tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
-    """A single-animal synthetic project whose video has an analysis file (the ground truth, planted jumps)."""
-    config = Path(create_synthetic_project(
-        tmp_path, multianimal=False, num_bodyparts=3, num_frames=40, num_labeled_frames=8, frame_size=(64, 64), seed=2
-    ))  # fmt: skip
     monkeypatch.setattr(outlier_frames, "_scorer", lambda *args: SCORER)
-    video = next((config.parent / "videos").glob("*.mp4"))
-    truth = load_ground_truth(config)
-    poses = np.concatenate([truth.keypoints, np.full(truth.keypoints.shape[:-1] + (1,), 0.95)], axis=-1)
-    poses[11, 0, 1, :2] += [25, 0]  # frames 11 (a labeled frame) and 12 jump
-    poses[26, 0, 0, :2] += [0, 25]  # frames 26 and 27 jump
-    write_analysis(predictions_dataframe(SCORER, truth.bodyparts, poses), video.parent / f"{video.stem}{SCORER}.h5")
-    return config, video
-
-
-def tree_digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return make_analysed_project(tmp_path)
 
 
 def test_jump_extracts_the_planted_frames_with_the_models_predictions(analysed_project):
