@@ -207,3 +207,16 @@ def test_multi_animal_tracks_give_multi_animal_machine_labels(tmp_path: Path, mo
     assert list(dict.fromkeys(machine.columns.get_level_values("individuals"))) == [*truth.individuals, "single"]
     with pytest.raises(MissingFileError, match="_bx.h5"):
         extract_outlier_frames(config, [video], track_method="box", automatic=True)
+
+
+def test_from_the_command_line(analysed_project):
+    from deeplabcut.cli import build_parser, main
+
+    config, video = analysed_project
+    command = ["extract-outlier-frames", str(config), str(video), "--outlieralgorithm", "list", "--frames2use", "3", "5", "--automatic"]
+    args = build_parser().parse_args([*command, "--snapshotindex", "-1"])
+    assert args.frames2use == [3, 5] and args.automatic and args.snapshotindex == -1 and args.epsilon == 20
+    assert main(command) == 0
+    folder = config.parent / "labeled-data" / video.stem
+    assert (folder / frame_image_name(3, 40)).is_file() and (folder / frame_image_name(5, 40)).is_file()
+    assert main(["extract-outlier-frames", str(config), str(video), "--outlieralgorithm", "list", "--automatic"]) == 1
