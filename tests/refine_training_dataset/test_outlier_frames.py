@@ -220,3 +220,14 @@ def test_from_the_command_line(analysed_project):
     folder = config.parent / "labeled-data" / video.stem
     assert (folder / frame_image_name(3, 40)).is_file() and (folder / frame_image_name(5, 40)).is_file()
     assert main(["extract-outlier-frames", str(config), str(video), "--outlieralgorithm", "list", "--automatic"]) == 1
+
+
+def test_without_a_terminal_to_ask_on_it_says_to_pass_automatic(analysed_project, monkeypatch):
+    config, video = analysed_project
+
+    def no_terminal(prompt):
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", no_terminal)
+    with pytest.raises(ConfigError, match="automatic=True"):
+        extract_outlier_frames(config, [video], outlieralgorithm="jump")

@@ -35,7 +35,7 @@ from deeplabcut.errors import ConfigError, MissingFileError, VideoError
 from deeplabcut.formats.analysis import read_analysis
 from deeplabcut.formats.collected_data import read_collected_data, three_level_index
 from deeplabcut.formats.machine_labels import machine_labels_dataframe, read_machine_labels, write_machine_labels
-from deeplabcut.formats.pose_table import PREDICTION_COORDS, SINGLE_INDIVIDUAL
+from deeplabcut.formats.pose_table import PREDICTION_COORDS
 from deeplabcut.formats.tracks import read_tracks_h5
 from deeplabcut.formats.video_pickles import read_meta_pickle
 from deeplabcut.project.config import get_bodyparts, get_unique_bodyparts, is_multianimal, read_config, video_stems
@@ -540,7 +540,7 @@ def _user_agrees(count: int, candidates: int, outlieralgorithm: str) -> bool:
     print(f"If that is too many, change the parameters ({parameters}) or use another outlieralgorithm.")
     try:
         answer = input(f"Extract up to {min(count, candidates)} of them (numframes2pick: {count})? yes/no: ")
-    except EOFError as err:
+    except (EOFError, OSError) as err:  # no terminal (a pipe, a batch job, captured output)
         raise ConfigError(
             "extract_outlier_frames asks before extracting, but there is no terminal to answer on; "
             "pass automatic=True to extract without asking."
