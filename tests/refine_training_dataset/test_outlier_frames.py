@@ -231,3 +231,20 @@ def test_without_a_terminal_to_ask_on_it_says_to_pass_automatic(analysed_project
     monkeypatch.setattr("builtins.input", no_terminal)
     with pytest.raises(ConfigError, match="automatic=True"):
         extract_outlier_frames(config, [video], outlieralgorithm="jump")
+
+
+def test_a_cropped_analysis_gives_machine_labels_in_full_frame_pixels(analysed_project):
+    from deeplabcut.formats.video_pickles import VideoAnalysisMetadata, write_meta_pickle
+
+    config, video = analysed_project
+    meta = VideoAnalysisMetadata(
+        scorer=SCORER, pytorch_config={}, fps=30.0, batch_size=1, frame_dimensions=(40, 40), nframes=40, iteration=0,
+        train_fraction=0.8, cropping_parameters=[10, 50, 5, 45], individuals=["animal"], bodyparts=[], unique_bodyparts=[],
+    )  # fmt: skip
+    write_meta_pickle(video.parent / f"{video.stem}{SCORER}_meta.pickle", meta)
+    extract_outlier_frames(config, [video], outlieralgorithm="list", frames2use=[3], automatic=True)
+    machine = read_machine_labels(config.parent / "labeled-data" / video.stem / "machinelabels-iter0.h5")
+    analysis = pd.read_hdf(video.parent / f"{video.stem}{SCORER}.h5")
+    shift = {"x": 10, "y": 5, "likelihood": 0}
+    expected = analysis.loc[3] + [shift[c] for c in analysis.columns.get_level_values("coords")]
+    np.testing.assert_allclose(machine.iloc[0].to_numpy(), expected.to_numpy())
