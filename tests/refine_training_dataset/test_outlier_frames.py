@@ -248,3 +248,11 @@ def test_a_cropped_analysis_gives_machine_labels_in_full_frame_pixels(analysed_p
     shift = {"x": 10, "y": 5, "likelihood": 0}
     expected = analysis.loc[3] + [shift[c] for c in analysis.columns.get_level_values("coords")]
     np.testing.assert_allclose(machine.iloc[0].to_numpy(), expected.to_numpy())
+
+
+def test_a_folder_of_videos_with_deeplabcut_3s_video_extensions(analysed_project):
+    config, video = analysed_project
+    written = extract_outlier_frames(config, video.parent, video_extensions=".mp4", outlieralgorithm="list", frames2use=[7], automatic=True)
+    assert [p.name for p in written] == [frame_image_name(7, 40)]
+    with pytest.raises(ConfigError, match="unexpected argument"):
+        extract_outlier_frames(config, [video], automatic=True, snapshot=3)

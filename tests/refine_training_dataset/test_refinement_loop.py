@@ -75,6 +75,10 @@ def test_outliers_corrected_and_merged_make_the_next_iteration_better(tmp_path: 
     deeplabcut.create_training_dataset(config, net_type="dekr_16")
     second_model = ShuffleData(config)
     assert "iteration-1" in str(second_model.train_folder)
+    merged = pd.read_hdf(next((config.parent / "training-datasets" / "iteration-1").rglob("CollectedData_*.h5")))
+    for frame in extracted:  # the corrected frames are training data now, with the true points
+        row = merged.loc[("labeled-data", video.stem, f"img{frame:02d}.png")].to_numpy(dtype=float).reshape(-1, 2)
+        np.testing.assert_allclose(row, truth[frame, 0])
     first_cfg = read_pytorch_config(first_model.pose_config_path)
     second_cfg = read_pytorch_config(second_model.pose_config_path)
     for section in ("model", "data", "runner", "train_settings"):  # the same tiny model and settings

@@ -460,7 +460,8 @@ def extract_outlier_frames(
             (default: config.yaml's ``default_track_method``).
         seed: makes the choice among candidates reproducible.
         **kwargs: ``snapshot_index`` (``snapshotindex``) and ``detector_snapshot_index``
-            (``detector_snapshotindex``) name the snapshot, as for ``analyze_videos``.
+            (``detector_snapshotindex``) name the snapshot, as for ``analyze_videos``;
+            ``video_extensions`` is DeepLabCut 3's name of ``videotype``.
 
     Returns:
         The image files written.
@@ -471,6 +472,10 @@ def extract_outlier_frames(
         All before anything is written.
     """
     del opencv
+    kwargs = dict(kwargs)
+    video_extensions = kwargs.pop("video_extensions", None)  # DeepLabCut 3's name of videotype
+    if video_extensions is not None:
+        videotype = video_extensions
     if outlieralgorithm not in OUTLIER_ALGORITHMS:
         raise ConfigError(_algorithm_message(outlieralgorithm))
     if extractionalgorithm not in EXTRACTION_ALGORITHMS:
