@@ -178,6 +178,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_post_processing_commands(commands)
 
+    # -- refinement loop: extract-outlier-frames, refine-labels, merge-datasets --
+    outliers = commands.add_parser(
+        "extract-outlier-frames", help="extract frames the model got wrong, with its predictions",
+        description="Write outlier frames of analyzed videos into labeled-data/<video>/ with machinelabels-iter<N>.h5.",
+    )  # fmt: skip
+    outliers.add_argument("config")
+    _videos(outliers)
+    _model(outliers)
+    outliers.add_argument("--outlieralgorithm", choices=["jump", "fitting", "uncertain", "list"], default="jump")
+    outliers.add_argument("--frames2use", type=int, nargs="+", default=None, help="frame indices for --outlieralgorithm list")
+    outliers.add_argument("--comparisonbodyparts", nargs="+", default="all", help="bodyparts to compare (default: all)")
+    outliers.add_argument("--epsilon", type=float, default=20, help="jump/fitting: distance in pixels (default 20)")
+    outliers.add_argument("--p-bound", dest="p_bound", type=float, default=0.01, help="uncertain/fitting: likelihood bound (default 0.01)")
+    outliers.add_argument("--ARdegree", type=int, default=3)
+    outliers.add_argument("--MAdegree", type=int, default=1)
+    outliers.add_argument("--alpha", type=float, default=0.01)
+    outliers.add_argument("--extractionalgorithm", choices=["kmeans", "uniform"], default="kmeans")
+    outliers.add_argument("--automatic", action="store_true", help="extract without asking")
+    outliers.add_argument("--savelabeled", action="store_true", help="also write img<N>labeled.png with the predictions drawn")
+    outliers.add_argument("--copy-videos", action="store_true", help="copy a video not yet in the project (default: link it)")
+    outliers.add_argument("--track-method", choices=["ellipse", "box"], default="")
+    outliers.add_argument("--destfolder", default=None)
+    outliers.add_argument("--seed", type=int, default=None)
+
+    refine = commands.add_parser("refine-labels", help="correct machine labels in napari-deeplabcut", description="Open napari-deeplabcut on a labeled-data folder.")
+    refine.add_argument("config")
+    refine.add_argument("--image-folder", default=None, help="folder of labeled-data to open (default: the first not yet corrected)")
+
+    merge = commands.add_parser("merge-datasets", help="check the corrections and start the next iteration", description="Fold refined labels into CollectedData and raise config.yaml's iteration.")
+    merge.add_argument("config")
+    merge.add_argument("--forceiterate", type=int, default=None, help="set iteration to this value instead of adding one")
+    # -- end refinement loop --
+
     demo = commands.add_parser("demo", help="run the whole workflow on a synthetic project", description="Generate a synthetic multi-animal project and run every step on it.")
     demo.add_argument("--output", default="demo-output", help="folder for the demo project (default ./demo-output)")
     demo.add_argument("--net-type", default="dekr_16", help="dekr_16 (default), token_pose_w16, top_down_hrnet_w18, ...")
@@ -243,6 +276,19 @@ def _run(args: argparse.Namespace) -> None:
             filtered=args.filtered, **model,
         ),
         "demo": lambda: _demo(args),
+        # -- refinement loop --
+        "extract-outlier-frames": lambda: deeplabcut.extract_outlier_frames(
+            args.config, args.videos, videotype=args.videotype, outlieralgorithm=args.outlieralgorithm,
+            frames2use=args.frames2use, comparisonbodyparts=args.comparisonbodyparts, epsilon=args.epsilon,
+            p_bound=args.p_bound, ARdegree=args.ARdegree, MAdegree=args.MAdegree, alpha=args.alpha,
+            extractionalgorithm=args.extractionalgorithm, automatic=args.automatic, savelabeled=args.savelabeled,
+            copy_videos=args.copy_videos, destfolder=args.destfolder, track_method=args.track_method, seed=args.seed,
+            shuffle=args.shuffle, trainingsetindex=args.trainingsetindex, modelprefix=args.modelprefix,
+            snapshot_index=args.snapshotindex, detector_snapshot_index=args.detector_snapshot_index,
+        ),
+        "refine-labels": lambda: deeplabcut.refine_labels(args.config, image_folder=args.image_folder),
+        "merge-datasets": lambda: deeplabcut.merge_datasets(args.config, forceiterate=args.forceiterate),
+        # -- end refinement loop --
     }
     commands.update(_post_processing_runs(args, model))
     commands[args.command]()

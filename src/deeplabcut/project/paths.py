@@ -312,3 +312,17 @@ def is_analysis_file_of(path: str | Path, video_stem: str) -> bool:
     """
     name = Path(path).name
     return name.endswith(".h5") and name.startswith(video_stem) and name[len(video_stem) :].startswith(SCORER_PREFIXES)
+
+
+# -- refinement (extract_outlier_frames, refine_labels, merge_datasets) -----------------
+
+
+def machine_labels_filename(iteration: int) -> str:
+    """``machinelabels-iter<N>.h5``: a model's predictions on the outlier frames of iteration ``N``."""
+    return f"machinelabels-iter{int(iteration)}.h5"
+
+
+#: Beside ``machinelabels-iter<N>.h5``: the ``.csv`` of the latest machine labels (DeepLabCut's name).
+MACHINE_LABELS_CSV_FILENAME = "machinelabels.csv"
+#: Refined machine labels as DeepLabCut 2's refinement GUI saved them; ``merge_datasets`` folds them in.
+REFINED_MACHINE_LABELS_FILENAME = "MachineLabelsRefine.h5"
