@@ -38,6 +38,7 @@ from deeplabcut.formats.machine_labels import machine_labels_dataframe, read_mac
 from deeplabcut.formats.pose_table import PREDICTION_COORDS
 from deeplabcut.formats.tracks import read_tracks_h5
 from deeplabcut.formats.video_pickles import read_meta_pickle
+from deeplabcut.post_processing import filtering
 from deeplabcut.project.config import get_bodyparts, get_unique_bodyparts, is_multianimal, read_config, video_stems
 from deeplabcut.project.create import add_new_videos, find_videos
 from deeplabcut.project.frames import frame_image_name, select_frames_kmeans
@@ -101,44 +102,17 @@ def uncertain_outliers(predictions: pd.DataFrame, p_bound: float) -> np.ndarray:
 def fit_sarimax(
     values: np.ndarray, likelihood: np.ndarray, p_bound: float, alpha: float, ARdegree: int, MAdegree: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One coordinate's SARIMAX fit (statsmodels), as DeepLabCut's ``FitSARIMAXModel``.
-
-    Values whose likelihood is below ``p_bound`` count as missing. An
-    ARMA(``ARdegree``, ``MAdegree``) model without seasonal part is fitted
-    when more than 10 values remain; otherwise everything is NaN.
+    """One coordinate's SARIMAX fit: :func:`deeplabcut.post_processing.filtering.fit_sarimax`, NaN when unfittable.
 
     Returns:
         ``(mean, interval)``: the in-sample one-step predictions ``(T,)`` and
-        their ``1 - alpha`` confidence interval ``(T, 2)``.
+        their ``1 - alpha`` confidence interval ``(T, 2)``; all NaN when 10 or
+        fewer values have ``likelihood >= p_bound`` (DeepLabCut's rule).
     """
-    import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning
-
-    series = np.asarray(values, dtype=float).copy()
-    series[np.asarray(likelihood) < p_bound] = np.nan
-    if np.sum(np.isfinite(series)) <= 10:
-        return np.full(len(series), np.nan), np.full((len(series), 2), np.nan)
-
-    def model(strict: bool):
-        extra = {} if strict else {"enforce_stationarity": False, "enforce_invertibility": False}
-        return sm.tsa.statespace.SARIMAX(
-            series, order=(ARdegree, 0, MAdegree), seasonal_order=(0, 0, 0, 0), simple_differencing=True, **extra
-        )
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", UserWarning)  # statsmodels' "non-stationary starting parameters"
-        fitted_model = model(strict=True)
-        try:
-            result = fitted_model.fit(disp=False)
-        except ValueError:  # bad starting values: start from AR = MA = 0, variance 1, as DeepLabCut does
-            start = np.array([1.0 if "sigma" in name else 0.0 for name in fitted_model.param_names])
-            result = fitted_model.fit(start_params=start, disp=False)
-        except np.linalg.LinAlgError:  # a non-stationary series: relax the constraints
-            fitted_model = model(strict=False)
-            result = fitted_model.fit(disp=False)
-        prediction = result.get_prediction(end=fitted_model.nobs - 1)
-        return np.asarray(prediction.predicted_mean), np.asarray(prediction.conf_int(alpha=alpha))
+    fitted = filtering.fit_sarimax(values, likelihood, p_bound, alpha, ARdegree, MAdegree)
+    if fitted is None:
+        return np.full(len(values), np.nan), np.full((len(values), 2), np.nan)
+    return fitted
 
 
 def compute_deviations(
