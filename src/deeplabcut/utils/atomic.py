@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+#: The name :func:`atomic_path` gives a temporary file: ``.<stem>.<8 random characters>.tmp<suffix>``
+#: beside its target ``<stem><suffix>`` (e.g. ``.snapshot-005.k2j9x_0a.tmp.pt``).
+TEMPORARY_NAME = re.compile(r"^\.(?P<stem>.+)\.[a-z0-9_]{8}\.tmp(?P<suffix>\.[^.]+)?$")
 
 
 @contextlib.contextmanager
@@ -47,3 +52,32 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically."""
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
+
+
+def leftover_temporary_files(folder: str | Path, target_prefix: str = "") -> list[Path]:
+    """Temporary files of atomic writes in ``folder`` (not its subfolders) that were never renamed.
+
+    Only names of :data:`TEMPORARY_NAME`'s pattern whose target name starts with
+    ``target_prefix`` are listed. A write that is running now has such a file
+    too: call this only while holding the lock of every writer of ``folder``
+    (``deeplabcut.utils.locks``), when what is left belongs to a process that died.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        match = TEMPORARY_NAME.match(path.name)
+        if match and path.is_file() and (match["stem"] + (match["suffix"] or "")).startswith(target_prefix):
+            found.append(path)
+    return sorted(found)
+
+
+def remove_leftover_temporary_files(folder: str | Path, target_prefix: str = "") -> list[Path]:
+    """Remove :func:`leftover_temporary_files`; returns those removed (same caveat: hold the lock)."""
+    removed = []
+    for path in leftover_temporary_files(folder, target_prefix):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append(path)
+    return removed
