@@ -10,11 +10,13 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.synthetic import create_synthetic_project
 from deeplabcut.training_dataset.create import create_training_dataset
+from deeplabcut.video import VideoReader
 
 TESTS = Path(__file__).resolve().parents[1]
 SRC = TESTS.parent / "src"
@@ -67,12 +69,17 @@ def expected_poses(frames: np.ndarray, num_bodyparts: int) -> np.ndarray:
     return poses
 
 
-def install_frame_mean_runner(num_bodyparts: int, **kwargs) -> FrameMeanRunner:
-    """Make every trained model of this process a :class:`FrameMeanRunner` (returned)."""
+def install_frame_mean_runner(num_bodyparts: int, monkeypatch=None, **kwargs) -> FrameMeanRunner:
+    """Make every trained model of this process a :class:`FrameMeanRunner` (returned); with pytest's
+    ``monkeypatch``, until the test ends."""
     from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 
     runner = FrameMeanRunner(num_bodyparts, **kwargs)
-    PoseInferenceRunner.from_snapshot = staticmethod(lambda *a, **k: runner)
+    build = staticmethod(lambda *a, **k: runner)
+    if monkeypatch is not None:
+        monkeypatch.setattr(PoseInferenceRunner, "from_snapshot", build)
+    else:
+        PoseInferenceRunner.from_snapshot = build
     return runner
 
 
@@ -87,3 +94,26 @@ def make_video_project(root: Path, num_frames: int = 30, num_bodyparts: int = 3)
     project.train_folder.mkdir(parents=True, exist_ok=True)
     torch.save({"metadata": {"epoch": 7}, "model": {}}, project.train_folder / "snapshot-007.pt")
     return Path(config)
+
+
+def wait_for_line(process, expected: str) -> bool:
+    """Read ``process``'s output until the line ``expected`` (True) or its end (False)."""
+    for line in process.stdout:
+        if line.strip() == expected:
+            return True
+    return False
+
+
+def analyzed_poses(video: Path, scorer: str) -> np.ndarray:
+    """``(frames, bodyparts, 3)`` from ``<video><scorer>.h5``."""
+    df = pd.read_hdf(video.parent / f"{video.stem}{scorer}.h5")
+    return df.to_numpy().reshape(len(df), -1, 3)
+
+
+def video_answer(video: Path, num_bodyparts: int = 3) -> np.ndarray:
+    """What the stand-in model finds in every frame of ``video``: ``(frames, bodyparts, 3)``."""
+    reader = VideoReader(video)
+    try:
+        return np.concatenate([expected_poses(frames, num_bodyparts)[:, 0] for _, frames in reader.iter_batches(8)])
+    finally:
+        reader.close()
