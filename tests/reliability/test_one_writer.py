@@ -7,6 +7,7 @@ skips it, naming the running one, and goes on with the other videos.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import sys
@@ -20,6 +21,7 @@ import deeplabcut.pose_estimation_pytorch.apis.training as training_module
 from deeplabcut.errors import InUseError
 from deeplabcut.pose_estimation_pytorch.apis import analyze_videos, train_network
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
+from deeplabcut.pose_estimation_pytorch.train_module import TrainingResult
 from deeplabcut.project.paths import TRAINING_LOCK_FILENAME
 from deeplabcut.utils.locks import FileLock, read_holder
 
@@ -34,7 +36,7 @@ def tiny_shuffle(root: Path) -> Path:
     return make_tiny_dekr_shuffle(root, multianimal=False, num_frames=10, num_labeled_frames=5, frame_size=(64, 64))
 
 
-def test_a_second_training_of_a_shuffle_is_refused_and_changes_nothing(tmp_path: Path, capsys):
+def test_a_second_training_of_a_shuffle_is_refused_and_changes_nothing(tmp_path: Path, capsys, monkeypatch):
     config = tiny_shuffle(tmp_path)
     train_folder = ShuffleData(config).train_folder
     # The running one's files, which a second run would have moved to previous-run-*:
@@ -68,9 +70,20 @@ def test_a_second_training_of_a_shuffle_is_refused_and_changes_nothing(tmp_path:
     assert read_holder(train_folder / TRAINING_LOCK_FILENAME).pid == running.pid
     capsys.readouterr()
 
-    result = train_network(config, epochs=1)
-    assert result.last_epoch == 1
-    assert f"Took over the lock of {train_folder} left by train_network of shuffle 1 (process {running.pid}" in capsys.readouterr().out
+    # Once it is gone, the next run takes the folder over (its training is stood in for: tested elsewhere).
+    holders = []
+
+    def training(setup, shuffle, train_folder, log):
+        holders.append(read_holder(train_folder / TRAINING_LOCK_FILENAME).pid)
+        return TrainingResult(last_epoch=setup.epochs)
+
+    monkeypatch.setattr(training_module, "_train", training)
+    assert train_network(config, epochs=1).last_epoch == 1
+    assert holders == [os.getpid()]
+    out = capsys.readouterr().out
+    assert f"Took over the lock of {train_folder} left by train_network of shuffle 1 (process {running.pid}" in out
+    assert "2 file(s) of an earlier pose model run were moved to" in out  # the dead run's snapshot and rows
+    assert sorted(p.name for p in train_folder.glob("previous-run-*/*")) == ["learning_stats.csv", "snapshot-001.pt"]
     assert not (train_folder / TRAINING_LOCK_FILENAME).exists()
 
 

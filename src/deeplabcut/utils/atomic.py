@@ -10,7 +10,7 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 #: The name :func:`atomic_path` gives a temporary file: ``.<stem>.<8 random characters>.tmp<suffix>``
@@ -54,29 +54,31 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
-def leftover_temporary_files(folder: str | Path, target_prefix: str = "") -> list[Path]:
+def leftover_temporary_files(folder: str | Path, targets: Iterable[str] | None = None) -> list[Path]:
     """Temporary files of atomic writes in ``folder`` (not its subfolders) that were never renamed.
 
-    Only names of :data:`TEMPORARY_NAME`'s pattern whose target name starts with
-    ``target_prefix`` are listed. A write that is running now has such a file
-    too: call this only while holding the lock of every writer of ``folder``
+    Only names of :data:`TEMPORARY_NAME`'s pattern are listed, and with
+    ``targets`` only those whose target (``<stem><suffix>``) is one of these
+    file names. A write that is running now has such a file too: call this
+    only while holding the lock of every writer of those targets
     (``deeplabcut.utils.locks``), when what is left belongs to a process that died.
     """
     folder = Path(folder)
     if not folder.is_dir():
         return []
+    wanted = None if targets is None else set(targets)
     found = []
     for path in folder.iterdir():
         match = TEMPORARY_NAME.match(path.name)
-        if match and path.is_file() and (match["stem"] + (match["suffix"] or "")).startswith(target_prefix):
+        if match and path.is_file() and (wanted is None or match["stem"] + (match["suffix"] or "") in wanted):
             found.append(path)
     return sorted(found)
 
 
-def remove_leftover_temporary_files(folder: str | Path, target_prefix: str = "") -> list[Path]:
+def remove_leftover_temporary_files(folder: str | Path, targets: Iterable[str] | None = None) -> list[Path]:
     """Remove :func:`leftover_temporary_files`; returns those removed (same caveat: hold the lock)."""
     removed = []
-    for path in leftover_temporary_files(folder, target_prefix):
+    for path in leftover_temporary_files(folder, targets):
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
             removed.append(path)

@@ -48,7 +48,7 @@ from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 from deeplabcut.project.config import parse_crop
 from deeplabcut.project.create import find_videos
-from deeplabcut.project.paths import AnalysisFiles
+from deeplabcut.project.paths import TRACK_METHODS, AnalysisFiles
 from deeplabcut.utils.atomic import remove_leftover_temporary_files, write_text_atomic
 from deeplabcut.utils.locks import FileLock
 from deeplabcut.video import TruncatedVideoError, VideoReader
@@ -313,8 +313,12 @@ def _video_lock(files: AnalysisFiles, video: Path) -> FileLock:
 
 
 def _remove_litter(files: AnalysisFiles, log: Any) -> None:
-    """Remove this video's temporary files that a killed analysis left (the caller holds its lock)."""
-    removed = remove_leftover_temporary_files(files.folder, files.prefix.name)
+    """Remove temporary files of this video's analysis files that a killed analysis left (the caller holds
+    its lock). Only the files analyze_videos writes: a labeled video being made meanwhile keeps its own."""
+    outputs = [files.h5, files.full, files.assemblies, files.meta, files.partial]
+    outputs += [path(method) for method in TRACK_METHODS for path in (files.tracklets, files.tracks)]
+    targets = {path.name for path in outputs} | {path.name[: -len(".h5")] + ".csv" for path in outputs if path.suffix == ".h5"}
+    removed = remove_leftover_temporary_files(files.folder, targets)
     if removed:
         log.info(
             "Removed %d temporary file(s) left in %s by an interrupted analysis: %s.",
