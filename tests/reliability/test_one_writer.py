@@ -146,3 +146,23 @@ def test_a_video_being_analyzed_elsewhere_is_skipped_and_the_others_analyzed(tmp
     assert out.strip().splitlines()[-1] == scorer
     np.testing.assert_allclose(analyzed_poses(first, scorer), video_answer(first), atol=1e-4)
     assert not list(first.parent.glob(".*.lock"))
+
+
+def test_finished_results_in_a_folder_without_write_access_are_still_found(tmp_path: Path, monkeypatch, capsys):
+    config = make_video_project(tmp_path)
+    video = next((config.parent / "videos").glob("*.mp4"))
+    runner = install_frame_mean_runner(3, monkeypatch)
+    analyze_videos(config, [video])
+    before = tree_digest(video.parent)
+
+    def read_only(self):
+        raise PermissionError(13, "Permission denied", str(self.path))
+
+    monkeypatch.setattr(FileLock, "acquire", read_only)
+    runner.frames_seen = 0
+    capsys.readouterr()
+    analyze_videos(config, [video])
+    out = capsys.readouterr().out
+    assert f"{video.name}: no lock file can be made beside its results ([Errno 13] Permission denied" in out
+    assert "was already analyzed" in out and runner.frames_seen == 0
+    assert tree_digest(video.parent) == before

@@ -79,7 +79,7 @@ def remove_leftover_temporary_files(folder: str | Path, targets: Iterable[str] |
     """Remove :func:`leftover_temporary_files`; returns those removed (same caveat: hold the lock)."""
     removed = []
     for path in leftover_temporary_files(folder, targets):
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):  # gone meanwhile, or a folder we may not write to: leave it
             path.unlink()
             removed.append(path)
     return removed

@@ -164,6 +164,8 @@ def analyze_videos(
         except InUseError as err:
             log.warning("%s Skipped %s.", err, video.name)
             continue
+        except OSError as err:  # a folder we may not write to (finished results on a read-only share)
+            log.warning("%s: no lock file can be made beside its results (%s); going on without one.", video.name, err)
         try:
             _remove_litter(files, log)
             result = files.full if project.multianimal else files.h5
