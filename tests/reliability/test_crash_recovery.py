@@ -136,20 +136,27 @@ analyze_videos(config, [video], overwrite=True)
 """
 
 
-@pytest.mark.parametrize("moment", ["mid-video", "mid-write"])
-def test_analysis_killed_is_done_again_and_never_taken_for_done(tmp_path: Path, monkeypatch, capsys, moment):
+@pytest.mark.parametrize(
+    "moment, earlier",
+    [("mid-video", False), ("mid-video", True), ("mid-write", True)],
+    ids=["mid-video", "mid-video-of-a-new-analysis", "mid-write-of-a-new-analysis"],
+)
+def test_analysis_killed_is_done_again_and_never_taken_for_done(tmp_path: Path, monkeypatch, capsys, moment, earlier):
     config = make_video_project(tmp_path)
     video = next((config.parent / "videos").glob("*.mp4"))
     runner = install_frame_mean_runner(3, monkeypatch)
-    scorer = analyze_videos(config, [video])  # an earlier, complete analysis
+    scorer = analyze_videos(config, [video])  # an earlier, complete analysis...
     files = AnalysisFiles.of(video, scorer)
     earlier_meta = files.meta.read_bytes()
+    if not earlier:  # ...or none
+        for path in (files.h5, files.meta):
+            path.unlink()
 
     killed = python_child(ANALYZE_AND_DIE, str(config), str(video), moment)
     assert killed.returncode == -9, killed.stderr[-2000:]
     assert files.lock.exists()  # left by the killed process, and not held
-    if moment == "mid-video":  # nothing was written: the earlier complete result stands
-        assert files.meta.read_bytes() == earlier_meta and not files.partial.exists()
+    if moment == "mid-video":  # nothing was written: an earlier complete result stands
+        assert files.meta.exists() == files.h5.exists() == earlier and not files.partial.exists()
         assert leftover_temporary_files(files.folder) == []
     else:  # a new .h5 beside the earlier _meta.pickle: not a complete analysis, and marked so
         assert files.meta.read_bytes() == earlier_meta
@@ -160,8 +167,10 @@ def test_analysis_killed_is_done_again_and_never_taken_for_done(tmp_path: Path, 
     runner.frames_seen = 0
     analyze_videos(config, [video])
     out = capsys.readouterr().out
-    if moment == "mid-video":
+    if moment == "mid-video" and earlier:
         assert "was already analyzed" in out and runner.frames_seen == 0
+    elif moment == "mid-video":
+        assert "was already analyzed" not in out and runner.frames_seen == 30
     else:
         assert "was already analyzed" not in out and runner.frames_seen == 30
         assert f"{video.name}: writing the result files of its earlier analysis (at " in out

@@ -70,12 +70,13 @@ def rebuild_missing_rows(stats_path: str | Path, snapshot_prefix: str, up_to_epo
     rebuilt = []
     for epoch, snapshot in sorted(lacking.items()):
         try:
-            metadata = load_checkpoint(snapshot.path).get("metadata", {})
-        except DLCError:
+            metadata = load_checkpoint(snapshot.path).get("metadata")
+            row = metadata.get("learning_stats") or {**metadata.get("losses", {}), **metadata.get("metrics", {})}
+            values = {str(name): float(value) for name, value in row.items()}
+        except (DLCError, AttributeError, TypeError, ValueError):  # unreadable, or metadata of another shape
             continue
-        row = metadata.get("learning_stats") or {**metadata.get("losses", {}), **metadata.get("metrics", {})}
-        if isinstance(row, dict) and row:
-            logger.rows[epoch] = {str(name): float(value) for name, value in row.items()}
+        if values:
+            logger.rows[epoch] = values
             rebuilt.append(epoch)
     if rebuilt:
         logger._write()
