@@ -18,6 +18,7 @@ import pytest
 import torch
 
 import deeplabcut.pose_estimation_pytorch.apis.training as training_module
+from deeplabcut.cli import main
 from deeplabcut.errors import InUseError
 from deeplabcut.pose_estimation_pytorch.apis import analyze_videos, train_network
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
@@ -64,6 +65,11 @@ def test_a_second_training_of_a_shuffle_is_refused_and_changes_nothing(tmp_path:
         assert f"(process {running.pid} on host '{socket.gethostname()}', since " in message
         assert "Nothing was changed. Wait for that run to finish" in message
         assert refused.value.holder.pid == running.pid
+        capsys.readouterr()
+        assert main(["train", str(config), "--epochs", "3"]) == 1  # the command line: one line, exit code 1
+        error = capsys.readouterr().err.strip()
+        assert len(error.splitlines()) == 1 and f"is in use by train_network of shuffle 1 (process {running.pid}" in error
+        assert tree_digest(config.parent) == before
     finally:
         running.kill()  # kill -9: the lock file stays, naming a process that no longer runs
         running.wait()
