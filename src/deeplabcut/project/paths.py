@@ -133,6 +133,8 @@ DETECTOR_LEARNING_STATS_FILENAME = "learning_stats_detector.csv"
 DETECTOR_LEARNING_CURVE_FILENAME = "learning_curve_detector.png"
 #: In ``train/``: the human-readable training log.
 TRAINING_LOG_FILENAME = "train.txt"
+#: In ``train/`` while ``train_network`` runs: its lock (``utils.locks``), naming the running process.
+TRAINING_LOCK_FILENAME = ".train.lock"
 #: In an ``evaluation-results-pytorch/iteration-<N>/`` folder: every evaluation of the iteration.
 COMBINED_EVALUATION_FILENAME = "CombinedEvaluation-results.csv"
 
@@ -254,6 +256,17 @@ class AnalysisFiles:
     def meta(self) -> Path:
         """Written last by ``analyze_videos``: its presence means the analysis is complete."""
         return self.path("_meta.pickle")
+
+    @property
+    def lock(self) -> Path:
+        """``<folder>/.<video stem><scorer>.lock``: held by the ``analyze_videos`` analysing this video now."""
+        return self.folder / f".{self.prefix.name}.lock"
+
+    @property
+    def partial(self) -> Path:
+        """``<prefix>_partial.json``: present while an analysis runs, and kept when it covered only part of
+        the video (read error, early end); its result files are then not a complete analysis."""
+        return self.path("_partial.json")
 
     def tracklets(self, method: str) -> Path:
         return self.path(TRACK_METHODS[method] + ".pickle")
