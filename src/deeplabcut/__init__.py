@@ -47,6 +47,8 @@ _EXPORTS = {
     "stitch_tracklets": _API,
     "create_labeled_video": _API,
     "plot_trajectories": _API,
+    # Exported models (DeepLabCut-Live, TorchScript, ONNX).
+    "export_model": _API,
 }
 __all__ = ["VERSION", "__version__", *_EXPORTS]
 

@@ -175,6 +175,20 @@ def build_parser() -> argparse.ArgumentParser:
     label.add_argument("--destfolder", default=None)
     label.add_argument("--overwrite", action="store_true")
 
+    # Exported models (DeepLabCut-Live's .pt, TorchScript, ONNX).
+    export = commands.add_parser(
+        "export-model", aliases=["export_model"], help="export a trained model (DeepLabCut-Live, TorchScript, ONNX)",
+        description="Write exported-models-pytorch/DLC_<Task>_<net>_iteration-<N>_shuffle-<k>/ with DeepLabCut-Live's .pt "
+        "and, with --formats, TorchScript and ONNX graphs of the networks.",
+    )
+    export.add_argument("config")
+    _model(export)
+    export.add_argument("--iteration", type=int, default=None, help="project iteration (default: config.yaml's)")
+    export.add_argument("--formats", nargs="+", choices=["pt", "torchscript", "onnx"], default=["pt"], help="what to write (default: pt)")
+    export.add_argument("--overwrite", action="store_true", help="replace files already exported")
+    export.add_argument("--wipe-paths", action="store_true", help="remove this machine's paths from the exported config")
+    export.add_argument("--without-detector", action="store_true", help="top-down models: export the pose model alone")
+
     demo = commands.add_parser("demo", help="run the whole workflow on a synthetic project", description="Generate a synthetic multi-animal project and run every step on it.")
     demo.add_argument("--output", default="demo-output", help="folder for the demo project (default ./demo-output)")
     demo.add_argument("--net-type", default="dekr_16", help="dekr_16 (default), token_pose_w16, top_down_hrnet_w18, ...")
@@ -239,7 +253,13 @@ def _run(args: argparse.Namespace) -> None:
             track_method=args.track_method, destfolder=args.destfolder, overwrite=args.overwrite, **model,
         ),
         "demo": lambda: _demo(args),
+        # Exported models.
+        "export-model": lambda: api().export_model(
+            args.config, iteration=args.iteration, overwrite=args.overwrite, wipe_paths=args.wipe_paths,
+            without_detector=args.without_detector, formats=tuple(args.formats), **model,
+        ),
     }
+    commands["export_model"] = commands["export-model"]
     commands[args.command]()
 
 

@@ -1,6 +1,7 @@
 """The PyTorch engine's public API (``import deeplabcut.pose_estimation_pytorch.apis as api``)."""
 
 from deeplabcut.pose_estimation_pytorch.apis.evaluation import evaluate_network
+from deeplabcut.pose_estimation_pytorch.apis.export import export_model
 from deeplabcut.pose_estimation_pytorch.apis.images import analyze_images
 from deeplabcut.pose_estimation_pytorch.apis.labeled_video import create_labeled_video, plot_trajectories
 from deeplabcut.pose_estimation_pytorch.apis.tracklets import convert_detections2tracklets, stitch_tracklets
@@ -13,6 +14,7 @@ __all__ = [
     "convert_detections2tracklets",
     "create_labeled_video",
     "evaluate_network",
+    "export_model",
     "plot_trajectories",
     "stitch_tracklets",
     "train_network",
