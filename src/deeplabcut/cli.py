@@ -177,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Exported models (DeepLabCut-Live's .pt, TorchScript, ONNX).
     export = commands.add_parser(
-        "export-model", aliases=["export_model"], help="export a trained model (DeepLabCut-Live, TorchScript, ONNX)",
+        "export-model", help="export a trained model (DeepLabCut-Live, TorchScript, ONNX)",
         description="Write exported-models-pytorch/DLC_<Task>_<net>_iteration-<N>_shuffle-<k>/ with DeepLabCut-Live's .pt "
         "and, with --formats, TorchScript and ONNX graphs of the networks.",
     )
@@ -259,7 +259,6 @@ def _run(args: argparse.Namespace) -> None:
             without_detector=args.without_detector, formats=tuple(args.formats), **model,
         ),
     }
-    commands["export_model"] = commands["export-model"]
     commands[args.command]()
 
 

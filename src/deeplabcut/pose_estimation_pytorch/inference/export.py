@@ -26,6 +26,7 @@ text with the ``pytorch_config.yaml`` (``config``), the ``kind`` (``pose`` or
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -172,7 +173,9 @@ def export_torchscript(
     """
     flat = FlatOutputs(network).eval()
     example = example_images(metadata.get("input_size"))
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # The models' shape checks are constants of the trace, on purpose: not worth a warning each.
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
         traced = torch.jit.trace(flat, example, check_trace=False)
     with atomic_path(path) as tmp:
         torch.jit.save(traced, str(tmp), _extra_files={METADATA_KEY: json.dumps(dict(metadata))})
