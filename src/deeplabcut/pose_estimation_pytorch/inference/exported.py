@@ -62,7 +62,10 @@ class _OnnxGraph:
         import onnxruntime
 
         self.path = path
-        self.session = onnxruntime.InferenceSession(str(path), providers=ONNX_PROVIDERS.get(device.type, ONNX_PROVIDERS["cpu"]))
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = torch.get_num_threads()  # as many CPU threads as PyTorch uses
+        providers = ONNX_PROVIDERS.get(device.type, ONNX_PROVIDERS["cpu"])
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=providers)
         self.input_name = self.session.get_inputs()[0].name
 
     def __call__(self, images: torch.Tensor) -> list[torch.Tensor]:

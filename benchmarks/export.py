@@ -1,0 +1,89 @@
+"""Frames per second of one network run eagerly, as TorchScript and under ONNX Runtime (CPU).
+
+    PYTHONPATH=src python benchmarks/export.py                       # dekr_16, 640x480, K=4, 2 threads
+    PYTHONPATH=src python benchmarks/export.py --width 32 --size 480 640 --repeats 15 --threads 1
+
+Builds ``dekr_<width>`` (untrained weights; speed does not depend on them),
+exports it with the library's own ``export_torchscript`` / ``export_onnx`` at a
+256x256 example size (the graphs have dynamic height and width), then times,
+for one frame of ``--size`` (H W, default 640x480 from the openfield videos),
+the network alone and the network plus decoding (``predict``, in Python for
+all three). Prints the median over ``--repeats`` runs after ``--warmup``
+runs, as frames per second, and the largest difference of each export's raw
+outputs from the eager ones. Timings depend on what else uses the CPU: say
+how busy it was when you quote them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from deeplabcut.pose_estimation_pytorch.config.templates import fill_placeholders, load_template
+from deeplabcut.pose_estimation_pytorch.inference.export import export_metadata, export_onnx, export_torchscript, output_names
+from deeplabcut.pose_estimation_pytorch.inference.exported import load_exported
+from deeplabcut.pose_estimation_pytorch.models import PoseModel
+
+
+def median_seconds(run, repeats: int, warmup: int) -> float:
+    for _ in range(warmup):
+        run()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--width", type=int, default=16, help="HRNet width: dekr_<width> (default 16)")
+    parser.add_argument("--size", type=int, nargs=2, default=(480, 640), metavar=("H", "W"))
+    parser.add_argument("--bodyparts", type=int, default=4, help="K (default 4, the openfield example)")
+    parser.add_argument("--individuals", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--skip-onnx", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    config = fill_placeholders(
+        load_template("dekr"), {"width": args.width, "num_bodyparts": args.bodyparts, "max_individuals": args.individuals}
+    )
+    model = PoseModel.build(config["model"]).eval()
+    metadata = export_metadata(config, "pose", output_names(model), None)
+    folder = Path(tempfile.mkdtemp(prefix="dlc-export-bench-"))
+    networks = {"eager": model}
+    start = time.perf_counter()
+    networks["torchscript"] = load_exported(export_torchscript(model, folder / "pose.torchscript", metadata))
+    print(f"TorchScript export: {time.perf_counter() - start:.1f} s")
+    if not args.skip_onnx:
+        start = time.perf_counter()
+        networks["onnxruntime"] = load_exported(export_onnx(model, folder / "pose.onnx", metadata))
+        print(f"ONNX export: {time.perf_counter() - start:.1f} s")
+
+    images = torch.randn(1, 3, *args.size, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        reference = model(images)
+        print(f"dekr_{args.width}, K={args.bodyparts}, one {args.size[1]}x{args.size[0]} frame, {args.threads} thread(s), "
+              f"median of {args.repeats} runs")
+        print(f"{'':12} {'network fps':>12} {'+decode fps':>12} {'max |diff|':>11}")
+        for name, network in networks.items():
+            outputs = network(images)
+            diff = max(
+                float((outputs[head][key] - reference[head][key]).abs().max()) for head in reference for key in reference[head]
+            )
+            forward = median_seconds(lambda: network(images), args.repeats, args.warmup)
+            both = median_seconds(lambda: network.predict(network(images)), args.repeats, args.warmup)
+            print(f"{name:12} {1 / forward:12.2f} {1 / both:12.2f} {diff:11.1e}")
+
+
+if __name__ == "__main__":
+    main()
