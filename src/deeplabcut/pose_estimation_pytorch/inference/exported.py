@@ -2,7 +2,7 @@
 
 :func:`load_exported` gives a module with the eager model's contract::
 
-    network = load_exported("..._snapshot-200.pose.onnx")    # or .torchscript.pt
+    network = load_exported("..._snapshot-200_pose.onnx")    # or _pose.torchscript
     outputs = network(images)          # {head: {output: tensor}}, as PoseModel.forward
     poses = network.predict(outputs)   # {"bodyparts": (B, A, K, 3), ...}, as PoseModel.predict
 
@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from deeplabcut.errors import ConfigError, CorruptFileError, MissingFileError
-from deeplabcut.pose_estimation_pytorch.inference.export import METADATA_KEY, nest_outputs, onnx_exporter_missing
+from deeplabcut.pose_estimation_pytorch.inference.export import METADATA_KEY, nest_outputs
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
 from deeplabcut.pose_estimation_pytorch.models.detectors import build_detector
 
@@ -125,7 +125,7 @@ class ExportedNetwork(nn.Module):
 
 
 def load_exported(path: str | Path, device: str | torch.device = "cpu") -> ExportedNetwork:
-    """Load a TorchScript (``.pt``) or ONNX (``.onnx``) file written by ``export_model``.
+    """Load a TorchScript (``.torchscript``; any suffix but ``.onnx``) or ONNX (``.onnx``) file written by ``export_model``.
 
     Args:
         path: the exported file.
@@ -141,21 +141,15 @@ def load_exported(path: str | Path, device: str | torch.device = "cpu") -> Expor
     if not path.is_file():
         raise MissingFileError(f"Exported model '{path}' does not exist. Write it with deeplabcut.export_model(config, formats=(...)).")
     if path.suffix == ".onnx":
-        problem = onnx_exporter_missing()
         try:
             import onnxruntime  # noqa: F401
         except ImportError:
-            problem = problem or 'Running an ONNX model needs onnxruntime: pip install "deeplabcut-torch[onnx]".'
-        if problem:
-            raise ConfigError(problem)
-        import onnx
-
+            raise ConfigError('Running an ONNX model needs onnxruntime: pip install "deeplabcut-torch[onnx]".') from None
         try:
-            stored = onnx.load(str(path), load_external_data=False)
-        except Exception as err:  # onnx raises its own DecodeError family
-            raise CorruptFileError(f"Exported model '{path}' cannot be read as ONNX ({type(err).__name__}: {err}).") from err
-        text = next((prop.value for prop in stored.metadata_props if prop.key == METADATA_KEY), "")
-        graph: Any = _OnnxGraph(path, device)
+            graph: Any = _OnnxGraph(path, device)
+        except Exception as err:  # ONNX Runtime raises its own exception family
+            raise CorruptFileError(f"Exported model '{path}' cannot be read by ONNX Runtime ({type(err).__name__}: {err}).") from err
+        text = graph.session.get_modelmeta().custom_metadata_map.get(METADATA_KEY, "")
     else:
         files = {METADATA_KEY: ""}
         try:

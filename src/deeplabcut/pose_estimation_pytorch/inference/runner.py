@@ -146,7 +146,7 @@ class PoseInferenceRunner:
         file, in full precision.
 
         Args:
-            pose_path: the pose model's ``.torchscript.pt`` or ``.onnx`` file.
+            pose_path: the pose model's ``_pose.torchscript`` or ``_pose.onnx`` file.
             detector_path: a top-down model's detector file (same format or not).
             device, batch_size, transform: as for :meth:`from_snapshot`.
         """
