@@ -35,6 +35,11 @@ import torch
 from torch import nn
 
 from deeplabcut.errors import ConfigError
+from deeplabcut.pose_estimation_pytorch.data.top_down import top_down_crop_size
+from deeplabcut.pose_estimation_pytorch.inference.runner import _without_pretrained
+from deeplabcut.pose_estimation_pytorch.models import PoseModel
+from deeplabcut.pose_estimation_pytorch.models.detectors import build_detector
+from deeplabcut.pose_estimation_pytorch.runtime import load_checkpoint, load_snapshot
 from deeplabcut.utils.atomic import atomic_path
 from deeplabcut.utils.yaml_io import to_builtin
 
@@ -245,11 +250,6 @@ def trained_networks(
 
     Returns ``{"pose": model}`` plus ``"detector"`` when ``detector_snapshot`` is given.
     """
-    from deeplabcut.pose_estimation_pytorch.inference.runner import _without_pretrained
-    from deeplabcut.pose_estimation_pytorch.models import PoseModel
-    from deeplabcut.pose_estimation_pytorch.models.detectors import build_detector
-    from deeplabcut.pose_estimation_pytorch.runtime import load_snapshot
-
     model = PoseModel.build(_without_pretrained(pytorch_config["model"]))
     load_snapshot(model, pose_snapshot)
     networks = {"pose": model.eval()}
@@ -327,8 +327,6 @@ def export_trained_model(
     targets = {key: path for key, path in targets.items() if overwrite or not path.exists()}
     if not targets:
         return []
-    from deeplabcut.pose_estimation_pytorch.runtime import load_checkpoint
-
     model_path.parent.mkdir(parents=True, exist_ok=True)
     networks: dict[str, nn.Module] = {}
     written = []
@@ -348,8 +346,6 @@ def export_trained_model(
 
 def _fixed_input_size(pytorch_config: Mapping[str, Any]) -> tuple[int, int] | None:
     """``(H, W)`` of a top-down pose model's crops; None for full-image models."""
-    from deeplabcut.pose_estimation_pytorch.data.top_down import top_down_crop_size
-
     if pytorch_config.get("method", "bu") not in ("td", "ctd"):
         return None
     width, height = top_down_crop_size(pytorch_config["data"])
