@@ -125,7 +125,7 @@ class PoseInferenceRunner:
         load_snapshot(model, snapshot_path)
         mixed_precision = pytorch_config.get("runner", {}).get("mixed_precision", "auto")
         detector = None
-        if detector_snapshot_path is not None:
+        if detector_snapshot_path is not None and pytorch_config.get("method", "bu") in ("td", "ctd"):
             detector = _load_detector(pytorch_config, detector_snapshot_path, device, mixed_precision)
         return cls._assemble(pytorch_config, model, device, batch_size, transform, detector, autocast_dtype(mixed_precision, device))
 
