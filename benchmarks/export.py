@@ -3,7 +3,7 @@
     PYTHONPATH=src python benchmarks/export.py                       # dekr_16, 640x480, K=4, 2 threads
     PYTHONPATH=src python benchmarks/export.py --width 32 --size 480 640 --repeats 15 --threads 1
 
-Builds ``dekr_<width>`` (untrained weights; speed does not depend on them),
+Builds ``dekr_<width>`` (untrained weights; the network's speed does not depend on them),
 exports it with the library's own ``export_torchscript`` / ``export_onnx`` at a
 256x256 example size (the graphs have dynamic height and width), then times,
 for one frame of ``--size`` (H W, default 640x480 from the openfield videos),
