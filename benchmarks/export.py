@@ -61,7 +61,11 @@ def main() -> None:
     )
     model = PoseModel.build(config["model"]).eval()
     metadata = export_metadata(config, "pose", output_names(model), None)
-    folder = Path(tempfile.mkdtemp(prefix="dlc-export-bench-"))
+    with tempfile.TemporaryDirectory(prefix="dlc-export-bench-") as folder:
+        run(model, metadata, Path(folder), args)
+
+
+def run(model: PoseModel, metadata: dict, folder: Path, args: argparse.Namespace) -> None:
     networks = {"eager": model}
     start = time.perf_counter()
     networks["torchscript"] = load_exported(export_torchscript(model, folder / "pose.torchscript", metadata))
