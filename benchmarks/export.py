@@ -10,7 +10,7 @@ for one frame of ``--size`` (H W, default 640x480 from the openfield videos),
 the network alone and its decoding (``predict``, in Python for all three,
 timed on the network's outputs). Prints, as frames per second, the network
 alone and network + decoding, each from the median over ``--repeats`` runs
-after ``--warmup`` runs, and the largest difference of each export's raw
+(round-robin over the three forms) after ``--warmup`` runs, and the largest difference of each export's raw
 outputs from the eager ones, relative to the largest eager output (float32
 rounding: an untrained network's outputs are in the thousands). Timings depend on what else uses the CPU: say
 how busy it was when you quote them.
@@ -32,15 +32,10 @@ from deeplabcut.pose_estimation_pytorch.inference.exported import load_exported
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
 
 
-def median_seconds(run, repeats: int, warmup: int) -> float:
-    for _ in range(warmup):
-        run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def timed(run) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -78,20 +73,29 @@ def run(model: PoseModel, metadata: dict, folder: Path, args: argparse.Namespace
     images = torch.randn(1, 3, *args.size, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         reference = model(images)
-        print(f"dekr_{args.width}, K={args.bodyparts}, one {args.size[1]}x{args.size[0]} frame, {args.threads} thread(s), "
-              f"median of {args.repeats} runs")
-        print(f"{'':12} {'network fps':>12} {'+decode fps':>12} {'rel. diff':>11}")
-        for name, network in networks.items():
-            outputs = network(images)
-            diff = max(  # relative to the outputs' range: an untrained network's outputs reach 1e4
-                float((outputs[head][key] - reference[head][key]).abs().max() / reference[head][key].abs().max())
-                for head in reference
-                for key in reference[head]
-            )
-            forward = median_seconds(lambda: network(images), args.repeats, args.warmup)
-            decode = median_seconds(lambda: network.predict(outputs), args.repeats, args.warmup)
-            print(f"{name:12} {1 / forward:12.2f} {1 / (forward + decode):12.2f} {diff:11.1e}")
-
+        outputs = {name: network(images) for name, network in networks.items()}
+        # Round-robin: each repeat times every form in turn, so a change in the CPU's load hits all of them.
+        forward: dict[str, list[float]] = {name: [] for name in networks}
+        decode: dict[str, list[float]] = {name: [] for name in networks}
+        for repeat in range(args.warmup + args.repeats):
+            for name, network in networks.items():
+                seconds = timed(lambda: network(images))
+                decode_seconds = timed(lambda: network.predict(outputs[name]))
+                if repeat >= args.warmup:
+                    forward[name].append(seconds)
+                    decode[name].append(decode_seconds)
+    print(f"dekr_{args.width}, K={args.bodyparts}, one {args.size[1]}x{args.size[0]} frame, {args.threads} thread(s), "
+          f"median of {args.repeats} round-robin runs")
+    print(f"{'':12} {'network fps':>12} {'+decode fps':>12} {'rel. diff':>11}")
+    for name in networks:
+        diff = max(  # relative to the outputs' range: an untrained network's outputs reach 1e4
+            float((outputs[name][head][key] - reference[head][key]).abs().max() / reference[head][key].abs().max())
+            for head in reference
+            for key in reference[head]
+        )
+        network_seconds = statistics.median(forward[name])
+        decode_seconds = statistics.median(decode[name])
+        print(f"{name:12} {1 / network_seconds:12.2f} {1 / (network_seconds + decode_seconds):12.2f} {diff:11.1e}")
 
 if __name__ == "__main__":
     main()
