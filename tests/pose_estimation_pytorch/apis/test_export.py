@@ -26,7 +26,7 @@ from deeplabcut.project.config import read_config
 from pose_estimation_pytorch.apis.tiny_top_down import make_tiny_top_down_shuffle
 
 TOLERANCE = 1e-4
-DEKR_FOLDER = "DLC_synthetic_dekr_16_iteration-0_shuffle-1"
+DEKR_FOLDER = "DLC_synthetic_dekr_w18_iteration-0_shuffle-1"  # dekr_16 is written as DeepLabCut's dekr_w18
 
 
 @pytest.fixture(autouse=True)
@@ -111,7 +111,7 @@ def test_every_snapshot_wiped_paths_and_the_iteration(dekr_config: Path):
     assert [f.name for f in files] == [f"{DEKR_FOLDER}_snapshot-005.pt", f"{DEKR_FOLDER}_snapshot-010.pt"]
     config = torch.load(files[0], weights_only=True)["config"]
     assert config["metadata"]["project_path"] == "" and config["metadata"]["pose_config_path"] == ""
-    assert config["net_type"] == "dekr_16"
+    assert config["net_type"] == "dekr_w18"
     with pytest.raises(MissingFileError):  # iteration-3 has no models
         deeplabcut.export_model(dekr_config, iteration=3)
 
@@ -148,7 +148,7 @@ def test_top_down_export_pose_and_detector_in_every_format(tmp_path: Path):
     pytest.importorskip("onnxscript")
     config = make_tiny_top_down_shuffle(tmp_path)
     files = deeplabcut.export_model(config, formats=("pt", "torchscript", "onnx"))
-    folder = "DLC_synthetic_token_pose_w16_iteration-0_shuffle-1"
+    folder = "DLC_synthetic_animaltokenpose_base_iteration-0_shuffle-1"
     stem = f"{folder}_snapshot-detector010_snapshot-005"
     assert [f.name for f in files] == [
         f"{stem}.pt", f"{stem}_pose.torchscript", f"{stem}_detector.torchscript", f"{stem}_pose.onnx", f"{stem}_detector.onnx",
@@ -173,5 +173,5 @@ def test_top_down_export_pose_and_detector_in_every_format(tmp_path: Path):
 def test_top_down_without_detector(tmp_path: Path):
     config = make_tiny_top_down_shuffle(tmp_path)
     (path,) = deeplabcut.export_model(config, without_detector=True)
-    assert path.name == "DLC_synthetic_token_pose_w16_iteration-0_shuffle-1_snapshot-005.pt"
+    assert path.name == "DLC_synthetic_animaltokenpose_base_iteration-0_shuffle-1_snapshot-005.pt"
     assert "detector" not in torch.load(path, weights_only=True)
