@@ -3,11 +3,13 @@
 from deeplabcut.pose_estimation_pytorch.apis.evaluation import evaluate_network
 from deeplabcut.pose_estimation_pytorch.apis.images import analyze_images
 from deeplabcut.pose_estimation_pytorch.apis.labeled_video import create_labeled_video, plot_trajectories
+from deeplabcut.pose_estimation_pytorch.apis.sharding import analysis_status
 from deeplabcut.pose_estimation_pytorch.apis.tracklets import convert_detections2tracklets, stitch_tracklets
 from deeplabcut.pose_estimation_pytorch.apis.training import train_network
 from deeplabcut.pose_estimation_pytorch.apis.videos import analyze_videos
 
 __all__ = [
+    "analysis_status",
     "analyze_images",
     "analyze_videos",
     "convert_detections2tracklets",
