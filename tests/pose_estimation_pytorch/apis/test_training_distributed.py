@@ -158,3 +158,13 @@ def test_sync_batchnorm_on_the_cpu_is_refused_before_anything_is_built(tiny_dekr
     # One process: nothing to synchronize, the setting is ignored.
     setup = build_training(project, pose_cfg)
     assert not any(isinstance(m, torch.nn.SyncBatchNorm) for m in setup.model.modules())
+
+
+def test_two_processes_train_a_top_down_shuffle_detector_then_pose_model(tmp_path: Path):
+    config = make_tiny_top_down_shuffle(tmp_path, multianimal=True, epochs=1, detector_epochs=1)
+    done = run_torchrun(config, 2, "--batch-size", "2", "--detector-batch-size", "2")
+    train_folder = ShuffleData(config).train_folder
+    assert [s.epoch for s in list_snapshots(train_folder, "snapshot-detector")] == [1]
+    assert [s.epoch for s in list_snapshots(train_folder)] == [1]
+    assert steps(train_folder, "learning_stats_detector.csv") == [1] and steps(train_folder) == [1]
+    assert done.stdout.count("Detector epoch 1/1 |") == 1 and done.stdout.count("Epoch 1/1 |") == 1
