@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -19,7 +20,8 @@ from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_c
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
 from deeplabcut.pose_estimation_pytorch.runtime import save_checkpoint
-from deeplabcut.synthetic import create_synthetic_project
+from deeplabcut.synthetic import create_synthetic_project, load_ground_truth
+from deeplabcut.training_dataset.create import create_training_dataset
 
 
 def test_a_shard_is_worker_i_of_n_counted_from_zero():
@@ -150,3 +152,42 @@ def test_a_worker_killed_mid_video_is_rerun_and_completes_the_set(four_videos, t
     assert sorted(found) == sorted(expected)
     for name, frame in expected.items():
         pd.testing.assert_frame_equal(found[name], frame)
+
+
+class GroundTruthRunner:
+    """Stands in for a multi-animal model: each video's ground truth, frame by frame (the videos are copies)."""
+
+    batch_size = 8
+
+    def __init__(self, keypoints: np.ndarray) -> None:
+        self.keypoints = keypoints  # (frames, animals, bodyparts, 2)
+        self.next_frame = 0
+
+    def predict_batch(self, frames: np.ndarray) -> dict[str, np.ndarray]:
+        first, self.next_frame = self.next_frame % len(self.keypoints), self.next_frame + len(frames)
+        truth = self.keypoints[first : first + len(frames)]
+        return {"bodyparts": np.concatenate([truth, np.full((*truth.shape[:3], 1), 0.9)], axis=-1).astype(np.float32)}
+
+
+def test_each_worker_tracks_and_stitches_its_own_videos(tmp_path: Path, monkeypatch):
+    config = Path(create_synthetic_project(tmp_path, multianimal=True, num_individuals=2, num_bodyparts=4, num_frames=30,
+                                           num_labeled_frames=4, frame_size=(96, 96), seed=2))  # fmt: skip
+    create_training_dataset(config, net_type="dekr_16")
+    project = ShuffleData(config)
+    project.train_folder.mkdir(parents=True, exist_ok=True)
+    torch.save({"metadata": {"epoch": 3}, "model": {}}, project.train_folder / "snapshot-003.pt")
+    first = next((config.parent / "videos").glob("*.mp4"))
+    second = first.with_name("second.mp4")
+    shutil.copy(first, second)
+    keypoints = load_ground_truth(config).keypoints
+    monkeypatch.setattr(
+        videos_module.PoseInferenceRunner, "from_snapshot", staticmethod(lambda *a, **k: GroundTruthRunner(keypoints))
+    )
+    analyze_videos(config, [second, first], shard="1/2")  # sorted: arena.mp4 (worker 0), second.mp4 (worker 1)
+    assert [p.name.startswith("second") for p in first.parent.glob("*_el.h5")] == [True]
+    status = analysis_status(config, [first, second])
+    assert {s.video.name: s.state for s in status.videos} == {first.name: "not analyzed", second.name: "done"}
+    analyze_videos(config, [first, second], shard="0/2")
+    assert len(list(first.parent.glob("*_el.h5"))) == 2
+    assert len(analysis_status(config, first.parent, videotype=".mp4").done) == 2
+    assert not analysis_status(config, first.parent, videotype=".mp4", track_method="box").done  # no box tracks
