@@ -11,18 +11,19 @@ epochs twice through the command line: ``python -m deeplabcut train`` with
 ``batch_size`` 2B, then ``torchrun --nproc_per_node=2 -m deeplabcut train``
 with ``batch_size`` B (the same global batch). It prints epoch 2's images/s
 (epoch 1 warms up, epoch 3 validates). On a CPU each of the 2 processes gets
-half the threads (``OMP_NUM_THREADS``), so 2 processes can only win by
-overlapping what one process does serially.
+half the threads (``OMP_NUM_THREADS``), and 1 process runs with all the
+threads and with half of them.
 
 ``analyze`` writes 4 synthetic videos and analyzes them with an untrained
 snapshot, first with one ``deeplabcut analyze`` process, then with two at once
 (``--shard 0/2`` and ``--shard 1/2``), and prints frames/s of the whole set
-(wall time, process start included).
+(wall time, process start included). On a CPU, as for ``train``, one worker
+also runs with half the threads.
 
 ``video-cost`` analyzes a synthetic 640x480 single-animal video with untrained
 ``dekr_32`` and ``token_pose_w32`` snapshots (top-down: the detector's
 ``min_bbox_score`` set to 0, so every frame has exactly one crop, one animal)
-and prints frames/s and the device-hours 1000 hours of 30 frames/s video
+and prints the median frames/s of ``--runs`` runs (after one warm-up run) and the device-hours 1000 hours of 30 frames/s video
 would take: ``1000 h x 30 / (frames/s)``. Speed does not depend on the weights.
 """
 
@@ -32,6 +33,7 @@ import argparse
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -99,12 +101,14 @@ def train(args: argparse.Namespace, workdir: Path) -> None:
     ] + (["--device", args.device] if args.device else [])  # fmt: skip
     threads = torch.get_num_threads()
     rows = []
-    for processes in (1, 2):
+    cpu = args.device in (None, "cpu") and not torch.cuda.is_available()
+    # On the CPU also 1 process with half the threads: the 2-process run gives each process half.
+    runs = [(1, threads), (1, max(1, threads // 2)), (2, max(1, threads // 2))] if cpu else [(1, None), (2, None)]
+    for processes, per_process_threads in runs:
         launcher = [sys.executable, "-m", "deeplabcut"] if processes == 1 else [
             sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}", "-m", "deeplabcut",
         ]  # fmt: skip
         batch = args.batch_size * 2 // processes
-        per_process_threads = max(1, threads // processes) if args.device in (None, "cpu") else None
         started = time.perf_counter()
         done = subprocess.run(
             [*launcher, "train", str(config), "--batch-size", str(batch), *common],
@@ -138,14 +142,15 @@ def analyze(args: argparse.Namespace, workdir: Path) -> None:
     threads = torch.get_num_threads()
     device = ["--device", args.device] if args.device else []
     print(f"analyze: 4 videos x {args.video_frames} frames {args.frame_size}x{args.frame_size}, dekr_16 (untrained), batch 8")
-    for workers in (1, 2):
-        out = workdir / f"out{workers}"
+    cpu = args.device in (None, "cpu") and not torch.cuda.is_available()
+    runs = [(1, threads), (1, max(1, threads // 2)), (2, max(1, threads // 2))] if cpu else [(1, None), (2, None)]
+    for run, (workers, per_worker_threads) in enumerate(runs):
+        out = workdir / f"out{run}"
         commands = [
             [sys.executable, "-m", "deeplabcut", "analyze", str(config), str(videos), "--destfolder", str(out), "--batch-size", "8",
              *device, *(["--shard", f"{i}/{workers}"] if workers > 1 else [])]
             for i in range(workers)
         ]  # fmt: skip
-        per_worker_threads = max(1, threads // workers) if args.device in (None, "cpu") else None
         started = time.perf_counter()
         running = [subprocess.Popen(c, env=environment(per_worker_threads), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for c in commands]
         for process in running:
@@ -168,10 +173,13 @@ def video_cost(args: argparse.Namespace, workdir: Path) -> None:
         save_untrained_snapshots(config, min_bbox_score=0.0)
         video = next((config.parent / "videos").glob("*.mp4"))
         analyze_videos(config, [video], device=args.device, batch_size=args.cost_batch, auto_track=False, overwrite=True, destfolder=workdir / "warm")
-        started = time.perf_counter()
-        analyze_videos(config, [video], device=args.device, batch_size=args.cost_batch, auto_track=False, overwrite=True)
-        rate = args.cost_frames / (time.perf_counter() - started)
-        print(f"  | {net_type} | {rate:.2f} | {VIDEO_HOURS * VIDEO_FPS / rate:,.0f} |")
+        rates = []
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            analyze_videos(config, [video], device=args.device, batch_size=args.cost_batch, auto_track=False, overwrite=True)
+            rates.append(args.cost_frames / (time.perf_counter() - started))
+        rate = statistics.median(rates)
+        print(f"  | {net_type} | {rate:.2f} (runs: {', '.join(f'{r:.2f}' for r in rates)}) | {VIDEO_HOURS * VIDEO_FPS / rate:,.0f} |")
 
 
 def main() -> None:
@@ -184,6 +192,7 @@ def main() -> None:
     parser.add_argument("--video-frames", type=int, default=60, help="analyze: frames per video")
     parser.add_argument("--cost-frames", type=int, default=16, help="video-cost: frames analyzed per net type")
     parser.add_argument("--cost-batch", type=int, default=8, help="video-cost: batch size")
+    parser.add_argument("--runs", type=int, default=3, help="video-cost: timed runs per net type (median printed)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         workdir = Path(folder)
