@@ -13,9 +13,10 @@ i + 2N, ...``. Which ``i/N`` a worker is comes from, in this order:
   array scripts already give each task its own video;
 * ``shard="auto"``: torchrun's variables, else SLURM's, else every video.
 
-A video is done when its analysis files are complete (``_meta.pickle``, written
-last, beside the poses) and, for multi-animal projects tracked automatically,
-its stitched tracks exist. Analysis skips done videos, so a worker that was
+A video is done when its analysis files are complete (``_meta.pickle`` beside
+the poses, and no ``_partial.json`` saying the analysis was interrupted or
+partial: the same test ``analyze_videos`` uses to skip it) and, for
+multi-animal projects tracked automatically, its stitched tracks exist. Analysis skips done videos, so a worker that was
 killed is simply started again: what it finished is kept, the video it was in
 the middle of is analyzed again from the start, and no other worker touches its
 videos. :func:`analysis_status` (``deeplabcut analyze-status``) says which
@@ -146,8 +147,9 @@ class VideoStatus:
         analyzed: the analysis files are complete (``_meta.pickle`` and the poses).
         tracked: the stitched tracks exist; None when no tracking is expected
             (single-animal projects, or ``auto_track`` off).
-        leftovers: analysis files without ``_meta.pickle``: an analysis that was
-            interrupted or failed (the next run analyzes the video again).
+        leftovers: analysis files of an incomplete analysis (``_partial.json``, or
+            poses without ``_meta.pickle``): it was interrupted, failed or covered only
+            part of the video (the next run analyzes the video again).
     """
 
     video: Path
@@ -196,9 +198,10 @@ def video_status(
     """The state of ``video``'s result files (``track_method``: the tracks expected, None for none)."""
     files = AnalysisFiles.of(video, scorer, destfolder)
     result = files.full if multianimal else files.h5
-    analyzed = files.meta.exists() and result.exists()
+    # As analyze_videos decides: complete when _meta.pickle and the poses exist and no _partial.json says otherwise.
+    analyzed = not files.partial.exists() and files.meta.exists() and result.exists()
     tracked = None if track_method is None else analyzed and files.tracks(track_method).exists()
-    leftovers = not analyzed and any(path.exists() for path in (files.h5, files.full, files.assemblies))
+    leftovers = not analyzed and any(path.exists() for path in (files.partial, files.h5, files.full, files.assemblies))
     return VideoStatus(video, analyzed, tracked, leftovers)
 
 
@@ -236,8 +239,8 @@ def analysis_status(
     Reads only file names: run it at any time, e.g. as the last step of a
     cluster job. A video is ``done`` when its analysis is complete and (for
     multi-animal projects with ``auto_track``) its stitched tracks exist;
-    otherwise ``analyzed, not tracked``, ``interrupted or failed`` (analysis
-    files without ``_meta.pickle``) or ``not analyzed``.
+    otherwise ``analyzed, not tracked``, ``interrupted or failed`` (an incomplete
+    analysis: ``_partial.json``, or poses without ``_meta.pickle``) or ``not analyzed``.
 
     Args:
         config, videos, videotype, shuffle, trainingsetindex, snapshotindex, destfolder,
