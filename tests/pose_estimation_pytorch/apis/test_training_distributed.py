@@ -56,6 +56,40 @@ def run_torchrun(config: Path, nproc: int, *arguments: str) -> subprocess.Comple
     return done
 
 
+def kill_with_descendants(process: subprocess.Popen) -> None:
+    """SIGKILL torchrun and its workers (which it may start in sessions of their own), and wait until all are gone."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    pids, queue = [], [process.pid]
+    while queue:
+        pid = queue.pop()
+        pids.append(pid)
+        queue.extend(children.get(pid, []))
+    for pid in reversed(pids):  # workers first
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.wait()
+    process.stdout.close()
+    deadline = time.monotonic() + 60
+    while any(Path(f"/proc/{pid}").exists() and "zombie" not in _state(pid) for pid in pids[1:]):
+        assert time.monotonic() < deadline, "the workers did not die"
+        time.sleep(0.1)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:", 1)[1].split("\n", 1)[0].lower()
+    except (OSError, IndexError):
+        return "zombie"
+
+
 def steps(train_folder: Path, name: str = "learning_stats.csv") -> list[int]:
     with (train_folder / name).open() as stream:
         return [int(row["step"]) for row in csv.DictReader(stream)]
@@ -128,9 +162,7 @@ def test_a_killed_run_resumes_at_its_epoch_under_another_number_of_processes(tin
             assert time.monotonic() < deadline, "no snapshot of epoch 2 within 300 s"
             time.sleep(0.2)
     finally:
-        os.killpg(process.pid, signal.SIGKILL)  # the launcher and both workers, at once
-        process.wait()
-        process.stdout.close()
+        kill_with_descendants(process)  # the launcher and both workers, at once
     reached = max(s.epoch for s in list_snapshots(train_folder))
     assert 2 <= reached < 40
     assert not list(train_folder.glob(".*tmp*"))
