@@ -57,6 +57,8 @@ _EXPORTS = {
     "refine_labels": "deeplabcut.refine_training_dataset",
     "merge_datasets": "deeplabcut.refine_training_dataset",
     # -- end refinement loop --
+    # Exported models (DeepLabCut-Live, TorchScript, ONNX).
+    "export_model": _API,
 }
 __all__ = ["VERSION", "__version__", *_EXPORTS]
 

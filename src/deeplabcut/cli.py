@@ -228,6 +228,20 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--forceiterate", type=int, default=None, help="set iteration to this value instead of adding one")
     # -- end refinement loop --
 
+    # Exported models (DeepLabCut-Live's .pt, TorchScript, ONNX).
+    export = commands.add_parser(
+        "export-model", help="export a trained model (DeepLabCut-Live, TorchScript, ONNX)",
+        description="Write exported-models-pytorch/DLC_<Task>_<net>_iteration-<N>_shuffle-<k>/ with DeepLabCut-Live's .pt "
+        "and, with --formats, TorchScript and ONNX graphs of the networks.",
+    )
+    export.add_argument("config")
+    _model(export)
+    export.add_argument("--iteration", type=int, default=None, help="project iteration (default: config.yaml's)")
+    export.add_argument("--formats", nargs="+", choices=["pt", "torchscript", "onnx"], default=["pt"], help="what to write (default: pt)")
+    export.add_argument("--overwrite", action="store_true", help="replace files already exported")
+    export.add_argument("--wipe-paths", action="store_true", help="remove this machine's paths from the exported config")
+    export.add_argument("--without-detector", action="store_true", help="top-down models: export the pose model alone")
+
     demo = commands.add_parser("demo", help="run the whole workflow on a synthetic project", description="Generate a synthetic multi-animal project and run every step on it.")
     demo.add_argument("--output", default="demo-output", help="folder for the demo project (default ./demo-output)")
     demo.add_argument("--net-type", default="dekr_16", help="dekr_16 (default), token_pose_w16, top_down_hrnet_w18, ...")
@@ -307,6 +321,11 @@ def _run(args: argparse.Namespace) -> None:
         "refine-labels": lambda: deeplabcut.refine_labels(args.config, image_folder=args.image_folder),
         "merge-datasets": lambda: deeplabcut.merge_datasets(args.config, forceiterate=args.forceiterate),
         # -- end refinement loop --
+        # Exported models.
+        "export-model": lambda: api().export_model(
+            args.config, iteration=args.iteration, overwrite=args.overwrite, wipe_paths=args.wipe_paths,
+            without_detector=args.without_detector, formats=tuple(args.formats), **model,
+        ),
     }
     commands.update(_post_processing_runs(args, model))
     commands[args.command]()

@@ -111,6 +111,27 @@ def snapshot_pattern(prefix: str = SNAPSHOT_PREFIX) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(prefix)}(?P<best>-best)?-(?P<epoch>\d+)\.pt$")
 
 
+#: Folder of DeepLabCut 3's exported models, in the project folder.
+EXPORTED_MODELS_FOLDER = "exported-models-pytorch"
+
+
+def exported_model_folder_name(cfg: dict[str, Any], net_type: str, shuffle: int) -> str:
+    """DeepLabCut 3's exported-model folder: ``DLC_<Task>_<net_type>_iteration-<N>_shuffle-<k>``."""
+    return f"DLC_{cfg['Task']}_{net_type}_iteration-{cfg.get('iteration', 0)}_shuffle-{shuffle}"
+
+
+def exported_model_filename(folder_name: str, snapshot: str | Path, detector_snapshot: str | Path | None = None) -> str:
+    """DeepLabCut 3's exported-model file: ``<folder>[_snapshot-detector<d>]_snapshot-<s>.pt``.
+
+    ``<s>`` and ``<d>`` are the last dash-separated part of the snapshot file stems
+    (``snapshot-best-120.pt`` -> ``120``, ``snapshot-005.pt`` -> ``005``), as DeepLabCut 3 writes them.
+    """
+    name = folder_name
+    if detector_snapshot is not None:
+        name += "_snapshot-detector" + Path(detector_snapshot).stem.split("-")[-1]
+    return f"{name}_snapshot-{Path(snapshot).stem.split('-')[-1]}.pt"
+
+
 def labeled_data_folder(project_path: str | Path, video_stem: str) -> Path:
     """``<project>/labeled-data/<video stem>`` (absolute when ``project_path`` is)."""
     return Path(project_path) / "labeled-data" / video_stem

@@ -1,6 +1,7 @@
 """The PyTorch engine's public API (``import deeplabcut.pose_estimation_pytorch.apis as api``)."""
 
 from deeplabcut.pose_estimation_pytorch.apis.evaluation import evaluate_network
+from deeplabcut.pose_estimation_pytorch.apis.export import export_model
 from deeplabcut.pose_estimation_pytorch.apis.images import analyze_images
 from deeplabcut.pose_estimation_pytorch.apis.labeled_video import create_labeled_video, plot_trajectories
 from deeplabcut.pose_estimation_pytorch.apis.post_processing import analyzeskeleton, filterpredictions
@@ -17,6 +18,7 @@ __all__ = [
     "convert_detections2tracklets",
     "create_labeled_video",
     "evaluate_network",
+    "export_model",
     "filterpredictions",
     "plot_trajectories",
     "stitch_tracklets",

@@ -124,16 +124,63 @@ class PoseInferenceRunner:
         model = PoseModel.build(_without_pretrained(pytorch_config["model"]))
         load_snapshot(model, snapshot_path)
         mixed_precision = pytorch_config.get("runner", {}).get("mixed_precision", "auto")
-        precision = autocast_dtype(mixed_precision, device)
-        preprocessing = Preprocessing.from_config(pytorch_config["data"].get("inference"))
-        if pytorch_config.get("method", "bu") not in ("td", "ctd"):
-            return cls(model, device, preprocessing, batch_size, precision, transform)
-
-        normalization = getattr(model.backbone, "normalization", IMAGENET)
-        crops = build_preprocessor(preprocessing, normalization, transform)
         detector = None
-        if detector_snapshot_path is not None:
+        if detector_snapshot_path is not None and pytorch_config.get("method", "bu") in ("td", "ctd"):
             detector = _load_detector(pytorch_config, detector_snapshot_path, device, mixed_precision)
+        return cls._assemble(pytorch_config, model, device, batch_size, transform, detector, autocast_dtype(mixed_precision, device))
+
+    @classmethod
+    def from_exported(
+        cls,
+        pose_path: str | Path,
+        device: torch.device | str = "cpu",
+        batch_size: int = 1,
+        transform: Callable[..., dict[str, Any]] | None = None,
+        detector_path: str | Path | None = None,
+    ) -> PoseInferenceRunner:
+        """The runner of an exported TorchScript or ONNX model (``export_model(..., formats=...)``).
+
+        The graphs compute the network's outputs; everything else (pre-processing,
+        top-down crops, decoding with the model's codecs, mapping back) is what
+        :meth:`from_snapshot` does with the ``pytorch_config.yaml`` stored in the
+        file, in full precision.
+
+        Args:
+            pose_path: the pose model's ``_pose.torchscript`` or ``_pose.onnx`` file.
+            detector_path: a top-down model's detector file (same format or not).
+            device, batch_size, transform: as for :meth:`from_snapshot`.
+        """
+        from deeplabcut.pose_estimation_pytorch.inference.exported import load_exported
+
+        device = torch.device(device)
+        model = load_exported(pose_path, device)
+        pytorch_config = model.config
+        detector = None
+        if detector_path is not None:
+            network = load_exported(detector_path, device)
+            section = pytorch_config.get("detector") or {}
+            preprocessing = Preprocessing.from_config((section.get("data") or {}).get("inference"), "detector.data.inference")
+            detector = DetectorBoxes(network.to(device), preprocessing, network.normalization or IMAGENET, None)
+        return cls._assemble(pytorch_config, model, device, batch_size, transform, detector, None)
+
+    @classmethod
+    def _assemble(
+        cls,
+        pytorch_config: dict[str, Any],
+        model: torch.nn.Module,
+        device: torch.device,
+        batch_size: int,
+        transform: Callable[..., dict[str, Any]] | None,
+        detector: DetectorBoxes | None,
+        precision: torch.dtype | None,
+    ) -> PoseInferenceRunner:
+        """A runner of ``model`` (and ``detector``) prepared as ``pytorch_config`` says: whole frames or top-down crops."""
+        preprocessing = Preprocessing.from_config(pytorch_config["data"].get("inference"))
+        normalization = getattr(model, "normalization", None) or getattr(getattr(model, "backbone", None), "normalization", IMAGENET)
+        if pytorch_config.get("method", "bu") not in ("td", "ctd"):
+            return cls(model, device, preprocessing, batch_size, precision, transform, normalization=normalization)
+
+        crops = build_preprocessor(preprocessing, normalization, transform)
         top_down = TopDownCrops(
             detector,
             top_down_crop_size(pytorch_config["data"]),

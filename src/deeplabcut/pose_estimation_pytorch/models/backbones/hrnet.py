@@ -74,10 +74,12 @@ def _conv_bn_relu(in_channels: int, out_channels: int, stride: int, relu: bool =
 
 
 def _match_size(x: torch.Tensor, size: torch.Size | tuple[int, int]) -> torch.Tensor:
-    """Crop ``x`` to ``size`` if it is larger (after a nearest x2^n upsampling of odd sizes)."""
-    if tuple(x.shape[-2:]) != tuple(size):
-        x = x[..., : size[0], : size[1]]
-    return x
+    """Crop ``x`` to ``size`` if it is larger (after a nearest x2^n upsampling of odd sizes).
+
+    Always sliced (a no-op at equal sizes) rather than branching on the shape, so a
+    traced or exported model follows the input size instead of the size it was traced at.
+    """
+    return x[..., : size[0], : size[1]]
 
 
 class HighResolutionModule(nn.Module):

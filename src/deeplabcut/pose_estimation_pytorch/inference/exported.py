@@ -1,0 +1,167 @@
+"""Run an exported TorchScript or ONNX network and decode its outputs with this package's codecs.
+
+:func:`load_exported` gives a module with the eager model's contract::
+
+    network = load_exported("..._snapshot-200_pose.onnx")    # or _pose.torchscript
+    outputs = network(images)          # {head: {output: tensor}}, as PoseModel.forward
+    poses = network.predict(outputs)   # {"bodyparts": (B, A, K, 3), ...}, as PoseModel.predict
+
+so :meth:`PoseInferenceRunner.from_exported
+<deeplabcut.pose_estimation_pytorch.inference.runner.PoseInferenceRunner.from_exported>`
+runs it with the same pre-processing, top-down crops and mapping back as the
+eager model, and the same predictions come out. Decoding uses a copy of the
+model built from the config stored in the file on PyTorch's ``meta`` device:
+its heads' codecs and strides, without any weights in memory.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from deeplabcut.errors import ConfigError, CorruptFileError, MissingFileError
+from deeplabcut.pose_estimation_pytorch.inference.export import METADATA_KEY, nest_outputs
+from deeplabcut.pose_estimation_pytorch.models import PoseModel
+from deeplabcut.pose_estimation_pytorch.models.detectors import build_detector
+
+#: ONNX Runtime's execution provider per torch device type.
+ONNX_PROVIDERS = {"cpu": ["CPUExecutionProvider"], "cuda": ["CUDAExecutionProvider", "CPUExecutionProvider"]}
+
+
+def _decoder(metadata: Mapping[str, Any]) -> nn.Module:
+    """The eager network of the stored config, on the ``meta`` device (codecs and strides, no weights)."""
+    config = metadata["config"]
+    with torch.device("meta"):
+        if metadata["kind"] == "detector":
+            section = dict(config["detector"]["model"], pretrained=False)
+            return build_detector(section)
+        model_cfg = dict(config["model"])
+        model_cfg["backbone"] = dict(model_cfg["backbone"], pretrained=False)
+        return PoseModel.build(model_cfg)
+
+
+class _TorchScriptGraph:
+    def __init__(self, module: torch.jit.ScriptModule) -> None:
+        self.module = module
+
+    def __call__(self, images: torch.Tensor) -> list[torch.Tensor]:
+        return list(self.module(images))
+
+    def to(self, device: torch.device) -> None:
+        self.module.to(device)
+
+
+class _OnnxGraph:
+    def __init__(self, path: Path, device: torch.device) -> None:
+        import onnxruntime
+
+        self.path = path
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = torch.get_num_threads()  # as many CPU threads as PyTorch uses
+        providers = ONNX_PROVIDERS.get(device.type, ONNX_PROVIDERS["cpu"])
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=providers)
+        self.input_name = self.session.get_inputs()[0].name
+
+    def __call__(self, images: torch.Tensor) -> list[torch.Tensor]:
+        array = np.ascontiguousarray(images.detach().float().cpu().numpy())
+        outputs = self.session.run(None, {self.input_name: array})
+        return [torch.from_numpy(np.asarray(output)).to(images.device) for output in outputs]
+
+    def to(self, device: torch.device) -> None:
+        pass  # the session's providers were chosen when it was made
+
+
+class ExportedNetwork(nn.Module):
+    """An exported graph behind the eager network's ``forward`` and ``predict``.
+
+    Args:
+        graph: callable ``images -> list of output tensors`` (TorchScript module or ONNX session).
+        metadata: the file's :data:`~deeplabcut.pose_estimation_pytorch.inference.export.METADATA_KEY` metadata.
+        path: the file (for messages).
+
+    Attributes:
+        kind: ``"pose"`` or ``"detector"``.
+        config: the ``pytorch_config.yaml`` stored in the file.
+        normalization: the backbone's input statistics (as the eager model's).
+    """
+
+    def __init__(self, graph: Any, metadata: Mapping[str, Any], path: Path) -> None:
+        super().__init__()
+        self.graph = graph
+        if isinstance(graph, _TorchScriptGraph):
+            self.script_module = graph.module  # registered, so .to() and .eval() reach it
+        self.metadata = dict(metadata)
+        self.path = path
+        self.kind = metadata["kind"]
+        self.config = metadata["config"]
+        self.names = list(metadata["outputs"])
+        self.input_size = metadata.get("input_size")
+        # Not a submodule: meta tensors cannot move devices.
+        self.__dict__["decoder"] = _decoder(metadata)
+        self.normalization = getattr(getattr(self.decoder, "backbone", None), "normalization", None)
+
+    def forward(self, images: torch.Tensor) -> dict[str, Any]:
+        """Images ``(B, 3, H, W)`` normalized -> the eager network's outputs (``{head: {output: t}}`` or ``{output: t}``)."""
+        if images.dim() == 3:
+            images = images[None]
+        if self.input_size is not None and list(images.shape[-2:]) != list(self.input_size):
+            raise ConfigError(
+                f"Exported model '{self.path}' takes {self.input_size[0]}x{self.input_size[1]} (HxW) images, "
+                f"got {images.shape[-2]}x{images.shape[-1]}; crop as data.inference.top_down_crop says."
+            )
+        return nest_outputs(self.names, self.graph(images.float().contiguous()))
+
+    def predict(self, outputs: Mapping[str, Any], image_size: Sequence[int] | None = None) -> dict[str, torch.Tensor]:
+        """Decode as the eager network does (``PoseModel.predict``, or the detector's ``predict``)."""
+        if self.kind == "detector":
+            return self.decoder.predict(outputs, image_size=image_size)
+        return self.decoder.predict(outputs)
+
+
+def load_exported(path: str | Path, device: str | torch.device = "cpu") -> ExportedNetwork:
+    """Load a TorchScript (``.torchscript``; any suffix but ``.onnx``) or ONNX (``.onnx``) file written by ``export_model``.
+
+    Args:
+        path: the exported file.
+        device: where the graph runs (ONNX Runtime: CUDA when available for ``cuda``, else the CPU).
+
+    Raises:
+        MissingFileError: the file does not exist.
+        ConfigError: it was not written by ``export_model``, or ONNX Runtime is missing for an ``.onnx`` file.
+        CorruptFileError: it cannot be read.
+    """
+    path = Path(path)
+    device = torch.device(device)
+    if not path.is_file():
+        raise MissingFileError(f"Exported model '{path}' does not exist. Write it with deeplabcut.export_model(config, formats=(...)).")
+    if path.suffix == ".onnx":
+        try:
+            import onnxruntime  # noqa: F401
+        except ImportError:
+            raise ConfigError('Running an ONNX model needs onnxruntime: pip install "deeplabcut-torch[onnx]".') from None
+        try:
+            graph: Any = _OnnxGraph(path, device)
+        except Exception as err:  # ONNX Runtime raises its own exception family
+            raise CorruptFileError(f"Exported model '{path}' cannot be read by ONNX Runtime ({type(err).__name__}: {err}).") from err
+        text = graph.session.get_modelmeta().custom_metadata_map.get(METADATA_KEY, "")
+    else:
+        files = {METADATA_KEY: ""}
+        try:
+            module = torch.jit.load(str(path), map_location=device, _extra_files=files)
+        except RuntimeError as err:
+            raise CorruptFileError(f"Exported model '{path}' cannot be read as TorchScript ({str(err).splitlines()[0]}).") from err
+        text = files[METADATA_KEY]
+        graph = _TorchScriptGraph(module.eval())
+    if not text:
+        raise ConfigError(
+            f"'{path}' holds no '{METADATA_KEY}' metadata, so its outputs cannot be decoded: it was not written "
+            "by deeplabcut.export_model. Export the model again."
+        )
+    metadata = json.loads(text)
+    return ExportedNetwork(graph, metadata, path).eval()
