@@ -118,8 +118,10 @@ DLC_RUNNER = textwrap.dedent(
             value = function(*step.get("args", []), **step.get("kwargs", {}))
             result = {"name": step["name"], "ok": True, "detail": repr(value)[:200]}
         except BaseException as err:
-            lines = traceback.format_exception(type(err), err, err.__traceback__)
-            result = {"name": step["name"], "ok": False, "detail": " | ".join(l.strip() for l in lines[-3:])[-600:]}
+            frame = traceback.extract_tb(err.__traceback__)[-1]
+            message = " / ".join(line.strip() for line in str(err).splitlines() if line.strip() and "errors.pydantic.dev" not in line)
+            where = frame.filename.split("site-packages/")[-1] + ":" + str(frame.lineno)
+            result = {"name": step["name"], "ok": False, "detail": (type(err).__name__ + ": " + message)[:500] + " (at " + where + ")"}
         result["seconds"] = time.time() - start
         print("STEP " + json.dumps(result), flush=True)
         if not result["ok"] and step.get("required"):
@@ -236,7 +238,11 @@ def exercise(name: str, config: Path, clip: Path, split: dict[str, Any], dlc: De
     outputs = {key: work / f"{name}-{key}" for key in ("ours", "dlc", "dlc_on_ours")}
     for folder in outputs.values():
         folder.mkdir(parents=True, exist_ok=True)
-    train_kwargs = {"epochs": 1, "batch_size": 2, "device": "cpu", "save_epochs": 1}
+    crop = 128 if multi else 256  # training crops (default 448): small, so one epoch takes seconds on a CPU
+    crop_updates = {"data.train.crop_sampling.width": crop, "data.train.crop_sampling.height": crop}
+    train_kwargs = {"epochs": 1, "batch_size": 2, "device": "cpu", "save_epochs": 1, **crop_updates}
+    # DeepLabCut starts from ImageNet weights it downloads; there is no network here, so it starts from scratch.
+    dlc_updates = {"model.backbone.pretrained": False, **crop_updates}
 
     # 1. ours -> DLC
     direction = "ours -> DLC"
@@ -259,7 +265,8 @@ def exercise(name: str, config: Path, clip: Path, split: dict[str, Any], dlc: De
         {"name": "analyze_videos with our snapshot", "call": "analyze_videos",
          "args": [str(config), [str(clip)]], "kwargs": {"shuffle": OURS_SHUFFLE, "device": "cpu", "destfolder": str(outputs["dlc_on_ours"]), "auto_track": multi, **common}},
         {"name": "train_network on our shuffle (1 epoch)", "call": "train_network",
-         "args": [str(config)], "kwargs": {"shuffle": OURS_SHUFFLE, "epochs": 1, "batch_size": 2, "device": "cpu", "save_epochs": 1, **common}},
+         "args": [str(config)], "kwargs": {"shuffle": OURS_SHUFFLE, "epochs": 1, "batch_size": 2, "device": "cpu", "save_epochs": 1,
+                                           "pytorch_cfg_updates": dlc_updates, **common}},
     ])
 
     # 2. DLC -> ours
@@ -268,7 +275,8 @@ def exercise(name: str, config: Path, clip: Path, split: dict[str, Any], dlc: De
         {"name": "create_training_dataset (custom split)", "call": "create_training_dataset", "required": True,
          "args": [str(config)], "kwargs": {"Shuffles": [DLC_SHUFFLE], "net_type": NET_TYPE, "userfeedback": False, **split}},
         {"name": "train_network 1 epoch", "call": "train_network", "required": True,
-         "args": [str(config)], "kwargs": {"shuffle": DLC_SHUFFLE, "epochs": 1, "batch_size": 2, "device": "cpu", "save_epochs": 1, **common}},
+         "args": [str(config)], "kwargs": {"shuffle": DLC_SHUFFLE, "epochs": 1, "batch_size": 2, "device": "cpu", "save_epochs": 1,
+                                           "pytorch_cfg_updates": dlc_updates, **common}},
         {"name": "analyze_videos", "call": "analyze_videos", "required": True,
          "args": [str(config), [str(clip)]], "kwargs": {"shuffle": DLC_SHUFFLE, "device": "cpu", "save_as_csv": True, "destfolder": str(outputs["dlc"]), "auto_track": True, **common}},
         {"name": "filterpredictions", "call": "filterpredictions",
