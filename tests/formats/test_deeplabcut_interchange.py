@@ -183,3 +183,28 @@ def test_deeplabcut_3_analysis_pickles_read(tmp_path):
     assemblies = {i: rng.uniform(0, 50, (2, 2, 4)) for i in range(12)}
     (tmp_path / "v_assemblies.pickle").write_bytes(pickle.dumps(assemblies, pickle.HIGHEST_PROTOCOL))
     assert sorted(read_assemblies_pickle(tmp_path / "v_assemblies.pickle")) == list(range(12))
+
+
+def test_our_snapshots_and_learning_stats_follow_deeplabcut_3(tiny_dekr_project):
+    """DeepLabCut 3.0.2 loads ``snapshot-<epoch>.pt`` with ``torch.load(weights_only=True)`` (runners/base.py),
+    reads ``metadata.epoch`` to resume (runners/train.py) and ``learning_stats.csv`` by its ``step`` column
+    (runners/logger.py); its snapshots hold ``metadata``, ``model``, ``optimizer`` and ``scheduler``."""
+    import csv
+
+    import torch
+
+    from deeplabcut.pose_estimation_pytorch.apis import train_network
+    from deeplabcut.pose_estimation_pytorch.data import ShuffleData
+
+    train_network(tiny_dekr_project, epochs=1)
+    folder = ShuffleData(tiny_dekr_project).train_folder
+    (name,) = [path.name for path in folder.glob("snapshot-*.pt")]
+    assert name in ("snapshot-001.pt", "snapshot-best-001.pt")  # DeepLabCut's names (3 digits)
+    snapshot = torch.load(folder / name, map_location="cpu", weights_only=True)
+    assert {"metadata", "model"} <= set(snapshot) <= {"metadata", "model", "optimizer", "scheduler"}
+    assert snapshot["metadata"]["epoch"] == 1 and type(snapshot["metadata"]["epoch"]) is int
+    assert all(isinstance(value, torch.Tensor) for value in snapshot["model"].values())
+    with (folder / "learning_stats.csv").open() as stream:
+        rows = list(csv.DictReader(stream))
+    assert list(rows[0])[0] == "step" and int(rows[0]["step"]) == 1
+    assert "losses/train.total_loss" in rows[0]
