@@ -112,10 +112,15 @@ DLC_RUNNER = textwrap.dedent(
     for step in steps:
         start = time.time()
         try:
-            function = deeplabcut
-            for part in step["call"].split("."):
-                function = getattr(function, part)
-            value = function(*step.get("args", []), **step.get("kwargs", {}))
+            if "code" in step:  # a few lines that read a file as DeepLabCut's own code does
+                scope = {"deeplabcut": deeplabcut}
+                exec(step["code"], scope)
+                value = scope.get("result")
+            else:
+                function = deeplabcut
+                for part in step["call"].split("."):
+                    function = getattr(function, part)
+                value = function(*step.get("args", []), **step.get("kwargs", {}))
             result = {"name": step["name"], "ok": True, "detail": repr(value)[:200]}
         except BaseException as err:
             frame = traceback.extract_tb(err.__traceback__)[-1]
@@ -128,6 +133,25 @@ DLC_RUNNER = textwrap.dedent(
             break
     """
 )
+
+
+#: DeepLabCut 3.0.2's train_network always starts from ImageNet weights it downloads with timm
+#: (apis/training.py: ``pretrained = True`` unless a snapshot or ``weight_init`` is given). There is
+#: no network here, so in DeepLabCut's process timm builds the backbone with random weights instead.
+OFFLINE_WEIGHTS = {
+    "name": "(setup) backbones start from random weights: no network",
+    "required": True,
+    "code": textwrap.dedent(
+        """
+        import timm
+        _create_model = timm.create_model
+        def create_model(*args, **kwargs):
+            kwargs["pretrained"] = False
+            return _create_model(*args, **kwargs)
+        timm.create_model = create_model
+        """
+    ),
+}
 
 
 class DeepLabCut:
@@ -241,8 +265,7 @@ def exercise(name: str, config: Path, clip: Path, split: dict[str, Any], dlc: De
     crop = 128 if multi else 256  # training crops (default 448): small, so one epoch takes seconds on a CPU
     crop_updates = {"data.train.crop_sampling.width": crop, "data.train.crop_sampling.height": crop}
     train_kwargs = {"epochs": 1, "batch_size": 2, "device": "cpu", "save_epochs": 1, **crop_updates}
-    # DeepLabCut starts from ImageNet weights it downloads; there is no network here, so it starts from scratch.
-    dlc_updates = {"model.backbone.pretrained": False, **crop_updates}
+    dlc_updates = crop_updates
 
     # 1. ours -> DLC
     direction = "ours -> DLC"
@@ -260,6 +283,7 @@ def exercise(name: str, config: Path, clip: Path, split: dict[str, Any], dlc: De
                     lambda: api.train_network(config, shuffle=OURS_SHUFFLE, trainingsetindex=index, **train_kwargs) and "")
     common = {"trainingsetindex": index}
     dlc.run(name, direction, [
+        OFFLINE_WEIGHTS,
         {"name": "evaluate_network on our snapshot", "call": "evaluate_network",
          "args": [str(config)], "kwargs": {"shuffles": [OURS_SHUFFLE], "device": "cpu", **common}},
         {"name": "analyze_videos with our snapshot", "call": "analyze_videos",
@@ -272,6 +296,7 @@ def exercise(name: str, config: Path, clip: Path, split: dict[str, Any], dlc: De
     # 2. DLC -> ours
     direction = "DLC -> ours"
     done = dlc.run(name, direction, [
+        OFFLINE_WEIGHTS,
         {"name": "create_training_dataset (custom split)", "call": "create_training_dataset", "required": True,
          "args": [str(config)], "kwargs": {"Shuffles": [DLC_SHUFFLE], "net_type": NET_TYPE, "userfeedback": False, **split}},
         {"name": "train_network 1 epoch", "call": "train_network", "required": True,
@@ -351,6 +376,7 @@ def exercise(name: str, config: Path, clip: Path, split: dict[str, Any], dlc: De
         save_as_csv=True, **({"auto_track": True} if multi else {})) and "")
     if analysed:
         dlc.run(name, direction, [
+            {"name": "reads our files with its own readers", "code": dlc_reads_our_files(outputs["ours"], clip.stem, multi)},
             {"name": "filterpredictions on our files", "call": "filterpredictions",
              "args": [str(config), [str(clip)]], "kwargs": {"shuffle": OURS_SHUFFLE, "destfolder": str(outputs["ours"]), **common}},
             {"name": "create_labeled_video on our files", "call": "create_labeled_video",
@@ -358,6 +384,37 @@ def exercise(name: str, config: Path, clip: Path, split: dict[str, Any], dlc: De
             {"name": "plot_trajectories on our files", "call": "plot_trajectories",
              "args": [str(config), [str(clip)]], "kwargs": {"shuffle": OURS_SHUFFLE, "destfolder": str(outputs["ours"]), **common}},
         ])
+
+
+def dlc_reads_our_files(folder: Path, video_stem: str, multi: bool) -> str:
+    """Code run by DeepLabCut's Python: our analysis files read the way DeepLabCut's functions read them."""
+    return textwrap.dedent(
+        f"""
+        import pickle
+        from pathlib import Path
+        import pandas as pd
+        from deeplabcut.utils import auxiliaryfunctions
+        folder, read = Path({str(folder)!r}), []
+        (meta_path,) = folder.glob({video_stem!r} + "*_meta.pickle")
+        scorer = meta_path.name[len({video_stem!r}):-len("_meta.pickle")]
+        meta = auxiliaryfunctions.load_video_metadata(str(folder), {video_stem!r}, scorer)
+        [x1, x2, y1, y2] = meta["data"]["cropping_parameters"]  # as utils/make_labeled_video.py does
+        assert (x2 - x1, y2 - y1) == tuple(meta["data"]["frame_dimensions"]), meta["data"]
+        read.append("_meta")
+        if {multi!r}:
+            full = auxiliaryfunctions.load_video_full_data(str(folder), {video_stem!r}, scorer)
+            assert full["metadata"]["nframes"] == meta["data"]["nframes"]
+            read.append("_full")
+            from deeplabcut.refine_training_dataset.stitch import TrackletStitcher
+            (tracklets,) = folder.glob({video_stem!r} + "*_el.pickle")
+            TrackletStitcher.from_pickle(tracklets, n_tracks=2, min_length=1)
+            read.append("_el.pickle (TrackletStitcher)")
+        for h5 in sorted(folder.glob({video_stem!r} + "*.h5")):
+            assert not pd.read_hdf(h5).empty
+            read.append(h5.name[len({video_stem!r} + scorer):] or ".h5")
+        result = ", ".join(read)
+        """
+    )
 
 
 def main() -> int:
