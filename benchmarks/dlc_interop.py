@@ -78,14 +78,15 @@ class Report:
         self.checks.append(check)
         mark = "ok  " if check.ok else "FAIL"
         print(f"  [{mark}] {check.project:10s} {check.direction:18s} {check.name} ({check.seconds:.0f} s)"
-              + ("" if check.ok else f"\n         {check.detail}"), flush=True)
+              + (f"\n         {check.detail}" if check.detail else ""), flush=True)
         return check
 
     def run_ours(self, project: str, direction: str, name: str, call: Callable[[], Any]) -> bool:
         start = time.time()
         try:
             detail = call()
-            return self.add(Check(project, direction, name, True, time.time() - start, str(detail or ""))).ok
+            detail = detail if isinstance(detail, str) else ""  # API return values are not details
+            return self.add(Check(project, direction, name, True, time.time() - start, detail)).ok
         except Exception as err:  # noqa: BLE001 - every failure is a row of the table
             last = traceback.format_exception_only(type(err), err)[-1].strip()
             return self.add(Check(project, direction, name, False, time.time() - start, last[:400])).ok
@@ -121,7 +122,7 @@ DLC_RUNNER = textwrap.dedent(
                 for part in step["call"].split("."):
                     function = getattr(function, part)
                 value = function(*step.get("args", []), **step.get("kwargs", {}))
-            result = {"name": step["name"], "ok": True, "detail": repr(value)[:200]}
+            result = {"name": step["name"], "ok": True, "detail": "" if value is None else repr(value)[:200]}
         except BaseException as err:
             frame = traceback.extract_tb(err.__traceback__)[-1]
             message = " / ".join(line.strip() for line in str(err).splitlines() if line.strip() and "errors.pydantic.dev" not in line)
@@ -280,7 +281,7 @@ def exercise(name: str, config: Path, clip: Path, split: dict[str, Any], dlc: De
     fraction = created["result"][0][0]
     index = training_set_index(config, fraction)
     report.run_ours(name, direction, "ours train_network 1 epoch",
-                    lambda: api.train_network(config, shuffle=OURS_SHUFFLE, trainingsetindex=index, **train_kwargs) and "")
+                    lambda: api.train_network(config, shuffle=OURS_SHUFFLE, trainingsetindex=index, **train_kwargs))
     common = {"trainingsetindex": index}
     dlc.run(name, direction, [
         OFFLINE_WEIGHTS,
@@ -346,16 +347,16 @@ def exercise(name: str, config: Path, clip: Path, split: dict[str, Any], dlc: De
         report.run_ours(name, direction, "ours reads DLC's learning_stats.csv", read_learning_stats)
         lv_kwargs = {"shuffle": DLC_SHUFFLE, "trainingsetindex": index, "destfolder": dlc_files}
         report.run_ours(name, direction, "ours create_labeled_video on DLC's files",
-                        lambda: api.create_labeled_video(config, [clip], **lv_kwargs) and "")
+                        lambda: api.create_labeled_video(config, [clip], **lv_kwargs))
         report.run_ours(name, direction, "ours create_labeled_video(filtered=True) on DLC's",
-                        lambda: api.create_labeled_video(config, [clip], filtered=True, overwrite=True, **lv_kwargs) and "")
+                        lambda: api.create_labeled_video(config, [clip], filtered=True, overwrite=True, **lv_kwargs))
         report.run_ours(name, direction, "ours plot_trajectories on DLC's files",
-                        lambda: api.plot_trajectories(config, [clip], **lv_kwargs) and "")
+                        lambda: api.plot_trajectories(config, [clip], **lv_kwargs))
         report.run_ours(name, direction, "ours evaluate_network with DLC's snapshot",
-                        lambda: api.evaluate_network(config, shuffles=[DLC_SHUFFLE], trainingsetindex=index, device="cpu") and "")
+                        lambda: api.evaluate_network(config, shuffles=[DLC_SHUFFLE], trainingsetindex=index, device="cpu"))
         report.run_ours(name, direction, "ours analyze_videos with DLC's snapshot",
                         lambda: api.analyze_videos(config, [clip], shuffle=DLC_SHUFFLE, trainingsetindex=index, device="cpu",
-                                                   destfolder=work / f"{name}-ours-on-dlc") and "")
+                                                   destfolder=work / f"{name}-ours-on-dlc"))
 
         def train_from_dlc() -> str:
             from deeplabcut.pose_estimation_pytorch.data import ShuffleData
@@ -373,7 +374,7 @@ def exercise(name: str, config: Path, clip: Path, split: dict[str, Any], dlc: De
     direction = "ours read by DLC"
     analysed = report.run_ours(name, direction, "ours analyze_videos (+ tracking)", lambda: api.analyze_videos(
         config, [clip], shuffle=OURS_SHUFFLE, trainingsetindex=index, device="cpu", destfolder=outputs["ours"],
-        save_as_csv=True, **({"auto_track": True} if multi else {})) and "")
+        save_as_csv=True, **({"auto_track": True} if multi else {})))
     if analysed:
         dlc.run(name, direction, [
             {"name": "reads our files with its own readers", "code": dlc_reads_our_files(outputs["ours"], clip.stem, multi)},
