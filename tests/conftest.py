@@ -21,6 +21,9 @@ from deeplabcut.project.create import create_new_project
 from deeplabcut.synthetic import create_synthetic_project
 from deeplabcut.training_dataset.create import create_training_dataset
 
+# pretrained: true (the templates' default) must not reach for the network during tests.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # The real example project: ../shared/data beside the repo, or wherever DLC_OPENFIELD points.
 OPENFIELD = Path(os.environ.get("DLC_OPENFIELD", REPO_ROOT.parent / "shared" / "data" / "openfield-Pranav-2018-10-30"))

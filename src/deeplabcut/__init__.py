@@ -47,6 +47,16 @@ _EXPORTS = {
     "stitch_tracklets": _API,
     "create_labeled_video": _API,
     "plot_trajectories": _API,
+    # post-processing (filterpredictions, analyzeskeleton, h5 -> csv/nwb)
+    "filterpredictions": _API,
+    "analyzeskeleton": _API,
+    "analyze_videos_converth5_to_csv": "deeplabcut.post_processing",
+    "analyze_videos_converth5_to_nwb": "deeplabcut.post_processing",
+    # -- refinement loop (refine_training_dataset) --
+    "extract_outlier_frames": "deeplabcut.refine_training_dataset",
+    "refine_labels": "deeplabcut.refine_training_dataset",
+    "merge_datasets": "deeplabcut.refine_training_dataset",
+    # -- end refinement loop --
 }
 __all__ = ["VERSION", "__version__", *_EXPORTS]
 

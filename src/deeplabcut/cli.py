@@ -174,6 +174,42 @@ def build_parser() -> argparse.ArgumentParser:
     label.add_argument("--track-method", choices=["ellipse", "box"], default="")
     label.add_argument("--destfolder", default=None)
     label.add_argument("--overwrite", action="store_true")
+    label.add_argument("--filtered", action="store_true", help="draw filterpredictions' output (..._filtered.h5)")
+
+    _add_post_processing_commands(commands)
+
+    # -- refinement loop: extract-outlier-frames, refine-labels, merge-datasets --
+    outliers = commands.add_parser(
+        "extract-outlier-frames", help="extract frames the model got wrong, with its predictions",
+        description="Write outlier frames of analyzed videos into labeled-data/<video>/ with machinelabels-iter<N>.h5.",
+    )  # fmt: skip
+    outliers.add_argument("config")
+    _videos(outliers)
+    _model(outliers)
+    outliers.add_argument("--outlieralgorithm", choices=["jump", "fitting", "uncertain", "list"], default="jump")
+    outliers.add_argument("--frames2use", type=int, nargs="+", default=None, help="frame indices for --outlieralgorithm list")
+    outliers.add_argument("--comparisonbodyparts", nargs="+", default="all", help="bodyparts to compare (default: all)")
+    outliers.add_argument("--epsilon", type=float, default=20, help="jump/fitting: distance in pixels (default 20)")
+    outliers.add_argument("--p-bound", dest="p_bound", type=float, default=0.01, help="uncertain/fitting: likelihood bound (default 0.01)")
+    outliers.add_argument("--ARdegree", type=int, default=3)
+    outliers.add_argument("--MAdegree", type=int, default=1)
+    outliers.add_argument("--alpha", type=float, default=0.01)
+    outliers.add_argument("--extractionalgorithm", choices=["kmeans", "uniform"], default="kmeans")
+    outliers.add_argument("--automatic", action="store_true", help="extract without asking")
+    outliers.add_argument("--savelabeled", action="store_true", help="also write img<N>labeled.png with the predictions drawn")
+    outliers.add_argument("--copy-videos", action="store_true", help="copy a video not yet in the project (default: link it)")
+    outliers.add_argument("--track-method", choices=["ellipse", "box"], default="")
+    outliers.add_argument("--destfolder", default=None)
+    outliers.add_argument("--seed", type=int, default=None)
+
+    refine = commands.add_parser("refine-labels", help="correct machine labels in napari-deeplabcut", description="Open napari-deeplabcut on a labeled-data folder.")
+    refine.add_argument("config")
+    refine.add_argument("--image-folder", default=None, help="folder of labeled-data to open (default: the first not yet corrected)")
+
+    merge = commands.add_parser("merge-datasets", help="check the corrections and start the next iteration", description="Fold refined labels into CollectedData and raise config.yaml's iteration.")
+    merge.add_argument("config")
+    merge.add_argument("--forceiterate", type=int, default=None, help="set iteration to this value instead of adding one")
+    # -- end refinement loop --
 
     demo = commands.add_parser("demo", help="run the whole workflow on a synthetic project", description="Generate a synthetic multi-animal project and run every step on it.")
     demo.add_argument("--output", default="demo-output", help="folder for the demo project (default ./demo-output)")
@@ -236,11 +272,93 @@ def _run(args: argparse.Namespace) -> None:
         "label-video": lambda: api().create_labeled_video(
             args.config, args.videos, videotype=args.videotype, color_by=args.color_by,
             draw_skeleton=args.draw_skeleton, trailpoints=args.trailpoints, pcutoff=args.pcutoff,
-            track_method=args.track_method, destfolder=args.destfolder, overwrite=args.overwrite, **model,
+            track_method=args.track_method, destfolder=args.destfolder, overwrite=args.overwrite,
+            filtered=args.filtered, **model,
         ),
         "demo": lambda: _demo(args),
+        # -- refinement loop --
+        "extract-outlier-frames": lambda: deeplabcut.extract_outlier_frames(
+            args.config, args.videos, videotype=args.videotype, outlieralgorithm=args.outlieralgorithm,
+            frames2use=args.frames2use, comparisonbodyparts=args.comparisonbodyparts, epsilon=args.epsilon,
+            p_bound=args.p_bound, ARdegree=args.ARdegree, MAdegree=args.MAdegree, alpha=args.alpha,
+            extractionalgorithm=args.extractionalgorithm, automatic=args.automatic, savelabeled=args.savelabeled,
+            copy_videos=args.copy_videos, destfolder=args.destfolder, track_method=args.track_method, seed=args.seed,
+            shuffle=args.shuffle, trainingsetindex=args.trainingsetindex, modelprefix=args.modelprefix,
+            snapshot_index=args.snapshotindex, detector_snapshot_index=args.detector_snapshot_index,
+        ),
+        "refine-labels": lambda: deeplabcut.refine_labels(args.config, image_folder=args.image_folder),
+        "merge-datasets": lambda: deeplabcut.merge_datasets(args.config, forceiterate=args.forceiterate),
+        # -- end refinement loop --
     }
+    commands.update(_post_processing_runs(args, model))
     commands[args.command]()
+
+
+# -- post-processing: filterpredictions, analyzeskeleton, convert-to-csv, convert-to-nwb ------------
+
+
+def _add_post_processing_commands(commands: Any) -> None:
+    filtering = commands.add_parser(
+        "filterpredictions", help="smooth analysed poses over time",
+        description="Write <video><scorer>[_el]_filtered.h5 (and .csv): median, spline or ARIMA filter of the analysed poses.",
+    )  # fmt: skip
+    filtering.add_argument("config")
+    _videos(filtering)
+    _model(filtering)
+    filtering.add_argument("--filtertype", choices=["median", "arima", "spline"], default="median")
+    filtering.add_argument("--windowlength", type=int, default=5, help="median: window in frames (odd); spline: longest gap filled (0: all)")
+    filtering.add_argument("--p-bound", dest="p_bound", type=float, default=0.001, help="arima: likelihoods below it count as missing")
+    filtering.add_argument("--ARdegree", type=int, default=3, help="arima: autoregressive order")
+    filtering.add_argument("--MAdegree", type=int, default=1, help="arima: moving-average order")
+    filtering.add_argument("--alpha", type=float, default=0.01, help="arima: significance level of the confidence interval")
+    filtering.add_argument("--no-csv", dest="save_as_csv", action="store_false", help="do not write the .csv twin")
+    filtering.add_argument("--track-method", choices=["ellipse", "box"], default="")
+    filtering.add_argument("--destfolder", default=None)
+    filtering.add_argument("--overwrite", action="store_true", help="filter again videos that already have a filtered file")
+
+    skeleton = commands.add_parser(
+        "analyzeskeleton", help="bone lengths and orientations",
+        description="Write ..._skeleton.h5: length and orientation of each config.yaml skeleton bone per frame.",
+    )  # fmt: skip
+    skeleton.add_argument("config")
+    _videos(skeleton)
+    _model(skeleton)
+    skeleton.add_argument("--filtered", action="store_true", help="measure filterpredictions' output")
+    skeleton.add_argument("--save-as-csv", action="store_true")
+    skeleton.add_argument("--track-method", choices=["ellipse", "box"], default="")
+    skeleton.add_argument("--destfolder", default=None)
+    skeleton.add_argument("--overwrite", action="store_true")
+
+    to_csv = commands.add_parser("convert-to-csv", help="analysis .h5 files to .csv", description="Write a .csv beside every DeepLabCut .h5 of the videos in a folder.")
+    to_csv.add_argument("video_folder")
+    to_csv.add_argument("--videotype", default=".mp4")
+
+    to_nwb = commands.add_parser(
+        "convert-to-nwb", help="analysis .h5 files to NWB (ndx-pose)",
+        description="Write <h5 stem>_<individual>.nwb for every DeepLabCut pose .h5 of the videos in a folder (needs pip install 'deeplabcut-torch[nwb]').",
+    )  # fmt: skip
+    to_nwb.add_argument("config")
+    to_nwb.add_argument("video_folder")
+    to_nwb.add_argument("--videotype", default=".mp4")
+
+
+def _post_processing_runs(args: argparse.Namespace, model: dict[str, Any]) -> dict[str, Callable[[], Any]]:
+    import deeplabcut
+
+    return {
+        "filterpredictions": lambda: deeplabcut.filterpredictions(
+            args.config, args.videos, videotype=args.videotype, filtertype=args.filtertype,
+            windowlength=args.windowlength, p_bound=args.p_bound, ARdegree=args.ARdegree, MAdegree=args.MAdegree,
+            alpha=args.alpha, save_as_csv=args.save_as_csv, destfolder=args.destfolder,
+            track_method=args.track_method, overwrite=args.overwrite, **model,
+        ),
+        "analyzeskeleton": lambda: deeplabcut.analyzeskeleton(
+            args.config, args.videos, videotype=args.videotype, filtered=args.filtered, save_as_csv=args.save_as_csv,
+            destfolder=args.destfolder, track_method=args.track_method, overwrite=args.overwrite, **model,
+        ),
+        "convert-to-csv": lambda: deeplabcut.analyze_videos_converth5_to_csv(args.video_folder, videotype=args.videotype),
+        "convert-to-nwb": lambda: deeplabcut.analyze_videos_converth5_to_nwb(args.config, args.video_folder, videotype=args.videotype),
+    }
 
 
 def _demo(args: argparse.Namespace) -> None:

@@ -59,3 +59,22 @@ def where(path: str | Path) -> str:
 
 class TrackingDataError(DLCError, ValueError):
     """Detections, assemblies or tracklets handed to the tracking code have a wrong shape or content."""
+
+
+class MissingDependencyError(DLCError, ImportError):
+    """An optional package a feature needs is not installed; the message says how to install it."""
+
+
+class InUseError(DLCError, RuntimeError):
+    """Another process is writing the same files (a training folder, a video's analysis); nothing was done.
+
+    Attributes:
+        holder: the running process as its lock file names it (``pid``, ``host``,
+            ``since``, ``purpose``; see ``deeplabcut.utils.locks``), or None if unknown.
+        lock_file: the lock file.
+    """
+
+    def __init__(self, message: str, holder: object = None, lock_file: str | Path | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder
+        self.lock_file = lock_file

@@ -10,7 +10,9 @@
 * :mod:`~deeplabcut.formats.video_pickles`: ``_full``, ``_assemblies`` and ``_meta`` pickles;
 * :mod:`~deeplabcut.formats.tracklets`: the tracklet pickle (``_el.pickle``, ``_bx.pickle``);
 * :mod:`~deeplabcut.formats.tracks`: stitched tracks (``_el.h5``, HDF key ``tracks``);
-* :mod:`~deeplabcut.formats.inference_cfg`: a shuffle's ``test/inference_cfg.yaml``.
+* :mod:`~deeplabcut.formats.inference_cfg`: a shuffle's ``test/inference_cfg.yaml``;
+* :mod:`~deeplabcut.formats.skeleton`: ``analyzeskeleton``'s bone tables (``_skeleton.h5``);
+* :mod:`~deeplabcut.formats.nwb`: poses as NWB files with ndx-pose (optional extra ``nwb``).
 
 Nothing here imports torch; file names live in :mod:`deeplabcut.project.paths`.
 """

@@ -39,14 +39,20 @@ def select_frames_kmeans(
     step: int = 1,
     resize_width: int = 30,
     color: bool = False,
+    candidates: np.ndarray | None = None,
 ) -> np.ndarray:
     """One frame per k-means cluster of downsampled frames (visually diverse frames).
 
-    Frames ``first, first + step, ...`` are shrunk to ``resize_width`` pixels wide
-    (grayscale unless ``color``) and clustered into ``count`` groups; a random
-    member of each cluster is picked.
+    Frames ``first, first + step, ...`` (or the sorted ``candidates`` in
+    ``[first, last)``, e.g. outlier frames) are shrunk to ``resize_width``
+    pixels wide (grayscale unless ``color``) and clustered into ``count``
+    groups; a random member of each cluster is picked.
     """
-    candidates = np.arange(first, last, max(1, step))
+    if candidates is None:
+        candidates = np.arange(first, last, max(1, step))
+    else:
+        candidates = np.unique(np.asarray(candidates, dtype=int))
+        candidates = candidates[(candidates >= first) & (candidates < last)]
     if len(candidates) <= count:
         return candidates
     wanted = set(candidates.tolist())

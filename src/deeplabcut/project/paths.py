@@ -133,6 +133,8 @@ DETECTOR_LEARNING_STATS_FILENAME = "learning_stats_detector.csv"
 DETECTOR_LEARNING_CURVE_FILENAME = "learning_curve_detector.png"
 #: In ``train/``: the human-readable training log.
 TRAINING_LOG_FILENAME = "train.txt"
+#: In ``train/`` while ``train_network`` runs: its lock (``utils.locks``), naming the running process.
+TRAINING_LOCK_FILENAME = ".train.lock"
 #: In an ``evaluation-results-pytorch/iteration-<N>/`` folder: every evaluation of the iteration.
 COMBINED_EVALUATION_FILENAME = "CombinedEvaluation-results.csv"
 
@@ -255,6 +257,17 @@ class AnalysisFiles:
         """Written last by ``analyze_videos``: its presence means the analysis is complete."""
         return self.path("_meta.pickle")
 
+    @property
+    def lock(self) -> Path:
+        """``<folder>/.<video stem><scorer>.lock``: held by the ``analyze_videos`` analysing this video now."""
+        return self.folder / f".{self.prefix.name}.lock"
+
+    @property
+    def partial(self) -> Path:
+        """``<prefix>_partial.json``: present while an analysis runs, and kept when it covered only part of
+        the video (read error, early end); its result files are then not a complete analysis."""
+        return self.path("_partial.json")
+
     def tracklets(self, method: str) -> Path:
         return self.path(TRACK_METHODS[method] + ".pickle")
 
@@ -283,3 +296,46 @@ def image_analysis_path(output_folder: str | Path, images_folder: str | Path, sc
     """``<output folder>/<images folder name><scorer>.h5``, the ``analyze_images`` result."""
     return Path(output_folder) / f"{Path(images_folder).name}{scorer}.h5"
 
+
+
+# -- post-processing outputs (filterpredictions, analyzeskeleton, h5 -> nwb) ---------
+
+
+def skeleton_analysis_path(analysis_file: str | Path) -> Path:
+    """``<analysis file stem>_skeleton.h5`` beside it: ``analyzeskeleton``'s bones of a poses or tracks file."""
+    analysis_file = Path(analysis_file)
+    return analysis_file.with_name(f"{analysis_file.stem}_skeleton.h5")
+
+
+def nwb_path(analysis_file: str | Path, individual: str) -> Path:
+    """``<analysis file stem>_<individual>.nwb`` beside it: one NWB file per animal (DLC2NWB's names)."""
+    analysis_file = Path(analysis_file)
+    return analysis_file.with_name(f"{analysis_file.stem}_{individual}.nwb")
+
+
+#: How the scorer part of an analysis file's name starts (DeepLabCut 2/3, and 1.x's ``DeepCut``).
+SCORER_PREFIXES = ("DLC", "DeepCut")
+
+
+def is_analysis_file_of(path: str | Path, video_stem: str) -> bool:
+    """Whether ``path`` is an ``.h5`` that ``analyze_videos`` and later steps wrote for the video ``video_stem``.
+
+    Its name is ``<video stem><scorer>[suffixes].h5`` with the scorer starting
+    with ``DLC`` (or ``DeepCut``): poses, tracks (``_el``), filtered, skeleton files.
+    """
+    name = Path(path).name
+    return name.endswith(".h5") and name.startswith(video_stem) and name[len(video_stem) :].startswith(SCORER_PREFIXES)
+
+
+# -- refinement (extract_outlier_frames, refine_labels, merge_datasets) -----------------
+
+
+def machine_labels_filename(iteration: int) -> str:
+    """``machinelabels-iter<N>.h5``: a model's predictions on the outlier frames of iteration ``N``."""
+    return f"machinelabels-iter{int(iteration)}.h5"
+
+
+#: Beside ``machinelabels-iter<N>.h5``: the ``.csv`` of the latest machine labels (DeepLabCut's name).
+MACHINE_LABELS_CSV_FILENAME = "machinelabels.csv"
+#: Refined machine labels as DeepLabCut 2's refinement GUI saved them; ``merge_datasets`` folds them in.
+REFINED_MACHINE_LABELS_FILENAME = "MachineLabelsRefine.h5"

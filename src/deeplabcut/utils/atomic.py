@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+#: The name :func:`atomic_path` gives a temporary file: ``.<stem>.<8 random characters>.tmp<suffix>``
+#: beside its target ``<stem><suffix>`` (e.g. ``.snapshot-005.k2j9x_0a.tmp.pt``).
+TEMPORARY_NAME = re.compile(r"^\.(?P<stem>.+)\.[a-z0-9_]{8}\.tmp(?P<suffix>\.[^.]+)?$")
 
 
 @contextlib.contextmanager
@@ -47,3 +52,34 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically."""
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
+
+
+def leftover_temporary_files(folder: str | Path, targets: Iterable[str] | None = None) -> list[Path]:
+    """Temporary files of atomic writes in ``folder`` (not its subfolders) that were never renamed.
+
+    Only names of :data:`TEMPORARY_NAME`'s pattern are listed, and with
+    ``targets`` only those whose target (``<stem><suffix>``) is one of these
+    file names. A write that is running now has such a file too: call this
+    only while holding the lock of every writer of those targets
+    (``deeplabcut.utils.locks``), when what is left belongs to a process that died.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    wanted = None if targets is None else set(targets)
+    found = []
+    for path in folder.iterdir():
+        match = TEMPORARY_NAME.match(path.name)
+        if match and path.is_file() and (wanted is None or match["stem"] + (match["suffix"] or "") in wanted):
+            found.append(path)
+    return sorted(found)
+
+
+def remove_leftover_temporary_files(folder: str | Path, targets: Iterable[str] | None = None) -> list[Path]:
+    """Remove :func:`leftover_temporary_files`; returns those removed (same caveat: hold the lock)."""
+    removed = []
+    for path in leftover_temporary_files(folder, targets):
+        with contextlib.suppress(OSError):  # gone meanwhile, or a folder we may not write to: leave it
+            path.unlink()
+            removed.append(path)
+    return removed

@@ -10,7 +10,7 @@ import torch
 from safetensors.torch import save_file
 
 from conftest import TINY_LAYOUT
-from deeplabcut.errors import ConfigError, ModelError
+from deeplabcut.errors import ModelError
 from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET
 from deeplabcut.pose_estimation_pytorch.models.backbones.hrnet import HRNet, HRNetFeatures
 
@@ -127,11 +127,68 @@ def test_unrelated_weights_raise(tmp_path: Path):
         HRNet(width=8, pretrained=path, **TINY_LAYOUT)
 
 
-def test_pretrained_true_uses_timm_ids_and_rejects_widths_timm_lacks():
+def test_pretrained_true_uses_timm_ids_and_starts_from_scratch_for_widths_timm_lacks():
     assert HRNet(width=8, **TINY_LAYOUT).width == 8
     assert HRNet(model_name="hrnet_w18", **TINY_LAYOUT).default_pretrained_id() == "timm/hrnet_w18.ms_in1k"
-    with pytest.raises(ConfigError, match="no ImageNet weights for HRNet width 16"):
-        HRNet(model_name="hrnet_w16", pretrained=True, **TINY_LAYOUT)
+    report = HRNet(model_name="hrnet_w16", pretrained=True, **TINY_LAYOUT).pretrained_report
+    assert not report.loaded
+    assert str(report).startswith("trained from scratch (random weights): there are no ImageNet weights for HRNet width 16")
+
+
+def _fill_hub_cache(cache: Path, repo_id: str, state_dict: dict[str, torch.Tensor]) -> Path:
+    """A Hugging Face cache entry for ``repo_id`` as ``hf_hub_download`` leaves one."""
+    repo = cache / ("models--" + repo_id.replace("/", "--"))
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text("0123abcd")
+    snapshot = repo / "snapshots" / "0123abcd"
+    snapshot.mkdir(parents=True)
+    save_file(state_dict, str(snapshot / "model.safetensors"))
+    return snapshot / "model.safetensors"
+
+
+@pytest.fixture
+def width_8_has_imagenet_weights(monkeypatch: pytest.MonkeyPatch):
+    import deeplabcut.pose_estimation_pytorch.models.backbones.hrnet as hrnet
+
+    monkeypatch.setattr(hrnet, "TIMM_IMAGENET_WIDTHS", (8, 18, 32, 48))
+
+
+def test_pretrained_true_loads_weights_found_in_the_hub_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width_8_has_imagenet_weights
+):
+    torch.manual_seed(3)
+    imagenet = HRNetFeatures(8, **TINY_LAYOUT).state_dict()
+    _fill_hub_cache(tmp_path, "timm/hrnet_w8.ms_in1k", {k: v.contiguous() for k, v in imagenet.items()})
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # the cache alone must do
+    backbone = HRNet(width=8, pretrained=True, **TINY_LAYOUT)
+    report = backbone.pretrained_report
+    assert not report.from_scratch and report.loaded and "model.safetensors" in str(report)
+    for key, value in backbone.model.state_dict().items():
+        torch.testing.assert_close(value, imagenet[key])
+
+
+def test_pretrained_true_offline_without_cache_starts_from_scratch_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width_8_has_imagenet_weights
+):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    report = HRNet(width=8, pretrained=True, **TINY_LAYOUT).pretrained_report
+    assert report.from_scratch and not report.loaded
+    assert "timm/hrnet_w8.ms_in1k is not in the Hugging Face cache and HF_HUB_OFFLINE is set" in str(report)
+
+
+def test_pretrained_true_with_an_unreachable_hub_starts_from_scratch_without_waiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width_8_has_imagenet_weights
+):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # the discard port: nothing listens
+    calls = []
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", lambda *a, **k: calls.append(a))
+    report = HRNet(width=8, pretrained=True, **TINY_LAYOUT).pretrained_report
+    assert report.from_scratch and "127.0.0.1 cannot be reached" in report.from_scratch
+    assert calls == []  # the hub client's retries are never entered
 
 
 def test_hrnet_carries_the_normalization_of_its_imagenet_weights():

@@ -17,7 +17,7 @@ from typing import Any
 
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel
-from deeplabcut.pose_estimation_pytorch.apis.utils import ProgressReporter, file_logger
+from deeplabcut.pose_estimation_pytorch.apis.utils import ProgressReporter, file_logger, get_logger
 from deeplabcut.pose_estimation_pytorch.config.pose_config import is_top_down, update_config, write_pytorch_config
 from deeplabcut.pose_estimation_pytorch.runtime import list_snapshots
 from deeplabcut.pose_estimation_pytorch.train_module import (
@@ -27,9 +27,13 @@ from deeplabcut.pose_estimation_pytorch.train_module import (
     TrainingResult,
     TrainingSetup,
     TrainingTask,
+    TrainingWatch,
     build_shuffle_training,
 )
-from deeplabcut.project.paths import TRAINING_LOG_FILENAME, previous_run_folder_name
+from deeplabcut.pose_estimation_pytorch.train_module.logger import rebuild_missing_rows
+from deeplabcut.project.paths import TRAINING_LOCK_FILENAME, TRAINING_LOG_FILENAME, previous_run_folder_name
+from deeplabcut.utils.atomic import remove_leftover_temporary_files
+from deeplabcut.utils.locks import FileLock
 
 #: DeepLabCut argument names that are shortcuts for config keys.
 SHORTCUTS = {
@@ -127,6 +131,50 @@ def train_network(
     """
     updates, detector_arguments = _collect_overrides(kwargs, pytorch_cfg_updates)
     model = TrainedModel.resolve(config, shuffle, trainingsetindex, modelprefix, select="none")
+    # One run per train/ folder, from before anything is read for training until the last file is written.
+    with training_lock(model.shuffle.train_folder, model.shuffle.shuffle) as lock:
+        if lock.previous is not None:
+            get_logger().info(
+                "Took over the lock of %s left by %s, which ended without releasing it.",
+                model.shuffle.train_folder, lock.previous.describe(),
+            )  # fmt: skip
+        return _train_shuffle(
+            model, shuffle, updates, detector_arguments, kwargs, transform, transform_cropped,
+            snapshot_path, detector_path, load_head_weights,
+        )  # fmt: skip
+
+
+def training_lock(train_folder: Path, shuffle: int) -> FileLock:
+    """The lock of ``train_folder`` (``.train.lock``): ``with training_lock(...):`` refuses a second run.
+
+    Raises (on entering):
+        InUseError: another ``train_network`` holds it; the message names its
+            pid, host and start time.
+    """
+    return FileLock(
+        train_folder / TRAINING_LOCK_FILENAME,
+        purpose=f"train_network of shuffle {shuffle}",
+        what=f"Training folder '{train_folder}'",
+        advice=(
+            "Nothing was changed. Wait for that run to finish (or stop it) before training this shuffle again, "
+            "or create another shuffle to train a second model at the same time."
+        ),
+    )
+
+
+def _train_shuffle(
+    model: TrainedModel,
+    shuffle: int,
+    updates: dict[str, Any],
+    detector_arguments: list[str],
+    kwargs: dict[str, Any],
+    transform: Callable[..., dict[str, Any]] | None,
+    transform_cropped: Callable[..., dict[str, Any]] | None,
+    snapshot_path: str | Path | None,
+    detector_path: str | Path | None,
+    load_head_weights: bool,
+) -> TrainingResult:
+    """``train_network`` once its folder is locked."""
     project = model.shuffle
     if is_top_down(model.pytorch_config):
         if "max_snapshots_to_keep" in kwargs and kwargs["max_snapshots_to_keep"] is not None:
@@ -145,6 +193,7 @@ def train_network(
 
     # Now write: the overrides, and keep the files of other runs out of this one's way.
     train_folder = project.train_folder
+    _remove_litter(train_folder)
     if updates:
         write_pytorch_config(project.pose_config_path, pose_cfg)
     for setup in setups:
@@ -159,6 +208,16 @@ def train_network(
     return result
 
 
+def _remove_litter(train_folder: Path) -> None:
+    """Remove temporary files of writes that a killed run left (the caller holds the folder's lock)."""
+    removed = remove_leftover_temporary_files(train_folder)
+    if removed:
+        logging.getLogger("deeplabcut").info(
+            "Removed %d temporary file(s) left in %s by an interrupted run: %s.",
+            len(removed), train_folder, ", ".join(path.name for path in removed),
+        )  # fmt: skip
+
+
 def _train(setup: TrainingSetup, shuffle: int, train_folder: Path, log: logging.Logger) -> TrainingResult:
     """Run one model's training with a progress bar, epoch lines and its learning curve."""
     task = setup.task
@@ -168,14 +227,20 @@ def _train(setup: TrainingSetup, shuffle: int, train_folder: Path, log: logging.
         shuffle, setup.pytorch_config["net_type"], what, setup.device, train_folder.parent,
     )  # fmt: skip
     report = getattr(setup.model.backbone, "pretrained_report", None)
-    log.info("Backbone: %s", report if report is not None else "trained from scratch (pretrained: false)")
+    if report is not None and report.from_scratch:
+        log.warning("Backbone: %s", report)
+    else:
+        log.info("Backbone: %s", report if report is not None else "trained from scratch (pretrained: false)")
     epochs = setup.epochs
     reporter = ProgressReporter(
         log,
         total_epochs=epochs,
         curve=(train_folder / task.learning_stats_filename, train_folder / task.learning_curve_filename),
         label="Epoch" if task is POSE else f"{task.label.capitalize()} epoch",
+        watch=TrainingWatch(epochs, model="pose model" if task is POSE else task.label),
     )
+    if setup.start_epoch > 0:
+        _restore_learning_stats(train_folder, task, setup.start_epoch, log)
     trainer = setup.build_trainer(train_folder, callbacks=reporter.callbacks())
     if setup.resumes:
         log.info("Resumed from %s (epoch %d)", setup.resume_from, setup.start_epoch)
@@ -194,6 +259,17 @@ def _train(setup: TrainingSetup, shuffle: int, train_folder: Path, log: logging.
         result.last_epoch, task.snapshot_prefix, task.learning_stats_filename, train_folder,
     )  # fmt: skip
     return result
+
+
+def _restore_learning_stats(train_folder: Path, task: TrainingTask, start_epoch: int, log: logging.Logger) -> None:
+    """Before resuming: rebuild the rows of epochs that have a snapshot but no row (a crash between the two)."""
+    stats = train_folder / task.learning_stats_filename
+    rebuilt = rebuild_missing_rows(stats, task.snapshot_prefix, start_epoch)
+    if rebuilt:
+        log.warning(
+            "%s lacked the row(s) of epoch(s) %s; rebuilt them from the metadata of their snapshots.",
+            stats.name, ", ".join(map(str, rebuilt)),
+        )  # fmt: skip
 
 
 def _collect_overrides(kwargs: dict[str, Any], pytorch_cfg_updates: dict[str, Any] | None) -> tuple[dict[str, Any], list[str]]:

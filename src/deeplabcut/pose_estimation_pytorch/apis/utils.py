@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from deeplabcut.pose_estimation_pytorch.train_module import TrainerCallbacks
+from deeplabcut.pose_estimation_pytorch.train_module import TrainerCallbacks, TrainingWatch
 
 LOGGER_NAME = "deeplabcut"
 
@@ -92,12 +92,18 @@ class ProgressReporter:
     """Turns trainer callbacks into a per-epoch progress bar, log lines and the learning curve."""
 
     def __init__(
-        self, log: logging.Logger, total_epochs: int, curve: tuple[Path, Path] | None = None, label: str = "Epoch"
+        self,
+        log: logging.Logger,
+        total_epochs: int,
+        curve: tuple[Path, Path] | None = None,
+        label: str = "Epoch",
+        watch: TrainingWatch | None = None,
     ) -> None:
         self.log = log
         self.total_epochs = total_epochs
         self.curve = curve
         self.label = label
+        self.watch = watch
         self.bar: tqdm | None = None
 
     def callbacks(self) -> TrainerCallbacks:
@@ -115,6 +121,9 @@ class ProgressReporter:
     def _end(self, epoch: int, record: dict[str, float]) -> None:
         self.close()
         self.log.info(format_epoch_line(epoch, self.total_epochs, record, self.label))
+        if self.watch is not None:
+            for warning in self.watch.observe(epoch, record):
+                self.log.warning(warning)
         if self.curve is not None and (any(k.startswith("metrics/") for k in record) or epoch == self.total_epochs):
             self.draw_curve()
 

@@ -24,6 +24,8 @@ written under a temporary name and renamed.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from deeplabcut.errors import ConfigError
+from deeplabcut.errors import ConfigError, InUseError
 from deeplabcut.formats.analysis import predictions_dataframe, write_analysis
 from deeplabcut.formats.video_pickles import (
     VideoAnalysisMetadata,
@@ -46,7 +48,9 @@ from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 from deeplabcut.project.config import parse_crop
 from deeplabcut.project.create import find_videos
-from deeplabcut.project.paths import AnalysisFiles
+from deeplabcut.project.paths import TRACK_METHODS, AnalysisFiles
+from deeplabcut.utils.atomic import remove_leftover_temporary_files, write_text_atomic
+from deeplabcut.utils.locks import FileLock
 from deeplabcut.video import TruncatedVideoError, VideoReader
 
 
@@ -63,6 +67,7 @@ class VideoPredictions:
         bboxes: top-down models: ``(frames, max_individuals, 4)`` ``[x1, y1, x2, y2]``
             boxes the detector found (-1 rows for none); None for bottom-up models.
         bbox_scores: ``(frames, max_individuals)``, with ``bboxes``.
+        incomplete: why fewer frames than the video declares were analyzed ("" when all were).
     """
 
     bodyparts: np.ndarray
@@ -72,6 +77,7 @@ class VideoPredictions:
     frame_dimensions: tuple[int, int]
     bboxes: np.ndarray | None = None
     bbox_scores: np.ndarray | None = None
+    incomplete: str = ""
 
 
 def analyze_videos(
@@ -152,37 +158,62 @@ def analyze_videos(
     inference_cfg = None  # test/inference_cfg.yaml, read when the first video is tracked
     for video in video_files:
         files = AnalysisFiles.of(video, scorer, destfolder)
-        result = files.full if project.multianimal else files.h5
-        num_frames = None
-        if files.meta.exists() and result.exists() and not overwrite:
-            log.info("%s was already analyzed (%s); pass overwrite=True to analyze it again.", video.name, result.name)
-        else:
-            files.folder.mkdir(parents=True, exist_ok=True)
-            started = time.perf_counter()
-            predictions = predict_video(runner, video, crop, robust_nframes, log)
-            seconds = time.perf_counter() - started
-            num_frames = predictions.num_frames
-            _write_outputs(project, pose_cfg, scorer, video, files, predictions, crop, batch_size, seconds, save_as_csv, save_as_df)
-            log.info(
-                "%s: %d frames in %.1f s (%.1f frames/s) -> %s",
-                video.name,
-                predictions.num_frames,
-                seconds,
-                predictions.num_frames / max(seconds, 1e-9),
-                result,
-            )
-        if project.multianimal and auto_track:
-            if inference_cfg is None:
-                inference_cfg = _inference_cfg(project, None)
-            frame_counts = {video: _num_frames(files, num_frames)}
-            track_videos(
-                model, [video], overwrite=overwrite, destfolder=destfolder, inferencecfg=inference_cfg,
-                track_method=track_method, frame_counts=frame_counts,
-            )
-            stitch_videos(
-                model, [video], n_tracks=n_tracks, destfolder=destfolder, track_method=track_method,
-                save_as_csv=save_as_csv, frame_counts=frame_counts,
-            )
+        lock = _video_lock(files, video)
+        try:
+            lock.acquire()  # one analyze_videos per video and model; the others go on to the next video
+        except InUseError as err:
+            log.warning("%s Skipped %s.", err, video.name)
+            continue
+        except OSError as err:  # a folder we may not write to (finished results on a read-only share)
+            log.warning("%s: no lock file can be made beside its results (%s); going on without one.", video.name, err)
+        try:
+            _remove_litter(files, log)
+            result = files.full if project.multianimal else files.h5
+            num_frames = None
+            unfinished = _unfinished_analysis(files)
+            if unfinished is None and files.meta.exists() and result.exists() and not overwrite:
+                log.info("%s was already analyzed (%s); pass overwrite=True to analyze it again.", video.name, result.name)
+            else:
+                if unfinished is not None:
+                    log.warning("%s: %s; analyzing it again.", video.name, unfinished)
+                files.folder.mkdir(parents=True, exist_ok=True)
+                started = time.perf_counter()
+                predictions = predict_video(runner, video, crop, robust_nframes, log)
+                seconds = time.perf_counter() - started
+                num_frames = predictions.num_frames
+                _mark_unfinished(files, "writing", "writing its result files was interrupted")  # until all are written
+                _write_outputs(project, pose_cfg, scorer, video, files, predictions, crop, batch_size, seconds, save_as_csv, save_as_df)
+                if predictions.incomplete:
+                    _mark_unfinished(files, "partial", predictions.incomplete, predictions.num_frames)
+                    log.warning(
+                        "%s: the result covers only its first %d frames (%s); marked partial in %s, and a rerun "
+                        "analyzes it again.", video.name, predictions.num_frames, predictions.incomplete, files.partial.name,
+                    )  # fmt: skip
+                else:
+                    files.partial.unlink(missing_ok=True)
+                log.info(
+                    "%s: %d frames in %.1f s (%.1f frames/s) -> %s",
+                    video.name,
+                    predictions.num_frames,
+                    seconds,
+                    predictions.num_frames / max(seconds, 1e-9),
+                    result,
+                )
+            if project.multianimal and auto_track:
+                if inference_cfg is None:
+                    inference_cfg = _inference_cfg(project, None)
+                frame_counts = {video: _num_frames(files, num_frames)}
+                track_videos(
+                    model, [video], overwrite=overwrite or num_frames is not None,  # new detections: track again
+                    destfolder=destfolder, inferencecfg=inference_cfg,
+                    track_method=track_method, frame_counts=frame_counts,
+                )
+                stitch_videos(
+                    model, [video], n_tracks=n_tracks, destfolder=destfolder, track_method=track_method,
+                    save_as_csv=save_as_csv, frame_counts=frame_counts,
+                )
+        finally:
+            lock.release()
     return scorer
 
 
@@ -238,6 +269,7 @@ def predict_video(
     capacity = max(reader.num_frames, 1)
     arrays: dict[str, np.ndarray] = {}
     done = 0
+    incomplete = ""
     bar = progress_bar(reader.num_frames or None, f"Analyzing {video.name}", unit="frame")
     try:
         for first, frames in reader.iter_batches(runner.batch_size, prefetch=4):
@@ -254,6 +286,7 @@ def predict_video(
             bar.update(len(frames))
     except TruncatedVideoError as err:
         log.warning("%s The %d frames analyzed before frame %d are kept.", err, err.frames_read, err.frames_read)
+        incomplete = f"decoding stopped at frame {err.frames_read} of {err.expected_frames}"
     finally:
         bar.close()
         reader.close()
@@ -267,7 +300,59 @@ def predict_video(
         frame_dimensions=frame_dimensions,
         bboxes=arrays["bboxes"][:done] if "bboxes" in arrays else None,
         bbox_scores=arrays["bbox_scores"][:done] if "bbox_scores" in arrays else None,
+        incomplete=incomplete,
     )
+
+
+def _video_lock(files: AnalysisFiles, video: Path) -> FileLock:
+    """The lock of one video's analysis with one model (``.<stem><scorer>.lock`` beside its result files)."""
+    return FileLock(
+        files.lock,
+        purpose=f"analyze_videos of {video.name}",
+        what=f"The analysis of '{video}' by {files.scorer}",
+        advice="Run analyze_videos on this video again once that run has finished.",
+    )
+
+
+def _remove_litter(files: AnalysisFiles, log: Any) -> None:
+    """Remove temporary files of this video's analysis files that a killed analysis left (the caller holds
+    its lock). Only the files analyze_videos writes: a labeled video being made meanwhile keeps its own."""
+    outputs = [files.h5, files.full, files.assemblies, files.meta, files.partial]
+    outputs += [path(method) for method in TRACK_METHODS for path in (files.tracklets, files.tracks)]
+    targets = {path.name for path in outputs} | {path.name[: -len(".h5")] + ".csv" for path in outputs if path.suffix == ".h5"}
+    removed = remove_leftover_temporary_files(files.folder, targets)
+    if removed:
+        log.info(
+            "Removed %d temporary file(s) left in %s by an interrupted analysis: %s.",
+            len(removed), files.folder, ", ".join(path.name for path in removed),
+        )  # fmt: skip
+
+
+def _mark_unfinished(files: AnalysisFiles, state: str, reason: str, frames_analyzed: int | None = None) -> None:
+    """Write ``<prefix>_partial.json``: ``writing`` before the first result file is written (a process killed
+    while writing them leaves it), ``partial`` when the result covers only part of the video. A complete
+    analysis removes it. (A process killed while predicting has written nothing: earlier files stay as they were.)"""
+    note = {
+        "state": state,
+        "reason": reason,
+        "frames_analyzed": frames_analyzed,
+        "since": dt.datetime.now().isoformat(sep=" ", timespec="seconds"),
+    }
+    write_text_atomic(files.partial, json.dumps(note, indent=1) + "\n")
+
+
+def _unfinished_analysis(files: AnalysisFiles) -> str | None:
+    """Why the existing result files of this video are not a complete analysis, or None when nothing says so."""
+    if not files.partial.exists():
+        return None
+    try:
+        note = json.loads(files.partial.read_text(encoding="utf-8"))
+        state, reason = note["state"], note["reason"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return f"{files.partial.name} says its earlier analysis is not complete"
+    if state == "partial":
+        return f"its earlier analysis is partial ({reason}, {note.get('frames_analyzed')} frames analyzed)"
+    return f"writing the result files of its earlier analysis (at {note.get('since')}) was interrupted"
 
 
 def _grow(array: np.ndarray, length: int) -> np.ndarray:

@@ -3,6 +3,12 @@
 ``pretrained:`` in a backbone config may be
 
 * ``false`` / ``null``: random initialisation;
+* ``true`` (the templates' default): the backbone's ImageNet weights when they
+  can be had: from the Hugging Face cache, else downloaded when the hub
+  answers within a few seconds (and ``HF_HUB_OFFLINE`` is not set). When
+  they cannot be had (offline, or a width without ImageNet weights), the
+  backbone starts from random weights and :class:`LoadReport` says why
+  (``from_scratch``), which ``train_network`` prints as a warning;
 * a local file: ``.pth``, ``.pt`` or ``.bin`` (``torch.save`` of a state dict,
   or of a dict holding one under ``"state_dict"`` or ``"model"``, as
   DeepLabCut snapshots do) or ``.safetensors``; or a folder holding
@@ -22,7 +28,9 @@ were asked for.
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,8 +76,16 @@ class LoadReport:
     missing: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    from_scratch: str = ""
+
+    @classmethod
+    def scratch(cls, reason: str) -> LoadReport:
+        """The report of ``pretrained: true`` when no weights could be had, and why."""
+        return cls(source="", from_scratch=reason)
 
     def __str__(self) -> str:
+        if self.from_scratch:
+            return f"trained from scratch (random weights): {self.from_scratch}"
         text = f"pretrained weights from {self.source}: {len(self.loaded)} tensors loaded"
         if self.ignored:
             text += f", {len(self.ignored)} classifier tensors ignored"
@@ -115,6 +131,38 @@ def download_hub_weights(repo_id: str, revision: str | None = None) -> Path:
         "the backbone's pretrained: /path/to/model.safetensors; or set pretrained: false to train "
         "from random weights."
     )
+
+
+def find_imagenet_weights(repo_id: str, probe_timeout: float = 3.0) -> tuple[Path | None, str]:
+    """``(file, "")`` for hub repository ``repo_id``'s weights when they can be had, else ``(None, why)``.
+
+    Looks in the Hugging Face cache first (``HF_HUB_CACHE``/``HF_HOME`` are
+    honoured); downloads only when ``HF_HUB_OFFLINE`` is unset and the hub's
+    host accepts a connection within ``probe_timeout`` seconds, so an offline
+    machine does not wait through the hub client's retries.
+    """
+    try:
+        import huggingface_hub
+    except ImportError:  # pragma: no cover - declared dependency
+        return None, "the huggingface_hub package is not installed"
+    cache_dir = os.environ.get("HF_HUB_CACHE") or None
+    for filename in HUB_FILENAMES:
+        cached = huggingface_hub.try_to_load_from_cache(repo_id, filename, cache_dir=cache_dir)
+        if isinstance(cached, str) and Path(cached).is_file():
+            return Path(cached), ""
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}:
+        return None, f"{repo_id} is not in the Hugging Face cache and HF_HUB_OFFLINE is set"
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    host = endpoint.split("://", 1)[-1].split("/", 1)[0]
+    hostname, _, port = host.partition(":")
+    try:
+        socket.create_connection((hostname, int(port or 443)), timeout=probe_timeout).close()
+    except (OSError, ValueError) as error:
+        return None, f"{repo_id} is not in the Hugging Face cache and {hostname} cannot be reached ({error})"
+    try:
+        return download_hub_weights(repo_id), ""
+    except ModelError as error:
+        return None, str(error).splitlines()[0]
 
 
 def resolve_weights_file(pretrained: str | Path) -> Path:

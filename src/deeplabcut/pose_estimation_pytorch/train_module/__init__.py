@@ -15,6 +15,7 @@ from deeplabcut.pose_estimation_pytorch.train_module.schedulers import LRListSch
 from deeplabcut.pose_estimation_pytorch.train_module.snapshots import SnapshotManager
 from deeplabcut.pose_estimation_pytorch.train_module.tasks import DETECTOR, POSE, TrainingTask, shuffle_tasks
 from deeplabcut.pose_estimation_pytorch.train_module.trainer import PoseTrainer, TrainerCallbacks, TrainingResult
+from deeplabcut.pose_estimation_pytorch.train_module.watch import TrainingWatch
 
 __all__ = [
     "DETECTOR",
@@ -30,6 +31,7 @@ __all__ = [
     "TrainingResult",
     "TrainingSetup",
     "TrainingTask",
+    "TrainingWatch",
     "build_optimizer",
     "build_scheduler",
     "build_shuffle_training",

@@ -7,6 +7,8 @@ import io
 import math
 from pathlib import Path
 
+from deeplabcut.errors import DLCError
+from deeplabcut.pose_estimation_pytorch.runtime.checkpoints import list_snapshots, load_checkpoint
 from deeplabcut.utils.atomic import write_text_atomic
 
 
@@ -45,6 +47,40 @@ class CSVLogger:
             values = self.rows[step]
             writer.writerow([step, *[_format(values.get(name)) for name in names]])
         write_text_atomic(self.path, stream.getvalue())
+
+
+def rebuild_missing_rows(stats_path: str | Path, snapshot_prefix: str, up_to_epoch: int) -> list[int]:
+    """Restore rows of ``learning_stats.csv`` that a crash lost, from the snapshots beside it.
+
+    A run killed between writing a snapshot and its statistics row (or a file
+    deleted by hand) leaves epochs that have a snapshot but no row. For each
+    such epoch up to ``up_to_epoch`` the row is rebuilt from the snapshot's
+    ``metadata``: ``learning_stats`` (the row as it was logged), or for older
+    snapshots their ``losses`` and ``metrics``. Returns the epochs rebuilt
+    (sorted); unreadable snapshots are skipped. Epochs without a snapshot
+    cannot be rebuilt and stay missing.
+    """
+    stats_path = Path(stats_path)
+    logger = CSVLogger(stats_path)
+    lacking = {
+        snapshot.epoch: snapshot
+        for snapshot in list_snapshots(stats_path.parent, snapshot_prefix)
+        if 0 < snapshot.epoch <= up_to_epoch and snapshot.epoch not in logger.rows
+    }
+    rebuilt = []
+    for epoch, snapshot in sorted(lacking.items()):
+        try:
+            metadata = load_checkpoint(snapshot.path).get("metadata")
+            row = metadata.get("learning_stats") or {**metadata.get("losses", {}), **metadata.get("metrics", {})}
+            values = {str(name): float(value) for name, value in row.items()}
+        except (DLCError, AttributeError, TypeError, ValueError):  # unreadable, or metadata of another shape
+            continue
+        if values:
+            logger.rows[epoch] = values
+            rebuilt.append(epoch)
+    if rebuilt:
+        logger._write()
+    return rebuilt
 
 
 def _format(value: float | None) -> str:

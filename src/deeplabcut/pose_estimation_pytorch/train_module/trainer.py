@@ -116,10 +116,20 @@ class PoseTrainer:
         self.scaler = torch.amp.GradScaler("cuda", enabled=use_scaler)
 
     # -- checkpoints ---------------------------------------------------------
-    def checkpoint(self, epoch: int, metrics: dict[str, float], losses: dict[str, float]) -> dict[str, Any]:
-        """The snapshot dict: ``metadata``, ``model``, ``scheduler`` and (optionally) ``optimizer``."""
+    def checkpoint(
+        self, epoch: int, metrics: dict[str, float], losses: dict[str, float], logged: dict[str, float] | None = None
+    ) -> dict[str, Any]:
+        """The snapshot dict: ``metadata``, ``model``, ``scheduler`` and (optionally) ``optimizer``.
+
+        ``metadata["learning_stats"]`` holds the epoch's row of the learning
+        statistics (``logged``), so that a row lost to a crash between the
+        snapshot and the row can be rebuilt (``logger.rebuild_missing_rows``).
+        """
+        metadata = {"epoch": int(epoch), "metrics": dict(metrics), "losses": dict(losses), **self.extra_state}
+        if logged is not None:
+            metadata["learning_stats"] = {name: float(value) for name, value in logged.items()}
         state: dict[str, Any] = {
-            "metadata": {"epoch": int(epoch), "metrics": dict(metrics), "losses": dict(losses), **self.extra_state},
+            "metadata": metadata,
             "model": self.model.state_dict(),
         }
         if self.scheduler is not None:
@@ -249,7 +259,7 @@ class PoseTrainer:
             record["learning_rate"] = learning_rate
             metrics = {k: v for k, v in record.items() if k.startswith("metrics/")}
             losses = {k: v for k, v in record.items() if k.startswith("losses/")}
-            self.snapshots.update(epoch, metrics, lambda: self.checkpoint(epoch, metrics, losses), last)
+            self.snapshots.update(epoch, metrics, lambda: self.checkpoint(epoch, metrics, losses, record), last)
             self.logger.log(epoch, record)
             record["seconds"] = seconds
             record["images_per_second"] = images / seconds if seconds > 0 else math.nan

@@ -41,7 +41,11 @@ from deeplabcut.pose_estimation_pytorch.models.modules.blocks import (
     make_residual_layer,
 )
 from deeplabcut.pose_estimation_pytorch.models.registry import BACKBONES
-from deeplabcut.pose_estimation_pytorch.models.weights import LoadReport, load_pretrained_weights
+from deeplabcut.pose_estimation_pytorch.models.weights import (
+    LoadReport,
+    find_imagenet_weights,
+    load_pretrained_weights,
+)
 
 #: Stage layout of timm's hrnet_w18/w30/w32/w40/w44/w48/w64 (the width is separate).
 HRNET_LAYOUT = {
@@ -271,8 +275,10 @@ class HRNet(BaseBackbone):
         width: HRNet width (channels of the stride-4 branch); any positive integer.
             Default: from ``model_name``, else 32.
         pretrained: ``False``/``None``; ``True`` for timm's ImageNet weights of this
-            width from the Hugging Face hub; a hub id (``timm/hrnet_w32.ms_in1k``);
-            or a local ``.pth``/``.pt``/``.bin``/``.safetensors`` file.
+            width when they can be had (Hugging Face cache or hub), else random
+            weights with the reason in :attr:`pretrained_report`; a hub id
+            (``timm/hrnet_w32.ms_in1k``) or a local ``.pth``/``.pt``/``.bin``/``.safetensors``
+            file, which must load.
         interpolate_branches: see above.
         increased_channel_count: use timm's "incre" features (128/256/512/1024 channels).
         num_stages: stop after stage 2, 3 or 4 (default 4; TokenPose-B uses 3). With
@@ -283,7 +289,8 @@ class HRNet(BaseBackbone):
 
     Attributes:
         model: the :class:`HRNetFeatures` network (keys ``model.conv1.weight``...).
-        pretrained_report: what loading pretrained weights did (``None`` without).
+        pretrained_report: what loading pretrained weights did (``None`` with
+            ``pretrained: false``; ``from_scratch`` says why ``pretrained: true`` found none).
         normalization: :data:`~deeplabcut.pose_estimation_pytorch.data.normalization.IMAGENET`
             (timm's ``ms_in1k`` weights), also when trained from scratch so that
             DeepLabCut projects keep their preprocessing.
@@ -334,10 +341,22 @@ class HRNet(BaseBackbone):
         )
         self.pretrained_report: LoadReport | None = None
         if pretrained is True:
-            pretrained = self.default_pretrained_id()
-        if pretrained:
+            self.pretrained_report = self._load_imagenet_weights()
+        elif pretrained:
             self.pretrained_report = load_pretrained_weights(self.model, pretrained)
         self.apply_bn_freezing()
+
+    def _load_imagenet_weights(self) -> LoadReport:
+        """Load timm's ImageNet weights of this width when they can be had; else say why not."""
+        if self.width not in TIMM_IMAGENET_WIDTHS:
+            return LoadReport.scratch(
+                f"there are no ImageNet weights for HRNet width {self.width} (timm has widths "
+                f"{', '.join(map(str, TIMM_IMAGENET_WIDTHS))})"
+            )
+        path, why_not = find_imagenet_weights(self.default_pretrained_id())
+        if path is None:
+            return LoadReport.scratch(why_not)
+        return load_pretrained_weights(self.model, path)
 
     def default_pretrained_id(self) -> str:
         """The Hugging Face hub id of timm's ImageNet weights for this width.
