@@ -21,9 +21,9 @@ made by ``deeplabcut.synthetic``):
 2. **DLC -> ours**: DeepLabCut creates shuffle 2, trains one epoch and
    analyses the clip (and filters it); this package reads every file it wrote
    (``_meta``/``_full``/``_assemblies``/``_el`` pickles, ``.h5``,
-   ``_filtered.h5``, ``learning_stats.csv``, the snapshot), draws its labeled
-   video and trajectories (filtered too), evaluates and analyses with its
-   snapshot, then trains from it.
+   ``_filtered.h5``, ``learning_stats.csv``, the snapshot), filters its
+   analysis, draws its labeled video and trajectories (filtered too),
+   evaluates and analyses with its snapshot, then trains from it.
 3. **ours read by DLC**: this package analyses the clip with shuffle 1; DeepLabCut
    runs ``filterpredictions``, ``create_labeled_video`` and ``plot_trajectories``
    on those files.
@@ -354,6 +354,8 @@ def exercise(name: str, config: Path, clip: Path, split: dict[str, Any], dlc: De
         report.run_ours(name, direction, "ours create_labeled_video on DLC's files",
                         lambda: api.create_labeled_video(config, [clip], **lv_kwargs))
         if not multi:  # DeepLabCut's _filtered.h5 (multi-animal: it filters tracks, which it could not make here)
+            report.run_ours(name, direction, "ours filterpredictions on DLC's analysis (overwrite)", lambda: ours.filterpredictions(
+                config, [clip], shuffle=DLC_SHUFFLE, trainingsetindex=index, destfolder=dlc_files, overwrite=True))
             report.run_ours(name, direction, "ours create_labeled_video(filtered=True) on DLC's",
                             lambda: api.create_labeled_video(config, [clip], filtered=True, overwrite=True, **lv_kwargs))
         report.run_ours(name, direction, "ours plot_trajectories on DLC's files",
