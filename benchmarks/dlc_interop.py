@@ -354,10 +354,12 @@ def exercise(name: str, config: Path, clip: Path, split: dict[str, Any], dlc: De
         report.run_ours(name, direction, "ours create_labeled_video on DLC's files",
                         lambda: api.create_labeled_video(config, [clip], **lv_kwargs))
         if not multi:  # DeepLabCut's _filtered.h5 (multi-animal: it filters tracks, which it could not make here)
-            report.run_ours(name, direction, "ours filterpredictions on DLC's analysis (overwrite)", lambda: ours.filterpredictions(
-                config, [clip], shuffle=DLC_SHUFFLE, trainingsetindex=index, destfolder=dlc_files, overwrite=True))
             report.run_ours(name, direction, "ours create_labeled_video(filtered=True) on DLC's",
                             lambda: api.create_labeled_video(config, [clip], filtered=True, overwrite=True, **lv_kwargs))
+            report.run_ours(name, direction, "ours plot_trajectories(filtered=True) on DLC's",
+                            lambda: api.plot_trajectories(config, [clip], filtered=True, **lv_kwargs))
+            report.run_ours(name, direction, "ours filterpredictions on DLC's analysis (overwrite)", lambda: ours.filterpredictions(
+                config, [clip], shuffle=DLC_SHUFFLE, trainingsetindex=index, destfolder=dlc_files, overwrite=True))
         report.run_ours(name, direction, "ours plot_trajectories on DLC's files",
                         lambda: api.plot_trajectories(config, [clip], **lv_kwargs))
         report.run_ours(name, direction, "ours evaluate_network with DLC's snapshot",
