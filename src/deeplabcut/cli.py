@@ -18,7 +18,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from deeplabcut.errors import DLCError
+from deeplabcut.errors import DLCError, MissingFileError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: Environment variable that makes errors print their traceback (any value but "", "0", "false", "no").
@@ -144,6 +144,23 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--no-auto-track", dest="auto_track", action="store_false", help="multi-animal: skip tracking and stitching")
     analyze.add_argument("--n-tracks", type=int, default=None)
     analyze.add_argument("--overwrite", action="store_true")
+    analyze.add_argument(
+        "--shard", default=None,
+        help="analyze only this worker's share: i/N (worker i of N, from 0), torchrun, slurm (job array) or auto; "
+        "default under torchrun: the process's rank",
+    )  # fmt: skip
+
+    status = commands.add_parser(
+        "analyze-status", help="which videos are analyzed",
+        description="List which videos of a set analyze (run by any number of workers) has finished; "
+        "exit code 1 while some are not done.",
+    )  # fmt: skip
+    status.add_argument("config")
+    _videos(status)
+    _model(status)
+    status.add_argument("--destfolder", default=None)
+    status.add_argument("--no-auto-track", dest="auto_track", action="store_false", help="multi-animal: do not expect tracks")
+    status.add_argument("--track-method", choices=["ellipse", "box"], default="")
 
     track = commands.add_parser("track", help="detections to tracklets", description="Frame-to-frame tracking of analyzed multi-animal videos.")
     track.add_argument("config")
@@ -272,8 +289,9 @@ def _run(args: argparse.Namespace) -> None:
         "analyze": lambda: api().analyze_videos(
             args.config, args.videos, videotype=args.videotype, device=args.device,
             destfolder=args.destfolder, batch_size=args.batch_size, save_as_csv=args.save_as_csv,
-            auto_track=args.auto_track, n_tracks=args.n_tracks, overwrite=args.overwrite, **model,
+            auto_track=args.auto_track, n_tracks=args.n_tracks, overwrite=args.overwrite, shard=args.shard, **model,
         ),
+        "analyze-status": lambda: _analyze_status(args, model),
         "track": lambda: api().convert_detections2tracklets(
             args.config, args.videos, videotype=args.videotype,
             track_method=args.track_method, destfolder=args.destfolder, overwrite=args.overwrite, **model,
@@ -378,6 +396,21 @@ def _post_processing_runs(args: argparse.Namespace, model: dict[str, Any]) -> di
         "convert-to-csv": lambda: deeplabcut.analyze_videos_converth5_to_csv(args.video_folder, videotype=args.videotype),
         "convert-to-nwb": lambda: deeplabcut.analyze_videos_converth5_to_nwb(args.config, args.video_folder, videotype=args.videotype),
     }
+
+
+def _analyze_status(args: argparse.Namespace, model: dict[str, Any]) -> None:
+    from deeplabcut.pose_estimation_pytorch.apis import analysis_status
+
+    status = analysis_status(
+        args.config, args.videos, videotype=args.videotype, destfolder=args.destfolder,
+        auto_track=args.auto_track, track_method=args.track_method, **model,
+    )  # fmt: skip
+    print(status.summary())
+    if status.not_done:
+        raise MissingFileError(
+            f"The results of {len(status.not_done)} of {len(status.videos)} video(s) are missing or incomplete "
+            "(listed above); run analyze again with the same arguments (done videos are skipped)."
+        )
 
 
 def _demo(args: argparse.Namespace) -> None:

@@ -81,8 +81,33 @@ def test_meta_pickle_keys_and_round_trip(tmp_path):
     assert read_meta_pickle(path) == meta
     uncropped = VideoAnalysisMetadata(**{**meta.__dict__, "cropping_parameters": None})
     write_meta_pickle(path, uncropped)
-    assert pickle.loads(path.read_bytes())["data"]["cropping"] is False
+    written = pickle.loads(path.read_bytes())["data"]
+    # DeepLabCut 3.0.2 (apis/videos.py::_generate_metadata) writes the whole frame when not cropping;
+    # its create_labeled_video reads the four numbers either way.
+    assert written["cropping"] is False and written["cropping_parameters"] == [0, 64, 0, 48]
     assert read_meta_pickle(path).cropping_parameters is None
+
+
+def test_meta_pickle_values_have_deeplabcut_3s_types(tmp_path):
+    """Types as DeepLabCut 3.0.2's ``_generate_metadata`` writes them (recorded facts, no DeepLabCut needed)."""
+    meta = VideoAnalysisMetadata(
+        scorer="DLC_DekrW32_tOct30shuffle1_snapshot_200", pytorch_config={"net_type": "dekr_w32"}, fps=29.97,
+        batch_size=8, frame_dimensions=(np.int64(640), 480), nframes=np.int64(12), iteration=0,
+        train_fraction=0.95, cropping_parameters=None, individuals=["individual_1"], bodyparts=["a"],
+        unique_bodyparts=[], start=1.0, stop=3.5, run_duration=2.5,
+    )
+    path = tmp_path / "m_meta.pickle"
+    write_meta_pickle(path, meta)
+    data = pickle.loads(path.read_bytes())["data"]
+    expected = {
+        "start": float, "stop": float, "run_duration": float, "Scorer": str, "pytorch-config": dict,
+        "fps": float, "batch_size": int, "frame_dimensions": tuple, "nframes": int,
+        "iteration (active-learning)": int, "training set fraction": float, "cropping": bool,
+        "cropping_parameters": list, "individuals": list, "bodyparts": list, "unique_bodyparts": list,
+    }
+    assert {key: type(value) for key, value in data.items()} == expected
+    assert [type(value) for value in data["frame_dimensions"]] == [int, int] and data["frame_dimensions"] == (640, 480)
+    assert [type(value) for value in data["cropping_parameters"]] == [int] * 4
 
 
 def test_top_down_full_pickle_holds_each_frames_boxes_as_deeplabcut_3(tmp_path):

@@ -230,3 +230,33 @@ def test_tokenpose_shuffles_are_top_down_with_a_detector(tiny_multianimal_projec
     create_training_dataset(tiny_multianimal_project, net_type="token_pose_w32")
     pose = read_yaml(next(tiny_multianimal_project.parent.glob("dlc-models-pytorch/iteration-0/*/train/pytorch_config.yaml")))
     assert pose["method"] == "td" and pose["detector"]["model"]["type"] == "CenterDetector"
+
+
+def test_a_custom_split_records_deeplabcuts_fraction_and_adds_it_to_config(tiny_single_animal_project: Path):
+    """DeepLabCut 3.0.2: ``round(len(train) / (len(train) + len(test)), 2)``, and config.yaml must list it.
+
+    Its ``create_training_dataset``/``train_network`` look the shuffle up with
+    ``cfg["TrainingFraction"].index(fraction)``; 5 of 7 given images is 0.71,
+    not 5 of the project's 10 labeled images (0.5).
+    """
+    from deeplabcut.training_dataset.splits import read_documentation
+
+    (fraction, _, (train, test)), = create_training_dataset(
+        tiny_single_animal_project, Shuffles=[3], trainIndices=[[0, 1, 2, 3, 4]], testIndices=[[5, 6]], net_type="dekr_16"
+    )
+    assert fraction == 0.71 and train.tolist() == [0, 1, 2, 3, 4] and test.tolist() == [5, 6]
+    fractions = read_config(tiny_single_animal_project)["TrainingFraction"]
+    assert fractions.index(0.71) == len(fractions) - 1
+    project = tiny_single_animal_project.parent
+    (documentation,) = project.glob("training-datasets/iteration-0/*/Documentation_data-*_71shuffle3.pickle")
+    assert read_documentation(documentation)[3] == 0.71
+    assert len(list((project / "dlc-models-pytorch" / "iteration-0").glob("*-trainset71shuffle3"))) == 1
+
+
+def test_a_split_padded_with_minus_one_as_deeplabcut_pads_it(tiny_single_animal_project: Path):
+    """``SplitTrials(enforce_train_fraction=True)`` pads with -1: the fraction counts them, the split does not."""
+    (fraction, _, (train, test)), = create_training_dataset(
+        tiny_single_animal_project, Shuffles=[2], trainIndices=[[0, 1, 2, 3, 4, 5, 6, 7, 8, -1]],
+        testIndices=[[9, -1, -1, -1, -1]], net_type="dekr_16",
+    )
+    assert fraction == 0.67 and train.tolist() == list(range(9)) and test.tolist() == [9]

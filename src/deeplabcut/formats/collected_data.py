@@ -165,7 +165,9 @@ def read_collected_csv(path: str | Path) -> pd.DataFrame:
     # a one-string index writes "labeled-data/<video>/<image>".
     index_col = [0, 1, 2] if first_cell == "labeled-data" else 0
     try:
-        df = pd.read_csv(io.StringIO("\n".join(lines)), header=header, index_col=index_col)
+        # round_trip: every float reads back bit for bit (pandas 2's default parser is off by 1 ulp
+        # on some values; pandas 3's is exact).
+        df = pd.read_csv(io.StringIO("\n".join(lines)), header=header, index_col=index_col, float_precision="round_trip")
         df.columns = df.columns.set_names(MULTI_ANIMAL_LEVELS if multi else SINGLE_ANIMAL_LEVELS)
     except (ValueError, IndexError, pd.errors.ParserError) as err:
         raise LabelError(f"Cannot parse '{path}' as DeepLabCut labels: {err}.") from err

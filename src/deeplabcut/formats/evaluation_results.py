@@ -90,7 +90,8 @@ def write_table(table: pd.DataFrame, path: str | Path) -> None:
 
 def read_results(path: str | Path) -> pd.DataFrame:
     """A results (or combined results) ``.csv``, indexed by :data:`RESULT_INDEX`."""
-    return pd.read_csv(path, index_col=list(range(len(RESULT_INDEX))))
+    # round_trip: floats read back bit for bit with pandas 2 too (its default parser can be 1 ulp off).
+    return pd.read_csv(path, index_col=list(range(len(RESULT_INDEX))), float_precision="round_trip")
 
 
 def update_combined(path: str | Path, results: pd.DataFrame) -> pd.DataFrame:

@@ -150,7 +150,8 @@ class VideoAnalysisMetadata:
         nframes: frames analysed.
         iteration: ``iteration (active-learning)`` of config.yaml.
         train_fraction: ``training set fraction`` of the shuffle.
-        cropping_parameters: ``[x1, x2, y1, y2]`` when the video was cropped, else None.
+        cropping_parameters: ``[x1, x2, y1, y2]`` when the video was cropped, else None
+            (written as DeepLabCut 3 writes it then: ``[0, width, 0, height]``).
         individuals, bodyparts, unique_bodyparts: the config's names.
         start, stop: seconds since the epoch; run_duration: seconds.
     """
@@ -175,26 +176,42 @@ class VideoAnalysisMetadata:
     def cropping(self) -> bool:
         return self.cropping_parameters is not None
 
+    def written_cropping_parameters(self) -> list[int]:
+        """``[x1, x2, y1, y2]`` as the file holds it: the crop, or the whole frame ``[0, w, 0, h]``.
+
+        DeepLabCut 3's ``create_labeled_video`` reads the four numbers whether or
+        not ``cropping`` is true, so None is never written.
+        """
+        if self.cropping_parameters is not None:
+            return [int(value) for value in self.cropping_parameters]
+        width, height = self.frame_dimensions
+        return [0, int(width), 0, int(height)]
+
     def to_dict(self) -> dict[str, dict[str, Any]]:
-        """DeepLabCut's ``{"data": {...}}``, keys in DeepLabCut's order."""
+        """DeepLabCut's ``{"data": {...}}``, keys in DeepLabCut's order and values of its plain types.
+
+        NumPy scalars become Python ``int``/``float`` and ``frame_dimensions`` a
+        tuple of two ints, as DeepLabCut 3 writes them.
+        """
+        width, height = self.frame_dimensions
         return {
             "data": {
-                "start": self.start,
-                "stop": self.stop,
-                "run_duration": self.run_duration,
-                "Scorer": self.scorer,
+                "start": float(self.start),
+                "stop": float(self.stop),
+                "run_duration": float(self.run_duration),
+                "Scorer": str(self.scorer),
                 "pytorch-config": self.pytorch_config,
-                "fps": self.fps,
-                "batch_size": self.batch_size,
-                "frame_dimensions": self.frame_dimensions,
-                "nframes": self.nframes,
-                "iteration (active-learning)": self.iteration,
-                "training set fraction": self.train_fraction,
+                "fps": float(self.fps),
+                "batch_size": int(self.batch_size),
+                "frame_dimensions": (int(width), int(height)),
+                "nframes": int(self.nframes),
+                "iteration (active-learning)": int(self.iteration),
+                "training set fraction": float(self.train_fraction),
                 "cropping": self.cropping,
-                "cropping_parameters": self.cropping_parameters,
-                "individuals": self.individuals,
-                "bodyparts": self.bodyparts,
-                "unique_bodyparts": self.unique_bodyparts,
+                "cropping_parameters": self.written_cropping_parameters(),
+                "individuals": list(self.individuals),
+                "bodyparts": list(self.bodyparts),
+                "unique_bodyparts": list(self.unique_bodyparts),
             }
         }
 

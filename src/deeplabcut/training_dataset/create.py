@@ -124,7 +124,7 @@ def create_training_dataset(
     fractions = [float(f) for f in cfg["TrainingFraction"]]
     if trainIndices is not None:
         given = check_given_indices(trainIndices, testIndices or [], num_images, len(shuffles))
-        plan = [(round(len(train) / num_images, 2), shuffle, (train, test)) for shuffle, (train, test) in zip(shuffles, given)]
+        plan = [(fraction, shuffle, (train, test)) for shuffle, (fraction, train, test) in zip(shuffles, given)]
     else:
         plan = [(fraction, shuffle, split_indices(num_images, fraction, seed=shuffle)) for shuffle in shuffles for fraction in fractions]
     _check_merged_labels_unchanged(project_path, cfg, merged, shuffles)

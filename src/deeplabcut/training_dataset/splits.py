@@ -141,8 +141,13 @@ def _known_splits(project_path: Path, cfg: dict[str, Any], shuffles: dict[str, A
 
 def check_given_indices(
     train_indices: list, test_indices: list, num_images: int, num_shuffles: int
-) -> list[tuple[np.ndarray, np.ndarray]]:
+) -> list[tuple[float, np.ndarray, np.ndarray]]:
     """Validate user-given ``trainIndices``/``testIndices`` (one list per shuffle, or one flat list).
+
+    Returns ``(train_fraction, train, test)`` per shuffle, the fraction as
+    DeepLabCut 3 records it: ``round(len(train) / (len(train) + len(test)), 2)``
+    of the lists as given, then ``-1`` entries (the padding of DeepLabCut's
+    ``SplitTrials(..., enforce_train_fraction=True)``) are dropped.
 
     Raises:
         ConfigError: mismatched counts, indices out of range, or overlapping sets.
@@ -161,7 +166,11 @@ def check_given_indices(
         )
     splits = []
     for train, test in zip(train_indices, test_indices):
-        train, test = np.asarray(train, dtype=int), np.asarray(test, dtype=int)
+        train, test = np.asarray(train, dtype=int).ravel(), np.asarray(test, dtype=int).ravel()
+        if not (train != -1).any():
+            raise ConfigError("trainIndices is empty; a shuffle needs training images.")
+        fraction = round(len(train) / (len(train) + len(test)), 2)
+        train, test = train[train != -1], test[test != -1]
         for name, values in (("trainIndices", train), ("testIndices", test)):
             if values.size and (values.min() < 0 or values.max() >= num_images):
                 raise ConfigError(
@@ -170,7 +179,5 @@ def check_given_indices(
         overlap = np.intersect1d(train, test)
         if overlap.size:
             raise ConfigError(f"Images {overlap[:10].tolist()} are in both trainIndices and testIndices.")
-        if not train.size:
-            raise ConfigError("trainIndices is empty; a shuffle needs training images.")
-        splits.append((np.sort(train), np.sort(test)))
+        splits.append((fraction, np.sort(train), np.sort(test)))
     return splits

@@ -11,8 +11,9 @@ plain data these files hold:
   float, bool, ...) and ``collections.OrderedDict``;
 * NumPy arrays, dtypes and scalars;
 * the pandas ``Index``/``MultiIndex`` of a tracklet pickle's ``header``;
-* DeepLabCut 3's enums (``Engine``, ``Task``, ``NetType``), mapped to their
-  plain value by module and class name, without importing DeepLabCut.
+* DeepLabCut 3's enums (``Engine``, ``Task``, ``NetType``, ``MethodType``... see
+  :data:`DEEPLABCUT_ENUMS`), mapped to their plain value by module and class
+  name, without importing DeepLabCut.
 
 Any other global raises :class:`~deeplabcut.errors.UnsafeFileError` naming the
 file and the global, before it is called. A truncated or garbage file raises
@@ -57,9 +58,20 @@ ALLOWED_GLOBALS: dict[str, frozenset[str]] = {
     "pandas.core.indexes.base": frozenset({"_new_Index", "Index"}),
     "pandas.core.indexes.multi": frozenset({"MultiIndex"}),
 }
-#: Enums of DeepLabCut 3 that its pickles can hold (in ``_meta.pickle``'s config);
-#: they are read as their plain value.
-DEEPLABCUT_ENUMS = frozenset({"Engine", "Task", "NetType"})
+#: Enums of DeepLabCut 3 that its pickles can hold (``_meta.pickle``'s ``pytorch-config`` is
+#: DeepLabCut 3.0.2's ``PoseConfig.model_dump()``, which keeps them as enum members); they are
+#: read as their plain value (``NetType.DEKR_W32`` -> ``"dekr_w32"``). Modules, as of 3.0.2:
+#: ``core.engine`` (Engine), ``pose_estimation_pytorch.task`` (Task),
+#: ``pose_estimation_pytorch.config.enums`` (MethodType, NetType, DetectorType, DatasetType),
+#: ``pose_estimation_pytorch.config.data`` (DataLoaderType), ``pose_estimation_pytorch.config.logger``
+#: (LoggerType). Any ``deeplabcut.*`` module is accepted for these names, so a class moved
+#: between modules in a later release is still read.
+DEEPLABCUT_ENUMS = frozenset(
+    {"Engine", "Task", "MethodType", "NetType", "DetectorType", "DatasetType", "DataLoaderType", "LoggerType"}
+)
+#: The data classes behind DeepLabCut 3's ``Task`` and ``Engine`` members: a pickled member is
+#: ``Task(<TaskDataMixin with aliases, snapshot_prefix>)``. They are rebuilt as :class:`_EnumData`.
+DEEPLABCUT_ENUM_DATA = frozenset({"TaskDataMixin", "EngineDataMixin"})
 #: Concrete paths (which cannot be built on the other operating system) become pure paths.
 _PATH_CLASSES = {
     "PosixPath": pathlib.PurePosixPath,
@@ -69,8 +81,21 @@ _PATH_CLASSES = {
 }
 
 
+class _EnumData:
+    """The fields of a pickled ``TaskDataMixin``/``EngineDataMixin``, kept as plain attributes (no code runs)."""
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state if isinstance(state, dict) else {})
+
+
 def _plain_enum_value(value: Any, *_: Any) -> Any:
-    """An enum member's plain value: its text (the first text of a tuple value), or the value itself."""
+    """An enum member's plain value: its text (the first text of a tuple value), or the value itself.
+
+    ``Task``/``Engine`` members carry a data class whose ``aliases`` come first:
+    ``Task.BOTTOM_UP`` reads as ``"BU"``, ``Engine.PYTORCH`` as ``"pytorch"``.
+    """
+    if isinstance(value, _EnumData):
+        return _plain_enum_value(tuple(value.__dict__.values()))
     if isinstance(value, tuple):
         for item in value:
             text = _plain_enum_value(item)
@@ -96,8 +121,11 @@ class _RestrictedUnpickler(pickle.Unpickler):
         canonical = module.replace("numpy._core.", "numpy.core.", 1)
         if name in ALLOWED_GLOBALS.get(canonical, ()):
             return _import_global(canonical, name)
-        if (module == "deeplabcut" or module.startswith("deeplabcut.")) and name in DEEPLABCUT_ENUMS:
-            return _plain_enum_value
+        if module == "deeplabcut" or module.startswith("deeplabcut."):
+            if name in DEEPLABCUT_ENUMS:
+                return _plain_enum_value
+            if name in DEEPLABCUT_ENUM_DATA:
+                return _EnumData
         if module in ("pathlib", "pathlib._local") and name in _PATH_CLASSES:
             return _PATH_CLASSES[name]
         raise UnsafeFileError(

@@ -138,3 +138,22 @@ def test_config_errors(shuffle: ShuffleData):
     assert top_down_bbox_margin(pose_cfg) == 20
     with pytest.raises(ConfigError, match="no detector section"):
         DetectorDataset(shuffle, "train", pytorch_config=pose_cfg)
+
+
+def test_a_deeplabcut_style_transform_cropped_augments_each_crop(shuffle: ShuffleData):
+    """``transform_cropped=``: a pipeline with ``class_labels`` and ``BboxParams`` gets one animal's labels and box."""
+    import albumentations as A
+
+    pipeline = A.Compose(
+        [A.HorizontalFlip(p=1), A.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])],
+        keypoint_params=A.KeypointParams("xy", remove_invisible=False, label_fields=["class_labels"]),
+        bbox_params=A.BboxParams(format="coco", label_fields=["bbox_labels"]),
+    )
+    flipped = CroppedPoseDataset(shuffle, "train", transform=pipeline)
+    assert flipped.transform.keypoint_labels == [f"individual0_{name}" for name in shuffle.bodyparts]
+    plain = CroppedPoseDataset(shuffle, "train", augment=False)
+    item, reference = flipped[0], plain[0]
+    assert item["image"].shape == reference["image"].shape == (3, 64, 48)
+    visible = (item["visibility"][0] > 0) & (reference["visibility"][0] > 0)
+    assert visible.sum() > 0
+    np.testing.assert_allclose(item["keypoints"][0][visible, 1].numpy(), reference["keypoints"][0][visible, 1].numpy(), atol=1e-3)

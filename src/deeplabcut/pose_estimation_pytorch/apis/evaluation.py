@@ -21,9 +21,9 @@ from deeplabcut.formats import evaluation_results
 from deeplabcut.formats.analysis import predictions_dataframe, write_evaluation_predictions
 from deeplabcut.geometry import keypoint_boxes
 from deeplabcut.metrics import box_metrics, compute_metrics
-from deeplabcut.pose_estimation_pytorch.config.schema import check_inference_arguments
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
+from deeplabcut.pose_estimation_pytorch.config.schema import check_inference_arguments
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData, SplitData, load_image, top_down_bbox_margin
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 from deeplabcut.project.config import read_config

@@ -9,9 +9,9 @@ import pandas as pd
 
 from deeplabcut.errors import MissingFileError
 from deeplabcut.formats.analysis import predictions_dataframe, write_analysis
-from deeplabcut.pose_estimation_pytorch.config.schema import check_inference_arguments
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
+from deeplabcut.pose_estimation_pytorch.config.schema import check_inference_arguments
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData, load_image
 from deeplabcut.project.paths import image_analysis_path, labeled_images_folder_name
 

@@ -4,24 +4,31 @@ The API resolves the shuffle and the overrides, sets earlier runs aside, logs
 and shows progress; ``train_module.build_shuffle_training`` builds the runs
 (a top-down shuffle's detector, then its pose model on crops; a bottom-up
 shuffle's pose model).
+
+Launched by ``torchrun --nproc_per_node=N`` (``RANK``/``WORLD_SIZE`` set), the
+N processes train one model together with ``DistributedDataParallel``
+(``runtime.process_group``: ``nccl`` on GPUs, ``gloo`` on the CPU); rank 0 alone
+writes files and prints. See ``docs/clusters.md``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel
-from deeplabcut.pose_estimation_pytorch.apis.utils import ProgressReporter, file_logger, get_logger
+from deeplabcut.pose_estimation_pytorch.apis.utils import LOGGER_NAME, ProgressReporter, file_logger, get_logger
 from deeplabcut.pose_estimation_pytorch.config.pose_config import is_top_down, update_config, write_pytorch_config
 from deeplabcut.pose_estimation_pytorch.config.schema import validate_pytorch_config
 from deeplabcut.pose_estimation_pytorch.models.registry import check_model_types
-from deeplabcut.pose_estimation_pytorch.runtime import list_snapshots
+from deeplabcut.pose_estimation_pytorch.runtime import DistributedContext, list_snapshots, process_group, resolve_device
+from deeplabcut.pose_estimation_pytorch.runtime.distributed import from_environment
 from deeplabcut.pose_estimation_pytorch.train_module import (
     DETECTOR,
     POSE,
@@ -113,6 +120,11 @@ def train_network(
         load_head_weights: when resuming the pose model, also load the heads (False:
             backbone only, and training starts at epoch 0).
         pytorch_cfg_updates: ``{"dotted.key": value}`` overrides.
+            Under ``torchrun`` the processes train one model with
+            ``DistributedDataParallel``: ``batch_size`` is per process (the
+            effective batch is ``batch_size x`` the number of processes; the
+            learning rate is used as configured, see ``docs/clusters.md``), and
+            only rank 0 writes snapshots, logs and ``learning_stats.csv``.
         **kwargs: more overrides: any ``pytorch_config.yaml`` entry by dotted key
             (``**{"train_settings.epochs": 5}``, or ``train_settings__epochs=5``),
             a top-level section, or a shortcut (``epochs``, ``batch_size``,
@@ -134,8 +146,11 @@ def train_network(
     updates, detector_arguments = _collect_overrides(kwargs, pytorch_cfg_updates)
     model = TrainedModel.resolve(config, shuffle, trainingsetindex, modelprefix, select="none")
     # One run per train/ folder, from before anything is read for training until the last file is written.
-    with training_lock(model.shuffle.train_folder, model.shuffle.shuffle) as lock:
-        if lock.previous is not None:
+    # Under torchrun, rank 0 holds it for all processes (the others write nothing; if rank 0 is refused,
+    # torchrun stops them).
+    main_process = from_environment().is_main
+    with training_lock(model.shuffle.train_folder, model.shuffle.shuffle) if main_process else contextlib.nullcontext() as lock:
+        if lock is not None and lock.previous is not None:
             get_logger().info(
                 "Took over the lock of %s left by %s, which ended without releasing it.",
                 model.shuffle.train_folder, lock.previous.describe(),
@@ -191,26 +206,43 @@ def _train_shuffle(
     validate_pytorch_config(pose_cfg, source)
     check_model_types(pose_cfg, source)
 
-    # Build and check everything first: bad input must leave the disk as it was.
-    setups = build_shuffle_training(
-        project, pose_cfg, transform, transform_cropped, snapshot_path, detector_path, load_head_weights
-    )
+    with process_group(resolve_device(pose_cfg.get("device"))) as distributed:
+        # Build and check everything first: bad input must leave the disk as it was.
+        setups = build_shuffle_training(
+            project, pose_cfg, transform, transform_cropped, snapshot_path, detector_path, load_head_weights,
+            distributed=distributed,
+        )  # fmt: skip
 
-    # Now write: the overrides, and keep the files of other runs out of this one's way.
-    train_folder = project.train_folder
-    _remove_litter(train_folder)
-    if updates:
-        write_pytorch_config(project.pose_config_path, pose_cfg)
-    for setup in setups:
-        _set_aside_other_runs(train_folder, after_epoch=setup.start_epoch, task=setup.task)
+        # Now write (rank 0): the overrides, and keep the files of other runs out of this one's way.
+        train_folder = project.train_folder
+        if distributed.is_main:
+            _remove_litter(train_folder)
+            if updates:
+                write_pytorch_config(project.pose_config_path, pose_cfg)
+            for setup in setups:
+                _set_aside_other_runs(train_folder, after_epoch=setup.start_epoch, task=setup.task)
+        distributed.barrier()
 
-    results: dict[str, TrainingResult] = {}
-    with file_logger(train_folder / TRAINING_LOG_FILENAME) as log:
-        for setup in setups:
-            results[setup.task.name] = _train(setup, project.shuffle, train_folder, log)
+        results: dict[str, TrainingResult] = {}
+        with _run_logger(train_folder, distributed) as log:
+            for setup in setups:
+                results[setup.task.name] = _train(setup, project.shuffle, train_folder, log)
     result = results.get(POSE.name) or TrainingResult(last_epoch=0)
     result.detector = results.get(DETECTOR.name)
     return result
+
+
+@contextlib.contextmanager
+def _run_logger(train_folder: Path, distributed: DistributedContext) -> Iterator[logging.Logger]:
+    """Rank 0: the console and ``train.txt``; the other processes of a torchrun launch: silence."""
+    if distributed.is_main:
+        with file_logger(train_folder / TRAINING_LOG_FILENAME) as log:
+            yield log
+        return
+    quiet = logging.getLogger(f"{LOGGER_NAME}.rank{distributed.rank}")
+    quiet.propagate = False
+    quiet.disabled = True
+    yield quiet
 
 
 def _remove_litter(train_folder: Path) -> None:
@@ -224,19 +256,32 @@ def _remove_litter(train_folder: Path) -> None:
 
 
 def _train(setup: TrainingSetup, shuffle: int, train_folder: Path, log: logging.Logger) -> TrainingResult:
-    """Run one model's training with a progress bar, epoch lines and its learning curve."""
+    """Run one model's training with a progress bar, epoch lines and its learning curve (rank 0)."""
     task = setup.task
+    distributed = setup.distributed
     what = "" if task is POSE else f" {task.label} ({setup.model.__class__.__name__})"
     log.info(
         "Training shuffle %s (%s)%s on %s: %s",
         shuffle, setup.pytorch_config["net_type"], what, setup.device, train_folder.parent,
     )  # fmt: skip
+    if distributed.world_size > 1:
+        batch_size = int(task.section(setup.pytorch_config)["train_settings"].get("batch_size", 8))
+        log.info(
+            "DistributedDataParallel: %d processes x batch_size %d = %d images per step; learning rate %.2e as configured",
+            distributed.world_size, batch_size, batch_size * distributed.world_size,
+            setup.optimizer.param_groups[0]["lr"],
+        )  # fmt: skip
     report = getattr(setup.model.backbone, "pretrained_report", None)
     if report is not None and report.from_scratch:
         log.warning("Backbone: %s", report)
     else:
         log.info("Backbone: %s", report if report is not None else "trained from scratch (pretrained: false)")
     epochs = setup.epochs
+    if not distributed.is_main:  # no bar, no lines, no learning curve
+        trainer = setup.build_trainer(train_folder)
+        if setup.start_epoch >= epochs:
+            return TrainingResult(last_epoch=setup.start_epoch)
+        return trainer.fit(setup.train_loader, setup.test_loader, epochs=epochs, start_epoch=setup.start_epoch)
     reporter = ProgressReporter(
         log,
         total_epochs=epochs,

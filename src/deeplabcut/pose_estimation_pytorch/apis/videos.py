@@ -41,10 +41,11 @@ from deeplabcut.formats.video_pickles import (
     write_full_pickle,
     write_meta_pickle,
 )
-from deeplabcut.pose_estimation_pytorch.config.schema import BATCH_SIZE, check_inference_arguments, check_value
+from deeplabcut.pose_estimation_pytorch.apis.sharding import resolve_shard, shard_videos, videos_status
 from deeplabcut.pose_estimation_pytorch.apis.tracklets import _inference_cfg, _num_frames, stitch_videos, track_videos
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
+from deeplabcut.pose_estimation_pytorch.config.schema import BATCH_SIZE, check_inference_arguments, check_value
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 from deeplabcut.project.config import parse_crop
@@ -102,6 +103,7 @@ def analyze_videos(
     video_extensions: str | None = None,
     track_method: str = "",
     detector_snapshot_index: int | str | None = None,
+    shard: str | None = None,
     **kwargs: Any,
 ) -> str:
     """Analyze videos with a trained shuffle and write DeepLabCut's result files.
@@ -134,6 +136,13 @@ def analyze_videos(
         track_method: ``ellipse`` (default from config.yaml) or ``box``.
         detector_snapshot_index: top-down models: which ``snapshot-detector-*.pt``
             (default: config.yaml's ``detector_snapshotindex``; -1 = best/last).
+        shard: analyze only this worker's share of the videos: ``"i/N"`` (worker
+            ``i`` of ``N``, from 0), ``"torchrun"``, ``"slurm"`` (a job array) or
+            ``"auto"``; under torchrun with several processes the default is the
+            process's rank. Each worker takes every N-th video of the sorted
+            absolute paths, so the workers split the set without talking to each
+            other, and logs how far the whole set is at the end (see
+            ``apis/sharding.py`` and ``docs/clusters.md``).
 
     Returns:
         The scorer name (``DLC_<Net>_<Task><date>shuffle<k>_snapshot_<epoch>``; top-down:
@@ -148,7 +157,9 @@ def analyze_videos(
         config, shuffle, trainingsetindex, modelprefix, snapshotindex, detector_snapshotindex=detector_snapshot_index
     )
     project, snapshot, scorer, pose_cfg = model.shuffle, model.snapshot, model.scorer, model.pytorch_config
-    video_files = find_videos(videos, video_extensions or videotype)
+    all_videos = find_videos(videos, video_extensions or videotype)
+    worker = resolve_shard(shard)
+    video_files = shard_videos(all_videos, worker) if worker.count > 1 else all_videos
     torch_device = model.device(device)
     if batch_size is None:  # config.yaml's batch_size, checked like the argument
         batch_size = check_value(project.cfg.get("batch_size", 8), "batch_size", BATCH_SIZE, f"'{project.config_path}'")
@@ -158,6 +169,8 @@ def analyze_videos(
     if model.detector_snapshot is not None:
         weights += f" + {model.detector_snapshot.path.name}"
     log.info("Analyzing %d video(s) with %s (%s) on %s", len(video_files), scorer, weights, torch_device)
+    if worker.count > 1:
+        log.info("Worker %s (%s): %d of the %d video(s)", worker, worker.source, len(video_files), len(all_videos))
     inference_cfg = None  # test/inference_cfg.yaml, read when the first video is tracked
     for video in video_files:
         files = AnalysisFiles.of(video, scorer, destfolder)
@@ -217,6 +230,8 @@ def analyze_videos(
                 )
         finally:
             lock.release()
+    if worker.count > 1:
+        log.info("Worker %s finished. The whole set: %s", worker, videos_status(model, all_videos, destfolder, auto_track, track_method).summary())
     return scorer
 
 

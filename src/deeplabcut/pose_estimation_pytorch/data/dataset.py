@@ -15,6 +15,7 @@ from deeplabcut.errors import MissingFileError
 from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET, Normalization
 from deeplabcut.pose_estimation_pytorch.data.project import ShuffleData, SplitName
 from deeplabcut.pose_estimation_pytorch.data.transforms import build_transforms
+from deeplabcut.pose_estimation_pytorch.data.user_transforms import UserTrainTransform
 
 
 def load_image(path: str | Path) -> np.ndarray:
@@ -42,9 +43,10 @@ class PoseTrainDataset(Dataset):
     Args:
         project: the shuffle.
         split: ``"train"`` or ``"test"``.
-        transform: a callable ``transform(image=..., keypoints=...) -> {"image", "keypoints", ...}``
-            (an albumentations ``Compose`` works too); by default built from
-            ``pytorch_config.yaml`` (``data.train`` when ``augment`` else ``data.inference``).
+        transform: a callable ``transform(image=..., keypoints=...) -> {"image", "keypoints", ...}``,
+            or an albumentations ``Compose`` as DeepLabCut 3 users write it (label fields, bbox
+            params), called and checked by :class:`~.user_transforms.UserTrainTransform`; by default
+            built from ``pytorch_config.yaml`` (``data.train`` when ``augment`` else ``data.inference``).
         augment: which config section to build the default transform from.
         pytorch_config: the config to build from (default: the shuffle's file).
         seed: seeds the default transform's random draws.
@@ -86,6 +88,15 @@ class PoseTrainDataset(Dataset):
                 seed=seed,
                 normalization=normalization,
                 where=f"{where}.{section_name}",
+            )
+        else:
+            inference = ((pytorch_config or {}).get("data") or {}).get("inference") or {}
+            transform = UserTrainTransform(
+                transform,
+                project.bodyparts,
+                project.unique_bodyparts[:num_unique],
+                self.max_individuals,
+                inference_normalizes=bool(inference.get("normalize_images", True)),
             )
         self.transform = transform
 

@@ -146,12 +146,26 @@ class ShuffleData:
             ("individuals", self.individuals),
         ):
             recorded = metadata.get(key)
+            if key == "individuals" and not self.multianimal and recorded is not None:
+                if self._is_single_animal_name(list(recorded)):
+                    continue
             if recorded is not None and list(recorded) != list(current):
                 raise ConfigError(
                     f"'{self.pose_config_path}' was made for {key} {list(recorded)}, but '{self.config_path}' now "
                     f"lists {list(current)}. Restore the names and order in config.yaml, or create a new shuffle "
                     "(and train it) for the changed project."
                 )
+
+    def _is_single_animal_name(self, recorded: list[Any]) -> bool:
+        """A single-animal shuffle's one individual, as DeepLabCut 3 names it.
+
+        DeepLabCut 3.0.0 wrote ``[animal]`` (as this package does), 3.0.2 writes
+        ``[individual_1]`` (its ``PoseMetadata`` default) or config.yaml's own
+        ``individuals`` list when there is one; the names never reach a
+        single-animal output, so each of these is accepted.
+        """
+        own = [str(name) for name in self.cfg.get("individuals") or []]
+        return recorded in (["animal"], ["individual_1"]) or (bool(own) and [str(n) for n in recorded] == own)
 
     # -- labels --------------------------------------------------------------
     @property

@@ -1,4 +1,4 @@
-"""What training and inference share: snapshot files, device, precision and seeds.
+"""What training and inference share: snapshot files, device, precision, seeds and the process group.
 
 Layer 7: imports ``models`` and below, and is imported by ``train_module`` and
 ``inference`` (which never import each other).
@@ -13,10 +13,17 @@ from deeplabcut.pose_estimation_pytorch.runtime.checkpoints import (
     select_snapshots,
 )
 from deeplabcut.pose_estimation_pytorch.runtime.device import resolve_device
+from deeplabcut.pose_estimation_pytorch.runtime.distributed import (
+    DistributedContext,
+    SINGLE_PROCESS,
+    process_group,
+)
 from deeplabcut.pose_estimation_pytorch.runtime.precision import autocast, autocast_dtype
 from deeplabcut.pose_estimation_pytorch.runtime.seeds import fix_seeds
 
 __all__ = [
+    "SINGLE_PROCESS",
+    "DistributedContext",
     "Snapshot",
     "autocast",
     "autocast_dtype",
@@ -24,6 +31,7 @@ __all__ = [
     "list_snapshots",
     "load_checkpoint",
     "load_snapshot",
+    "process_group",
     "resolve_device",
     "save_checkpoint",
     "select_snapshots",

@@ -7,6 +7,11 @@ a file, so that bad input leaves the disk as it was;
 makes, in order (a top-down shuffle's detector, then its pose model on
 crops). :meth:`TrainingSetup.build_trainer` then opens the training folder
 (snapshots, learning statistics) and restores a resumed run.
+
+Under ``torchrun`` (a :class:`~..runtime.DistributedContext` with several
+processes) each process builds the same run; its loader draws this process's
+share of every epoch's permutation (``DistributedSampler``), ``batch_size`` is
+per process, and the trainer wraps the model in ``DistributedDataParallel``.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, DistributedSampler
 
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.config.pose_config import is_top_down
@@ -26,7 +31,14 @@ from deeplabcut.pose_estimation_pytorch.data import CroppedPoseDataset, Detector
 from deeplabcut.pose_estimation_pytorch.data.normalization import Normalization
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
 from deeplabcut.pose_estimation_pytorch.models.detectors import build_detector
-from deeplabcut.pose_estimation_pytorch.runtime import autocast_dtype, fix_seeds, load_snapshot, resolve_device
+from deeplabcut.pose_estimation_pytorch.runtime import (
+    SINGLE_PROCESS,
+    DistributedContext,
+    autocast_dtype,
+    fix_seeds,
+    load_snapshot,
+    resolve_device,
+)
 from deeplabcut.pose_estimation_pytorch.train_module.evaluators import BoxEvaluator, Evaluator, PoseEvaluator
 from deeplabcut.pose_estimation_pytorch.train_module.logger import CSVLogger
 from deeplabcut.pose_estimation_pytorch.train_module.schedulers import build_optimizer, build_scheduler
@@ -56,6 +68,8 @@ class TrainingSetup:
         checkpoint: its contents.
         load_head_weights: whether the whole model was resumed (else only its backbone).
         task: which model of the shuffle (its config section and file names).
+        distributed: this process's rank among the processes training the model
+            (rank 0 of 1 outside torchrun).
     """
 
     pytorch_config: dict[str, Any]
@@ -72,6 +86,7 @@ class TrainingSetup:
     checkpoint: dict[str, Any] | None = None
     load_head_weights: bool = True
     task: TrainingTask = POSE
+    distributed: DistributedContext = SINGLE_PROCESS
 
     @property
     def resumes(self) -> bool:
@@ -89,6 +104,7 @@ class TrainingSetup:
 
         Reads what the folder already holds (the best snapshot's key metric, the
         logged rows) and, when resuming, restores the optimizer and schedule.
+        Under torchrun every process builds one; only rank 0's writes.
         """
         train_folder = Path(train_folder)
         runner = self.task.section(self.pytorch_config)["runner"]
@@ -114,6 +130,7 @@ class TrainingSetup:
             save_optimizer_state=bool(snapshots_cfg.get("save_optimizer_state", True)),
             callbacks=callbacks,
             extra_state={"net_type": self.pytorch_config["net_type"]},
+            distributed=self.distributed,
         )
         if self.resumes:
             trainer.restore(self.checkpoint, source=f"snapshot '{self.resume_from}'")  # type: ignore[arg-type]
@@ -128,6 +145,7 @@ def build_training(
     load_head_weights: bool = True,
     evaluators: Sequence[Evaluator] | None = None,
     task: TrainingTask = POSE,
+    distributed: DistributedContext = SINGLE_PROCESS,
 ) -> TrainingSetup:
     """Build one model's training run from the shuffle's ``pytorch_config``; writes nothing.
 
@@ -155,9 +173,15 @@ def build_training(
         evaluators: validation metrics (default: :class:`PoseEvaluator` with
             ``inference.eval.pcutoff``, 0.6 when unset; :class:`BoxEvaluator` for a detector).
         task: :data:`~.tasks.POSE` or :data:`~.tasks.DETECTOR`.
+        distributed: this process's rank and the number of processes (torchrun);
+            each process then sees ``1 / world_size`` of every epoch's images in
+            batches of ``train_settings.batch_size``, and with
+            ``train_settings.sync_batchnorm`` batch norm uses the statistics of
+            the whole batch (GPUs only).
 
     Raises:
-        ConfigError: a bad device, augmentation, optimizer or schedule, or no detector section.
+        ConfigError: a bad device, augmentation, optimizer or schedule, no detector section,
+            or ``sync_batchnorm`` for processes training on the CPU.
         ModelError: the snapshot does not fit the model.
     """
     section = task.section(pytorch_config)
@@ -166,18 +190,27 @@ def build_training(
     seed = int(settings.get("seed", 42))
     fix_seeds(seed)
     device = resolve_device(pytorch_config.get("device"))
-    model = _build_model(task, section).to(device, memory_format=torch.channels_last)
+    model = _build_model(task, section)
+    if _sync_batchnorm(settings, device, distributed, task):
+        model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    model = model.to(device, memory_format=torch.channels_last)
     normalization = model.backbone.normalization  # the statistics the backbone's weights expect
     train_set, test_set = _datasets(task, shuffle, pytorch_config, transform, seed, normalization)
     workers = dataloader_workers(settings.get("dataloader_workers", 0), device)
     batch_size = int(settings.get("batch_size", 8))
+    # Epoch e's order is a permutation seeded with seed + e (the trainer calls set_epoch);
+    # process r of n takes its items r, r + n, ...: with one process, the whole permutation.
+    sampler = DistributedSampler(
+        train_set, num_replicas=distributed.world_size, rank=distributed.rank, shuffle=True, seed=seed
+    ) if len(train_set) else None  # fmt: skip
+    per_process = sampler.num_samples if sampler is not None else 0
     train_loader = DataLoader(
         train_set,
         batch_size=batch_size,
-        shuffle=True,
+        sampler=sampler,
         num_workers=workers,
         pin_memory=bool(settings.get("dataloader_pin_memory", False)) and device.type == "cuda",
-        drop_last=len(train_set) > batch_size,
+        drop_last=per_process > batch_size,
         generator=torch.Generator().manual_seed(seed),
         worker_init_fn=_seed_worker if workers else None,
         persistent_workers=False,
@@ -207,7 +240,29 @@ def build_training(
         checkpoint=checkpoint,
         load_head_weights=load_head_weights,
         task=task,
+        distributed=distributed,
     )
+
+
+def _sync_batchnorm(
+    settings: dict[str, Any], device: torch.device, distributed: DistributedContext, task: TrainingTask
+) -> bool:
+    """Whether to convert batch norm to ``SyncBatchNorm`` (``train_settings.sync_batchnorm``, default false).
+
+    Raises:
+        ConfigError: asked for while several processes train on the CPU (torch syncs on GPUs only).
+    """
+    value = settings.get("sync_batchnorm", False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"train_settings.sync_batchnorm of the {task.label} must be true or false, not {value!r}.")
+    if not value or distributed.world_size == 1:
+        return False
+    if device.type != "cuda":
+        raise ConfigError(
+            f"train_settings.sync_batchnorm is true but the {task.label} trains on {device}: PyTorch synchronizes "
+            "batch norm on GPUs only. Set train_settings.sync_batchnorm: false in pytorch_config.yaml to train on the CPU."
+        )
+    return True
 
 
 def build_shuffle_training(
@@ -218,6 +273,7 @@ def build_shuffle_training(
     snapshot_path: str | Path | None = None,
     detector_path: str | Path | None = None,
     load_head_weights: bool = True,
+    distributed: DistributedContext = SINGLE_PROCESS,
 ) -> list[TrainingSetup]:
     """Every training run of a shuffle, in order, built and checked; writes nothing.
 
@@ -226,7 +282,7 @@ def build_shuffle_training(
     ``detector.train_settings.epochs`` > 0 (augmented by ``transform``, resumed
     from ``detector_path``), then the pose model on crops when
     ``train_settings.epochs`` > 0 (augmented by ``transform_cropped``, resumed
-    from ``snapshot_path``).
+    from ``snapshot_path``). ``distributed``: see :func:`build_training`.
 
     Raises:
         ConfigError: ``detector_path`` or ``transform_cropped`` for a bottom-up model; a
@@ -240,7 +296,7 @@ def build_shuffle_training(
                 f"detector_path and transform_cropped apply to top-down models only; net_type "
                 f"'{pytorch_config.get('net_type')}' is bottom-up (augment its images with transform=...)."
             )
-        return [build_training(shuffle, pytorch_config, transform, snapshot_path, load_head_weights)]
+        return [build_training(shuffle, pytorch_config, transform, snapshot_path, load_head_weights, distributed=distributed)]
     runs = ((DETECTOR, transform, detector_path, "detector_path", "detector_epochs"),
             (POSE, transform_cropped, snapshot_path, "snapshot_path", "epochs"))  # fmt: skip
     setups = []
@@ -249,7 +305,7 @@ def build_shuffle_training(
             setups.append(
                 build_training(
                     shuffle, pytorch_config, task_transform, resume,
-                    load_head_weights if task is POSE else True, task=task,
+                    load_head_weights if task is POSE else True, task=task, distributed=distributed,
                 )  # fmt: skip
             )
         elif resume is not None:

@@ -5,6 +5,11 @@ the API layer turns into a progress bar and log lines. It does not know what
 the model predicts: validation metrics come from pluggable evaluators
 (:mod:`.evaluators`). ``builder.build_training`` assembles a trainer from a
 ``pytorch_config.yaml``.
+
+Under ``torchrun`` every process runs the same trainer on its share of each
+epoch (:class:`~..runtime.DistributedContext`): the model is wrapped in
+``DistributedDataParallel`` (gradients averaged over the processes), and rank 0
+alone validates, writes snapshots and ``learning_stats.csv`` and reports.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from deeplabcut.errors import ModelError, TrainingDivergedError
+from deeplabcut.pose_estimation_pytorch.runtime.distributed import SINGLE_PROCESS, DistributedContext
 from deeplabcut.pose_estimation_pytorch.runtime.precision import autocast
 from deeplabcut.pose_estimation_pytorch.train_module.evaluators import Evaluator
 from deeplabcut.pose_estimation_pytorch.train_module.logger import CSVLogger
@@ -81,6 +87,10 @@ class PoseTrainer:
             model's predictions; none: validation logs losses only.
         save_optimizer_state: store the optimizer in snapshots (needed for exact resumes).
         callbacks: progress hooks.
+        distributed: this process's rank among those training the model (torchrun). With
+            several, ``model`` is trained through ``DistributedDataParallel`` and only rank 0
+            validates, writes files and calls ``on_epoch_end``; losses and images/s are
+            over all processes.
     """
 
     def __init__(
@@ -98,8 +108,19 @@ class PoseTrainer:
         save_optimizer_state: bool = True,
         callbacks: TrainerCallbacks | None = None,
         extra_state: dict[str, Any] | None = None,
+        distributed: DistributedContext = SINGLE_PROCESS,
     ) -> None:
         self.model = model
+        self.distributed = distributed
+        # What the training steps call: the model itself, or its DDP wrapper (which averages gradients).
+        self.train_model: torch.nn.Module = model
+        if distributed.active:
+            # Some weights take no part in the loss (an HRNet stage a top-down model does not read, a
+            # head without labels in the batch): DDP must look for them at every step.
+            device_ids = [device] if device.type == "cuda" else None
+            self.train_model = torch.nn.parallel.DistributedDataParallel(
+                model, device_ids=device_ids, find_unused_parameters=True
+            )
         self.optimizer = optimizer
         self.scheduler = scheduler
         self.device = device
@@ -169,17 +190,21 @@ class PoseTrainer:
 
     # -- loop ----------------------------------------------------------------
     def _seed_epoch(self, loader: DataLoader, epoch: int) -> None:
+        sampler = getattr(loader, "sampler", None)
+        if hasattr(sampler, "set_epoch"):
+            sampler.set_epoch(epoch)  # the epoch's permutation: seed + epoch, the same on every process
+        rank_offset = 100_003 * self.distributed.rank  # other processes augment their items with other draws
         generator = getattr(loader, "generator", None)
         if generator is not None:
-            generator.manual_seed(self.seed + epoch)
-        torch.manual_seed(self.seed + epoch)
+            generator.manual_seed(self.seed + epoch + rank_offset)
+        torch.manual_seed(self.seed + epoch + rank_offset)
         dataset = loader.dataset
         if hasattr(dataset, "set_epoch_seed") and loader.num_workers == 0:
-            dataset.set_epoch_seed(self.seed + 1000 * epoch)
+            dataset.set_epoch_seed(self.seed + 1000 * epoch + rank_offset)
 
     def train_epoch(self, loader: DataLoader, epoch: int) -> tuple[dict[str, float], int]:
-        """One pass over ``loader``; returns the mean losses and the number of images."""
-        self.model.train()
+        """One pass over ``loader``; returns the mean losses and the number of images (of all processes)."""
+        self.train_model.train()
         self._seed_epoch(loader, epoch)
         sums: dict[str, float] = {}
         batches, images = 0, 0
@@ -189,7 +214,7 @@ class PoseTrainer:
             batch = _move(batch, self.device)
             self.optimizer.zero_grad(set_to_none=True)
             with autocast(self.device, self.autocast_dtype):
-                outputs = self.model(batch["image"])
+                outputs = self.train_model(batch["image"])
             targets = self.model.get_targets(batch)
             losses = self.model.get_loss(outputs, targets)
             total = losses["total_loss"]
@@ -207,7 +232,8 @@ class PoseTrainer:
             images += int(batch["image"].shape[0])
             if self.callbacks.on_batch:
                 self.callbacks.on_batch(epoch, index, float(total.detach()))
-        return {f"losses/train.{name}": value / max(batches, 1) for name, value in sums.items()}, images
+        means = self.distributed.mean({f"losses/train.{name}": value / max(batches, 1) for name, value in sums.items()})
+        return means, images * self.distributed.world_size
 
     @torch.no_grad()
     def evaluate(self, loader: Iterable[dict[str, Any]]) -> dict[str, float]:
@@ -243,9 +269,15 @@ class PoseTrainer:
         epochs: int,
         start_epoch: int = 0,
     ) -> TrainingResult:
-        """Train epochs ``start_epoch + 1 .. epochs`` (``epochs`` is the final epoch count)."""
+        """Train epochs ``start_epoch + 1 .. epochs`` (``epochs`` is the final epoch count).
+
+        With several processes, each returns the same epochs; only rank 0's records hold
+        validation results, and every process waits at the end until rank 0 has written.
+        """
+        main = self.distributed.is_main
         result = TrainingResult(last_epoch=start_epoch)
-        self.logger.truncate_after(start_epoch)
+        if main:
+            self.logger.truncate_after(start_epoch)
         for epoch in range(start_epoch + 1, epochs + 1):
             started = time.perf_counter()
             learning_rate = float(self.optimizer.param_groups[0]["lr"])
@@ -253,20 +285,22 @@ class PoseTrainer:
             if self.scheduler is not None:
                 self.scheduler.step()
             last = epoch == epochs
-            if test_loader is not None and (epoch % self.eval_interval == 0 or last):
-                record.update(self.evaluate(test_loader))
+            if main and test_loader is not None and (epoch % self.eval_interval == 0 or last):
+                record.update(self.evaluate(test_loader))  # the others wait at the next step's gradient exchange
             seconds = time.perf_counter() - started
             record["learning_rate"] = learning_rate
             metrics = {k: v for k, v in record.items() if k.startswith("metrics/")}
             losses = {k: v for k, v in record.items() if k.startswith("losses/")}
-            self.snapshots.update(epoch, metrics, lambda: self.checkpoint(epoch, metrics, losses, record), last)
-            self.logger.log(epoch, record)
+            if main:
+                self.snapshots.update(epoch, metrics, lambda: self.checkpoint(epoch, metrics, losses, record), last)
+                self.logger.log(epoch, record)
             record["seconds"] = seconds
             record["images_per_second"] = images / seconds if seconds > 0 else math.nan
             result.history[epoch] = record
             result.last_epoch = epoch
-            if self.callbacks.on_epoch_end:
+            if main and self.callbacks.on_epoch_end:
                 self.callbacks.on_epoch_end(epoch, record)
+        self.distributed.barrier()  # nobody returns before rank 0 has written the last snapshot
         return result
 
 
