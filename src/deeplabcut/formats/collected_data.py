@@ -34,7 +34,7 @@ from deeplabcut.formats.pose_table import (
     poses_to_dataframe,
     select_poses,
 )
-from deeplabcut.utils.hdf import read_hdf, write_hdf_and_csv
+from deeplabcut.utils.hdf import EXACT_CSV_FLOATS, read_hdf, write_hdf_and_csv
 
 HDF_KEY = "df_with_missing"
 
@@ -165,9 +165,7 @@ def read_collected_csv(path: str | Path) -> pd.DataFrame:
     # a one-string index writes "labeled-data/<video>/<image>".
     index_col = [0, 1, 2] if first_cell == "labeled-data" else 0
     try:
-        # round_trip: every float reads back bit for bit (pandas 2's default parser is off by 1 ulp
-        # on some values; pandas 3's is exact).
-        df = pd.read_csv(io.StringIO("\n".join(lines)), header=header, index_col=index_col, float_precision="round_trip")
+        df = pd.read_csv(io.StringIO("\n".join(lines)), header=header, index_col=index_col, **EXACT_CSV_FLOATS)
         df.columns = df.columns.set_names(MULTI_ANIMAL_LEVELS if multi else SINGLE_ANIMAL_LEVELS)
     except (ValueError, IndexError, pd.errors.ParserError) as err:
         raise LabelError(f"Cannot parse '{path}' as DeepLabCut labels: {err}.") from err

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from deeplabcut.utils.atomic import write_text_atomic
+from deeplabcut.utils.hdf import EXACT_CSV_FLOATS
 
 RESULT_INDEX = ["%Training dataset", "Shuffle number", "Training epochs", "Detector epochs (TD only)", "pcutoff"]
 RESULT_VALUES = ["train rmse", "train rmse_pcutoff", "train mAP", "train mAR", "test rmse", "test rmse_pcutoff", "test mAP", "test mAR"]
@@ -91,7 +92,7 @@ def write_table(table: pd.DataFrame, path: str | Path) -> None:
 def read_results(path: str | Path) -> pd.DataFrame:
     """A results (or combined results) ``.csv``, indexed by :data:`RESULT_INDEX`."""
     # round_trip: floats read back bit for bit with pandas 2 too (its default parser can be 1 ulp off).
-    return pd.read_csv(path, index_col=list(range(len(RESULT_INDEX))), float_precision="round_trip")
+    return pd.read_csv(path, index_col=list(range(len(RESULT_INDEX))), **EXACT_CSV_FLOATS)
 
 
 def update_combined(path: str | Path, results: pd.DataFrame) -> pd.DataFrame:

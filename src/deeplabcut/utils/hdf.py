@@ -47,6 +47,13 @@ from deeplabcut.utils.pickles import restricted_unpickle
 PANDAS_STORAGE_VERSION = "0.15.2"
 
 
+#: ``pd.read_csv`` keywords that read back every float ``to_csv`` wrote, bit for bit: pandas 2's
+#: default parser is off by 1 ulp on some values, pandas 3's is exact (and deprecates the keyword).
+EXACT_CSV_FLOATS: dict[str, str] = (
+    {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+)
+
+
 def write_hdf(
     df: pd.DataFrame,
     path: str | Path,

@@ -164,8 +164,7 @@ def test_a_killed_run_resumes_at_its_epoch_under_another_number_of_processes(tin
     finally:
         kill_with_descendants(process)  # the launcher and both workers, at once
     reached = max(s.epoch for s in list_snapshots(train_folder))
-    assert 2 <= reached < 40
-    assert not list(train_folder.glob(".*tmp*"))
+    assert 2 <= reached < 40  # the kill may leave a temporary file (e.g. of the curve): the resume removes it
     logged = steps(train_folder)
     assert logged == list(range(1, logged[-1] + 1)) and logged[-1] >= reached  # each epoch once: rank 0 alone logs
     log = (train_folder / "train.txt").read_text()
@@ -178,6 +177,7 @@ def test_a_killed_run_resumes_at_its_epoch_under_another_number_of_processes(tin
     assert sorted(result.history) == [latest.epoch + 1, latest.epoch + 2]
     assert steps(train_folder) == list(range(1, latest.epoch + 3))
     assert max(s.epoch for s in list_snapshots(train_folder)) == latest.epoch + 2
+    assert not list(train_folder.glob(".*tmp*"))
 
 
 def test_sync_batchnorm_on_the_cpu_is_refused_before_anything_is_built(tiny_dekr_project: Path):
