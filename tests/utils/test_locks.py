@@ -98,3 +98,30 @@ def test_without_os_locks_a_lock_file_of_a_dead_process_of_this_host_is_taken_ov
     with pytest.raises(InUseError, match="host 'another-host'"):
         FileLock(path, "me").acquire()
     assert read_holder(path) == elsewhere
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fork and kill -9 are POSIX")
+def test_a_dead_holders_forked_worker_still_holding_the_lock_is_waited_for(tmp_path: Path, monkeypatch):
+    """kill -9 of a training process leaves its data-loader workers alive for a moment, holding the lock."""
+    path = tmp_path / ".lock"
+    child = python_child(
+        """
+        import os, sys, time
+        from deeplabcut.utils.locks import FileLock
+        from reliability.crash import kill_self
+        FileLock(sys.argv[1], "train_network of shuffle 1").acquire()
+        if os.fork() == 0:  # a worker: shares the open lock file, outlives its parent by a few seconds
+            os.close(1), os.close(2)
+            time.sleep(4)
+            os._exit(0)
+        kill_self()
+        """,
+        str(path),
+    )
+    assert child.returncode == -9
+    monkeypatch.setattr(locks, "ORPHANED_LOCK_WAIT_S", 0.0)
+    with pytest.raises(InUseError):  # not waiting: the worker still holds it
+        FileLock(path, "me").acquire()
+    monkeypatch.setattr(locks, "ORPHANED_LOCK_WAIT_S", 30.0)
+    with hold_lock(path, "me") as lock:  # waiting: taken once the worker has exited
+        assert lock.previous is not None and lock.previous.purpose == "train_network of shuffle 1"

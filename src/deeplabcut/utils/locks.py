@@ -9,7 +9,10 @@ How it works. The lock is an OS advisory lock on the lock file
 (``fcntl.flock`` on Linux and macOS, ``msvcrt.locking`` on Windows), held for
 as long as the file stays open. The kernel drops it when the process ends in
 any way, ``kill -9`` included, so a lock can never be left stale: a lock file
-that nobody holds is simply taken over. The holder's pid, host, start time and
+that nobody holds is simply taken over. (Processes the holder forked, such as
+data-loader workers, share its open file and so the lock until they exit, a
+few seconds after the holder dies; a lock whose named holder is dead is
+therefore waited for, up to :data:`ORPHANED_LOCK_WAIT_S`.) The holder's pid, host, start time and
 purpose are written into the file only to be shown to the process that is
 refused. The file is removed on release; a process that locked a file
 which was removed meanwhile notices (its inode is no longer the path's) and
@@ -30,6 +33,7 @@ import json
 import os
 import socket
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +49,9 @@ else:
 
     msvcrt = None
 
+#: Seconds to wait for a lock whose holder has died but whose forked children (data-loader
+#: workers, which inherit the open lock file) have not exited yet.
+ORPHANED_LOCK_WAIT_S = 30.0
 #: Windows locks a byte range; one byte far past the holder's details leaves them readable.
 _WINDOWS_LOCK_OFFSET = 1 << 30
 #: errno values meaning "this file system does not do locks" (not "someone holds it").
@@ -122,7 +129,9 @@ class FileLock:
             raise RuntimeError(f"The lock {self.path} is already held by this object.")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         holder = LockHolder.current(self.purpose)
-        for _ in range(10):  # another process may remove the file between our open and lock
+        orphan_deadline = None
+        retries = 10  # another process may remove the file between our open and lock
+        while retries > 0:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             try:
                 _lock(fd)
@@ -130,9 +139,18 @@ class FileLock:
                 os.close(fd)
                 if err.errno in _UNSUPPORTED:
                     return self._acquire_exclusive_file(holder)
-                raise self._refusal(read_holder(self.path)) from None
+                found = read_holder(self.path)
+                if found is not None and _is_dead_here(found):
+                    # The holder is gone but a process it forked (a data-loader worker) still has the
+                    # file open, and with it the lock, until it notices and exits: wait for that.
+                    orphan_deadline = orphan_deadline or time.monotonic() + ORPHANED_LOCK_WAIT_S
+                    if time.monotonic() < orphan_deadline:
+                        time.sleep(0.2)
+                        continue
+                raise self._refusal(found) from None
             if not _same_file(fd, self.path):
                 _unlock_and_close(fd)
+                retries -= 1
                 continue
             self.previous = _read_fd(fd)
             _write_fd(fd, holder.to_json())

@@ -18,12 +18,14 @@ from conftest import make_tiny_dekr_shuffle
 from deeplabcut.cli import main
 from deeplabcut.errors import ConfigError, MissingFileError
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel
+from deeplabcut.pose_estimation_pytorch.config.dlc_layout import merge_from_deeplabcut
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
 from deeplabcut.pose_estimation_pytorch.models.detectors import build_detector
 from deeplabcut.pose_estimation_pytorch.runtime import save_checkpoint
 from deeplabcut.project.config import read_config
 from pose_estimation_pytorch.apis.tiny_top_down import make_tiny_top_down_shuffle
+from pose_estimation_pytorch.config import dlc_3_0_2_rules as dlc
 
 TOLERANCE = 1e-4
 DEKR_FOLDER = "DLC_synthetic_dekr_w18_iteration-0_shuffle-1"  # dekr_16 is written as DeepLabCut's dekr_w18
@@ -60,7 +62,9 @@ def load_like_dlclive(path: Path) -> dict:
     """The key accesses of DeepLabCut-Live's ``PyTorchRunner.load_model`` (dlclive/pose_estimation_pytorch/runner.py),
     recorded as facts, with our model classes standing in for DeepLabCut-Live's."""
     raw_data = torch.load(path, map_location="cpu", weights_only=True)
-    cfg = raw_data["config"]
+    assert dlc.violations(raw_data["config"], dlc.POSE_CONFIG) == []  # DeepLabCut 3's layout
+    # Our classes stand in for DeepLabCut-Live's: they read the config as ours (with the extras).
+    cfg = merge_from_deeplabcut(raw_data["config"], raw_data.get("config_extras"))
     individuals = cfg.get("metadata", {}).get("individuals", ["idv1"])
     bodyparts = cfg.get("metadata", {}).get("bodyparts", [])
     model = PoseModel.build(dict(cfg["model"], backbone=dict(cfg["model"]["backbone"], pretrained=False)))

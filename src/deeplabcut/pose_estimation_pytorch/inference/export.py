@@ -4,8 +4,9 @@ Three formats, for three kinds of users:
 
 * ``pt``: DeepLabCut 3's exported model, the file DeepLabCut-Live's PyTorch
   runner reads: one ``torch.save`` of ``{"config": <pytorch_config.yaml as
-  plain dicts>, "pose": <pose model state dict>, "detector": <detector state
-  dict, top-down models only>}``, loadable with ``weights_only=True``.
+  plain dicts, DeepLabCut 3's layout>, "config_extras": <our extra settings>,
+  "pose": <pose model state dict>, "detector": <detector state dict, top-down
+  models only>}``, loadable with ``weights_only=True``.
 * ``torchscript``: ``torch.jit.trace`` of the network, run without this package's
   model code (``torch.jit.load``), e.g. from C++.
 * ``onnx``: the same graph as ONNX (``torch.onnx.export``), for ONNX Runtime and
@@ -35,6 +36,7 @@ import torch
 from torch import nn
 
 from deeplabcut.errors import ConfigError
+from deeplabcut.pose_estimation_pytorch.config.dlc_layout import split_for_deeplabcut
 from deeplabcut.pose_estimation_pytorch.data.top_down import top_down_crop_size
 from deeplabcut.pose_estimation_pytorch.inference.runner import _without_pretrained
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
@@ -120,10 +122,16 @@ def dlclive_export(
 ) -> dict[str, Any]:
     """DeepLabCut 3's exported-model dict, as DeepLabCut-Live's PyTorch runner reads it.
 
-    ``config`` holds plain dicts, lists and numbers only, so the file loads with
+    ``config`` is ``pytorch_config.yaml`` in DeepLabCut 3's layout (as it stands in the
+    shuffle's folder); ``config_extras`` holds our settings DeepLabCut has no key for (the
+    content of ``pytorch_config_extras.yaml``; DeepLabCut-Live reads only ``config``, ``pose``
+    and ``detector``). Both hold plain dicts, lists and numbers only, so the file loads with
     ``torch.load(..., weights_only=True)``; ``detector`` is present for top-down models only.
     """
-    exported: dict[str, Any] = {"config": to_builtin(dict(pytorch_config)), "pose": dict(pose_weights)}
+    config, extras = split_for_deeplabcut(to_builtin(dict(pytorch_config)))
+    exported: dict[str, Any] = {"config": config, "pose": dict(pose_weights)}
+    if extras:
+        exported["config_extras"] = extras
     if detector_weights is not None:
         exported["detector"] = dict(detector_weights)
     return exported
