@@ -13,6 +13,7 @@ from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_c
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 
 from conftest import write_video
+from deeplabcut.utils.yaml_io import read_yaml
 
 
 def test_every_step_from_the_command_line(tiny_dekr_factory, capsys):
@@ -22,7 +23,8 @@ def test_every_step_from_the_command_line(tiny_dekr_factory, capsys):
     assert main(["check-labels", config]) == 0
     assert main(["create-training-dataset", config, "--net-type", "dekr_16", "--shuffles", "2"]) == 0
     shuffle2 = ShuffleData(config, shuffle=2).pytorch_config()
-    assert shuffle2["net_type"] == "dekr_w18" and shuffle2["metadata"]["pose_config_path"].endswith("shuffle2/train/pytorch_config.yaml")
+    assert shuffle2["net_type"] == "dekr_16" and shuffle2["metadata"]["pose_config_path"].endswith("shuffle2/train/pytorch_config.yaml")
+    assert read_yaml(ShuffleData(config, shuffle=2).pose_config_path)["net_type"] == "dekr_w18"  # DeepLabCut's name in the file
     assert main(["train", config, "--epochs", "2", "runner.snapshots.save_epochs=1", "runner.eval_interval=2"]) == 0
     saved = read_pytorch_config(ShuffleData(config).pose_config_path)
     assert saved["runner"]["snapshots"]["save_epochs"] == 1 and saved["train_settings"]["epochs"] == 2

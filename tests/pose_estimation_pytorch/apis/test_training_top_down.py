@@ -161,7 +161,7 @@ def test_a_single_animal_top_down_hrnet_shuffle_trains(tmp_path: Path):
 
 
 def test_detector_arguments_of_a_bottom_up_shuffle_are_errors(tiny_dekr_project: Path):
-    with pytest.raises(ConfigError, match=r"\['detector_epochs'\] apply to top-down.*'dekr_w18'.*bottom-up"):
+    with pytest.raises(ConfigError, match=r"\['detector_epochs'\] apply to top-down.*'dekr_16'.*bottom-up"):
         train_network(tiny_dekr_project, detector_epochs=5)
     with pytest.raises(ConfigError, match="detector_path and transform_cropped apply to top-down models only"):
         train_network(tiny_dekr_project, detector_path="snapshot-detector-005.pt")

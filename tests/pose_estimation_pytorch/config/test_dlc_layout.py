@@ -102,7 +102,10 @@ def test_our_settings_go_to_the_extras_and_come_back(project_cfgs):
     for _, net_type, cfg in every_config(project_cfgs):
         main, extras = split_for_deeplabcut(cfg)
         back = merge_from_deeplabcut(main, extras)
-        assert back == {**cfg, "net_type": dlc_net_type(net_type)}, net_type  # the file's name is read back
+        assert back == cfg, net_type  # our name (dekr_16...) comes back from the extras
+        main["net_type"] = "dekr_w32"  # a file edited to another net type: the edit wins
+        if net_type != "dekr_32":
+            assert merge_from_deeplabcut(main, extras)["net_type"] == "dekr_w32", net_type
 
 
 def test_written_and_read_back_through_the_files(tmp_path, project_cfgs):

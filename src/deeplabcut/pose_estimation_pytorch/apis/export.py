@@ -8,6 +8,7 @@ from pathlib import Path
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger
+from deeplabcut.pose_estimation_pytorch.config.dlc_layout import dlc_net_type
 from deeplabcut.pose_estimation_pytorch.inference.export import check_formats, export_trained_model, wipe_paths as wipe_config_paths
 from deeplabcut.project.config import read_config
 from deeplabcut.project.paths import EXPORTED_MODELS_FOLDER, exported_model_filename, exported_model_folder_name
@@ -86,7 +87,7 @@ def export_model(
     pytorch_config = model.pytorch_config
     if wipe_paths:
         pytorch_config = wipe_config_paths(pytorch_config)
-    folder_name = exported_model_folder_name(cfg, model.pytorch_config["net_type"], shuffle)
+    folder_name = exported_model_folder_name(cfg, dlc_net_type(model.pytorch_config["net_type"]), shuffle)
     folder = model.shuffle.path / EXPORTED_MODELS_FOLDER / folder_name
     log = get_logger()
     written: list[Path] = []

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import torch
 
 from deeplabcut.errors import ConfigError, MissingFileError, ModelError
+from deeplabcut.pose_estimation_pytorch.config.dlc_layout import dlc_net_type
 from deeplabcut.pose_estimation_pytorch.config.pose_config import is_top_down
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
@@ -136,7 +137,8 @@ class TrainedModel:
         names the scorer).
         """
         detector_uid = self.detector_snapshot.uid if self.detector_snapshot is not None else None
-        scorer = scorer_name(self.cfg, self.shuffle.shuffle, self.pytorch_config["net_type"], snapshot.uid, detector_uid)
+        # DeepLabCut's NetType name, so that both tools give the same shuffle the same scorer.
+        scorer = scorer_name(self.cfg, self.shuffle.shuffle, dlc_net_type(self.pytorch_config["net_type"]), snapshot.uid, detector_uid)
         snapshots = self.snapshots if keep_all else (snapshot,)
         return TrainedModel(self.shuffle, self.pytorch_config, snapshots, scorer, self.detector_snapshot)
 

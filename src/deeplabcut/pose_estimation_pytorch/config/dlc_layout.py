@@ -34,7 +34,8 @@ from typing import Any
 #: Our net types -> the DeepLabCut 3 ``NetType`` written in files it reads.
 #: ``dekr_16`` has no DeepLabCut twin (DeepLabCut's smallest DEKR is w18): it is
 #: written as ``dekr_w18`` so that DeepLabCut's tools can name the scorer; the
-#: ``model`` section still says ``hrnet_w16`` and the extras keep ``dekr_16``.
+#: ``model`` section still says ``hrnet_w16`` and the extras keep ``dekr_16``, the
+#: name used in memory and in messages. Scorer and export names use the DeepLabCut name.
 #: DeepLabCut's only TokenPose is ``animaltokenpose_base`` (inference only there).
 DLC_NET_TYPES = {
     "dekr_16": "dekr_w18",
@@ -208,9 +209,11 @@ def merge_from_deeplabcut(main: dict[str, Any], extras: dict[str, Any] | None) -
     cfg = copy.deepcopy(main)
     cfg.pop("with_center_keypoints", None)  # DeepLabCut's flag for DEKR; ours follows from the head (written back)
     extras = copy.deepcopy(extras) if isinstance(extras, dict) else {}
-    # Ours (dekr_16...), for the record: the file's DeepLabCut name is the one in use, so that
-    # scorer names are the ones DeepLabCut gives the same shuffle.
-    extras.pop("net_type", None)
+    # Our name (dekr_16...) is the one in use while the file still says its DeepLabCut twin; a file
+    # edited to another net type wins. Names DeepLabCut sees (scorers) use dlc_net_type() of it.
+    ours = extras.pop("net_type", None)
+    if isinstance(ours, str) and dlc_net_type(ours) == cfg.get("net_type"):
+        cfg["net_type"] = ours
     auto_workers = []
     for prefix in ((), ("detector",)):
         path = (*prefix, "train_settings", "dataloader_workers")
