@@ -59,7 +59,8 @@ def test_openfield_dekr32(openfield_project: Path):
     cfg = read_pytorch_config(model / "train" / "pytorch_config.yaml")
     for section in ("data", "model", "runner", "train_settings", "inference", "metadata"):
         assert section in cfg
-    assert cfg["net_type"] == "dekr_w32" and cfg["method"] == "bu"  # DeepLabCut's name for dekr_32
+    assert cfg["net_type"] == "dekr_32" and cfg["method"] == "bu"
+    assert read_yaml(model / "train" / "pytorch_config.yaml")["net_type"] == "dekr_w32"  # DeepLabCut's name in the file
     assert cfg["model"]["backbone"]["model_name"] == "hrnet_w32"
     assert cfg["model"]["backbone_output_channels"] == 480
     assert cfg["model"]["heads"]["bodypart"]["heatmap_config"]["channels"] == [480, 32, 5]
