@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,17 @@ def test_a_dead_holders_forked_worker_still_holding_the_lock_is_waited_for(tmp_p
     monkeypatch.setattr(locks, "ORPHANED_LOCK_WAIT_S", 30.0)
     with hold_lock(path, "me") as lock:  # waiting: taken once the worker has exited
         assert lock.previous is not None and lock.previous.purpose == "train_network of shuffle 1"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="zombies are read from Linux's /proc")
+def test_a_holder_that_exited_but_was_not_reaped_counts_as_dead():
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        for _ in range(200):  # until it has exited; not waited for, so it stays a zombie
+            if locks._is_zombie(process.pid):
+                break
+            time.sleep(0.05)
+        assert locks._is_dead_here(LockHolder(process.pid, socket.gethostname(), "", "train_network"))
+    finally:
+        process.wait()
+    assert not locks._is_zombie(os.getpid())

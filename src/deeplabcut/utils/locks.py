@@ -286,4 +286,17 @@ def _is_dead_here(holder: LockHolder) -> bool:
         return True
     except PermissionError:
         return False  # alive, someone else's
-    return False
+    return _is_zombie(holder.pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """Whether ``pid`` has exited but not been reaped (Linux ``/proc``; elsewhere False).
+
+    A killed ``torchrun`` worker stays a zombie where nothing reaps orphans (PID 1 of
+    many containers); it holds no files any more, but ``kill(pid, 0)`` still finds it.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
