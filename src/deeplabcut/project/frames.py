@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -139,16 +140,28 @@ def extract_frames(
                     reader, first, last, count, rng, cluster_step, cluster_resizewidth, cluster_color
                 )
             folder = labeled_data_folder(cfg["project_path"], video.stem)
-            folder.mkdir(parents=True, exist_ok=True)
-            for index in indices:
-                path = folder / frame_image_name(int(index), total)
-                if path.exists():
-                    continue
-                try:
-                    frame = reader.read_frame(int(index))
-                except VideoError as err:  # a damaged frame: skip it, keep the others
-                    warnings.warn(f"Skipped frame {index} of '{video}': {err}", stacklevel=2)
-                    continue
-                cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-                written.append(path)
+            written.extend(path for _, _, path in write_new_frames(reader, indices, folder, total))
     return written
+
+
+def write_new_frames(
+    reader: VideoReader, indices: Sequence[int], folder: Path, total: int
+) -> Iterator[tuple[int, np.ndarray, Path]]:
+    """Write frames ``indices`` of ``reader`` as ``folder/img<N>.png``; yield ``(index, RGB frame, path)`` of each.
+
+    An image that exists is never rewritten (it is someone's labeled frame); a
+    frame that cannot be decoded is skipped with a warning. ``total`` (the
+    video's frame count) sets the zero padding of the names.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for index in indices:
+        path = folder / frame_image_name(int(index), total)
+        if path.exists():
+            continue
+        try:
+            frame = reader.read_frame(int(index))
+        except VideoError as err:  # a damaged frame: skip it, keep the others
+            warnings.warn(f"Skipped frame {index} of '{reader.path}': {err}", stacklevel=2)
+            continue
+        cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+        yield int(index), frame, path

@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from deeplabcut.errors import ConfigError, MissingFileError, VideoError
+from deeplabcut.errors import ConfigError, MissingFileError
 from deeplabcut.formats.analysis import read_analysis
 from deeplabcut.formats.collected_data import read_collected_data, three_level_index
 from deeplabcut.formats.machine_labels import machine_labels_dataframe, read_machine_labels, write_machine_labels
@@ -41,7 +41,7 @@ from deeplabcut.formats.video_pickles import read_meta_pickle
 from deeplabcut.post_processing import filtering
 from deeplabcut.project.config import get_bodyparts, get_unique_bodyparts, is_multianimal, read_config, video_stems
 from deeplabcut.project.create import add_new_videos, find_videos
-from deeplabcut.project.frames import frame_image_name, select_frames_kmeans
+from deeplabcut.project.frames import frame_image_name, select_frames_kmeans, write_new_frames
 from deeplabcut.project.paths import (
     MACHINE_LABELS_CSV_FILENAME,
     TRACK_METHODS,
@@ -330,26 +330,15 @@ def write_outlier_frames(
     stem = found.video.stem
     folder = labeled_data_folder(cfg["project_path"], stem)
     num_frames = len(found.predictions)
-    names = [frame_image_name(int(index), num_frames) for index in frames]
-    folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     kept: list[int] = []
     with VideoReader(found.video) as reader:
-        for index, name in zip(frames, names):
-            path = folder / name
-            if path.exists():
-                continue
-            try:
-                frame = reader.read_frame(int(index))
-            except VideoError as err:  # a damaged frame: skip it, keep the others
-                warnings.warn(f"Skipped frame {index} of '{found.video}': {err}", stacklevel=2)
-                continue
-            cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+        for index, frame, path in write_new_frames(reader, frames, folder, num_frames):
             if savelabeled:
-                drawn = _draw_predictions(frame, found.predictions.loc[int(index)], cfg)
-                cv2.imwrite(str(folder / name.replace(".png", "labeled.png")), cv2.cvtColor(drawn, cv2.COLOR_RGB2BGR))
+                drawn = _draw_predictions(frame, found.predictions.loc[index], cfg)
+                cv2.imwrite(str(path.with_name(path.stem + "labeled.png")), cv2.cvtColor(drawn, cv2.COLOR_RGB2BGR))
             written.append(path)
-            kept.append(int(index))
+            kept.append(index)
     if not kept:
         return written
     rows = machine_labels_dataframe(found.predictions, kept, stem, [frame_image_name(i, num_frames) for i in kept])
