@@ -92,12 +92,13 @@ def test_our_settings_go_to_the_extras_and_come_back(project_cfgs):
     head = main["model"]["heads"]["bodypart"]
     assert head["target_generator"] == {"type": "DEKRGenerator", "num_joints": 3, "pos_dist_thresh": 17, "bg_weight": 0.1}
     assert head["predictor"]["type"] == "DEKRPredictor" and head["predictor"]["num_animals"] == 2
+    assert head["predictor"]["detection_threshold"] == 0.01  # DeepLabCut's DEKRPredictor takes it too
     assert head["criterion"] == {
         "heatmap": {"type": "DEKRHeatmapLoss", "weight": 1.0},
         "offset": {"type": "DEKROffsetLoss", "beta": pytest.approx(1 / 9), "weight": 0.03},
     }
     assert extras["model"]["heads"]["bodypart"]["codec"] == {
-        "bbox_margin": 20, "center_nms_kernel": 5, "detection_threshold": 0.01, "nms_min_keypoints": 1,
+        "bbox_margin": 20, "center_nms_kernel": 5, "nms_min_keypoints": 1,
     }
     for _, net_type, cfg in every_config(project_cfgs):
         main, extras = split_for_deeplabcut(cfg)

@@ -112,6 +112,7 @@ _CODEC_TWINS: dict[str, tuple[str, str, list[tuple[str, str, str]], dict[str, di
             ("pos_dist_thresh", "target_generator", "pos_dist_thresh"),
             ("bg_weight", "target_generator", "bg_weight"),
             ("max_individuals", "predictor", "num_animals"),
+            ("detection_threshold", "predictor", "detection_threshold"),
             ("keypoint_score_type", "predictor", "keypoint_score_type"),
             ("apply_sigmoid", "predictor", "apply_sigmoid"),
             ("clip_scores", "predictor", "clip_scores"),
@@ -303,21 +304,37 @@ def _head_from_dlc(head: dict[str, Any]) -> None:
     predictor = head.pop("predictor", None)
     if generator is None and predictor is None:
         return
-    codec = dict(head.get("codec") or {})
-    kind = _PREDICTOR_CODECS.get((predictor or {}).get("type"))
-    if kind is None:
+    derived = codec_from_deeplabcut(generator, predictor)
+    if derived is None:
         # keep DeepLabCut's sections: the head builder then names what it cannot build
         head["target_generator"], head["predictor"] = generator, predictor
         return
+    if isinstance(generator, dict) and "label_keypoint_key" in generator:
+        head["label_keypoint_key"] = generator["label_keypoint_key"]
+    codec = dict(head.get("codec") or {})
+    head["codec"] = {**derived, **{key: value for key, value in codec.items() if key not in derived}}
+
+
+def codec_from_deeplabcut(target_generator: Any, predictor: Any) -> dict[str, Any] | None:
+    """Our codec section (``{"type": "DEKRCodec", ...}``) from DeepLabCut 3's ``target_generator`` + ``predictor``.
+
+    The one translation of these sections: used when reading a file, and by the
+    heads when a config in DeepLabCut's layout is built directly. Keys without a
+    twin keep the codec's defaults. None when the predictor is not one we have.
+    """
+    kind = _PREDICTOR_CODECS.get((predictor or {}).get("type") if isinstance(predictor, dict) else None)
+    if kind is None:
+        return None
     _, _, twins, _ = _CODEC_TWINS[kind]
-    sections = {"target_generator": generator or {}, "predictor": predictor or {}}
-    if "label_keypoint_key" in sections["target_generator"]:
-        head["label_keypoint_key"] = sections["target_generator"]["label_keypoint_key"]
-    derived = {"type": kind}
+    sections = {
+        "target_generator": target_generator if isinstance(target_generator, dict) else {},
+        "predictor": predictor,
+    }
+    derived: dict[str, Any] = {"type": kind}
     for ours, section, theirs in twins:
         if theirs in sections[section] and ours not in derived:
             derived[ours] = copy.deepcopy(sections[section][theirs])
-    head["codec"] = {**derived, **{key: value for key, value in codec.items() if key not in derived}}
+    return derived
 
 
 def _fill_in(target: dict[str, Any], extras: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from deeplabcut.errors import ConfigError
+from deeplabcut.pose_estimation_pytorch.config.dlc_layout import codec_from_deeplabcut
 from deeplabcut.pose_estimation_pytorch.models.losses import WeightedFocalLoss
 from deeplabcut.pose_estimation_pytorch.models.registry import CODECS, LOSSES
 
@@ -165,3 +166,18 @@ class BaseHead(nn.Module):
     def predict(self, outputs: Mapping[str, torch.Tensor]) -> torch.Tensor:
         """Decoded poses ``(B, rows, K, 3)`` in input-image pixels."""
         return self.codec.decode(dict(outputs), stride=self.stride)
+
+
+def deeplabcut_codec(target_generator: Mapping[str, Any], predictor: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """Our codec section from DeepLabCut 3's ``target_generator`` + ``predictor`` (a head built from its layout).
+
+    Raises:
+        ConfigError: the predictor is not one this package has a codec for.
+    """
+    codec = codec_from_deeplabcut(dict(target_generator), dict(predictor))
+    if codec is None:
+        raise ConfigError(
+            f"{what}: DeepLabCut's predictor {predictor.get('type')!r} has no codec here "
+            "(DEKRPredictor and HeatmapPredictor have); give a 'codec' section instead"
+        )
+    return codec

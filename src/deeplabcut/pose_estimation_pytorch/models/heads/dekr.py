@@ -37,7 +37,7 @@ from torch import nn
 
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.models.codecs.dekr import DEKRCodec
-from deeplabcut.pose_estimation_pytorch.models.heads.base import BaseHead
+from deeplabcut.pose_estimation_pytorch.models.heads.base import BaseHead, deeplabcut_codec
 from deeplabcut.pose_estimation_pytorch.models.modules.adaptive_conv import (
     AdaptiveConvBlock,
     DeformableConv3x3,
@@ -258,7 +258,7 @@ class DEKRHead(BaseHead):
         if codec is None:
             if target_generator is None or predictor is None:
                 raise ConfigError(f"DEKRHead '{name}' needs a 'codec' section")
-            codec = dekr_codec_from_dlc(target_generator, predictor)
+            codec = deeplabcut_codec(target_generator, predictor, f"DEKRHead '{name}'")
         super().__init__(self.build_codec(codec), criterion, input_stride, label_keypoint_key, name=name)
         if stride != 1:
             raise ConfigError(f"DEKRHead '{name}': stride must be 1 (no upsampling), got {stride}")
@@ -309,26 +309,3 @@ class DEKRHead(BaseHead):
     def forward(self, features: torch.Tensor) -> dict[str, torch.Tensor]:
         return {"heatmap": self.heatmap_head(features), "offset": self.offset_head(features)}
 
-
-def dekr_codec_from_dlc(target_generator: Mapping[str, Any], predictor: Mapping[str, Any]) -> DEKRCodec:
-    """A :class:`DEKRCodec` from DeepLabCut 3's ``DEKRGenerator`` and ``DEKRPredictor`` sections."""
-    try:
-        num_bodyparts = int(target_generator["num_joints"])
-        max_individuals = int(predictor["num_animals"])
-    except KeyError as error:
-        raise ConfigError(
-            f"DeepLabCut DEKR target_generator/predictor sections lack {error}; expected "
-            "target_generator.num_joints and predictor.num_animals"
-        ) from None
-    return DEKRCodec(
-        num_bodyparts=num_bodyparts,
-        max_individuals=max_individuals,
-        pos_dist_thresh=float(target_generator.get("pos_dist_thresh", 17)),
-        bg_weight=float(target_generator.get("bg_weight", 0.1)),
-        detection_threshold=float(predictor.get("detection_threshold", 0.01)),
-        keypoint_score_type=predictor.get("keypoint_score_type", "combined"),
-        apply_sigmoid=bool(predictor.get("apply_sigmoid", False)),
-        clip_scores=bool(predictor.get("clip_scores", True)),
-        apply_pose_nms=bool(predictor.get("apply_pose_nms", True)),
-        nms_threshold=float(predictor.get("nms_threshold", 0.05)),
-    )

@@ -19,7 +19,7 @@ from torch import nn
 
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.models.codecs.heatmap import HeatmapCodec
-from deeplabcut.pose_estimation_pytorch.models.heads.base import BaseHead
+from deeplabcut.pose_estimation_pytorch.models.heads.base import BaseHead, deeplabcut_codec
 from deeplabcut.pose_estimation_pytorch.models.registry import HEADS
 
 
@@ -107,7 +107,7 @@ class HeatmapHead(BaseHead):
         if codec is None:
             if target_generator is None or predictor is None:
                 raise ConfigError(f"HeatmapHead '{name}' needs a 'codec' section")
-            codec = heatmap_codec_from_dlc(target_generator, predictor)
+            codec = deeplabcut_codec(target_generator, predictor, f"HeatmapHead '{name}'")
             label_keypoint_key = target_generator.get("label_keypoint_key", label_keypoint_key)
         super().__init__(self.build_codec(codec), criterion, input_stride, label_keypoint_key, name=name)
         if weight_init not in ("normal", None):
@@ -153,18 +153,3 @@ class HeatmapHead(BaseHead):
             outputs["locref"] = self.locref_head(features)
         return outputs
 
-
-def heatmap_codec_from_dlc(target_generator: Mapping[str, Any], predictor: Mapping[str, Any]) -> HeatmapCodec:
-    """A :class:`HeatmapCodec` from DeepLabCut 3's ``HeatmapGaussianGenerator`` and ``HeatmapPredictor``."""
-    try:
-        num_heatmaps = int(target_generator["num_heatmaps"])
-    except KeyError:
-        raise ConfigError("DeepLabCut heatmap target_generator section lacks num_heatmaps") from None
-    return HeatmapCodec(
-        num_heatmaps=num_heatmaps,
-        pos_dist_thresh=float(target_generator.get("pos_dist_thresh", 17)),
-        locref_std=float(predictor.get("locref_std", target_generator.get("locref_std", 7.2801))),
-        location_refinement=bool(predictor.get("location_refinement", True)),
-        apply_sigmoid=bool(predictor.get("apply_sigmoid", False)),
-        clip_scores=bool(predictor.get("clip_scores", True)),
-    )
