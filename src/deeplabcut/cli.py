@@ -207,10 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     outliers.add_argument("--frames2use", type=int, nargs="+", default=None, help="frame indices for --outlieralgorithm list")
     outliers.add_argument("--comparisonbodyparts", nargs="+", default="all", help="bodyparts to compare (default: all)")
     outliers.add_argument("--epsilon", type=float, default=20, help="jump/fitting: distance in pixels (default 20)")
-    outliers.add_argument("--p-bound", dest="p_bound", type=float, default=0.01, help="uncertain/fitting: likelihood bound (default 0.01)")
-    outliers.add_argument("--ARdegree", type=int, default=3)
-    outliers.add_argument("--MAdegree", type=int, default=1)
-    outliers.add_argument("--alpha", type=float, default=0.01)
+    _sarimax_options(outliers, p_bound=0.01, uses="uncertain/fitting")
     outliers.add_argument("--extractionalgorithm", choices=["kmeans", "uniform"], default="kmeans")
     outliers.add_argument("--automatic", action="store_true", help="extract without asking")
     outliers.add_argument("--savelabeled", action="store_true", help="also write img<N>labeled.png with the predictions drawn")
@@ -334,6 +331,14 @@ def _run(args: argparse.Namespace) -> None:
 # -- post-processing: filterpredictions, analyzeskeleton, convert-to-csv, convert-to-nwb ------------
 
 
+def _sarimax_options(parser: Any, p_bound: float, uses: str) -> None:
+    """``--p-bound``, ``--ARdegree``, ``--MAdegree``, ``--alpha``: the SARIMAX fit's settings (DeepLabCut's defaults)."""
+    parser.add_argument("--p-bound", dest="p_bound", type=float, default=p_bound, help=f"{uses}: likelihoods below it count as missing (default {p_bound})")
+    parser.add_argument("--ARdegree", type=int, default=3, help=f"{uses}: autoregressive order")
+    parser.add_argument("--MAdegree", type=int, default=1, help=f"{uses}: moving-average order")
+    parser.add_argument("--alpha", type=float, default=0.01, help=f"{uses}: significance level of the confidence interval")
+
+
 def _add_post_processing_commands(commands: Any) -> None:
     filtering = commands.add_parser(
         "filterpredictions", help="smooth analysed poses over time",
@@ -344,10 +349,7 @@ def _add_post_processing_commands(commands: Any) -> None:
     _model(filtering)
     filtering.add_argument("--filtertype", choices=["median", "arima", "spline"], default="median")
     filtering.add_argument("--windowlength", type=int, default=5, help="median: window in frames (odd); spline: longest gap filled (0: all)")
-    filtering.add_argument("--p-bound", dest="p_bound", type=float, default=0.001, help="arima: likelihoods below it count as missing")
-    filtering.add_argument("--ARdegree", type=int, default=3, help="arima: autoregressive order")
-    filtering.add_argument("--MAdegree", type=int, default=1, help="arima: moving-average order")
-    filtering.add_argument("--alpha", type=float, default=0.01, help="arima: significance level of the confidence interval")
+    _sarimax_options(filtering, p_bound=0.001, uses="arima")
     filtering.add_argument("--no-csv", dest="save_as_csv", action="store_false", help="do not write the .csv twin")
     filtering.add_argument("--track-method", choices=["ellipse", "box"], default="")
     filtering.add_argument("--destfolder", default=None)
