@@ -260,6 +260,22 @@ def get_individuals(cfg: dict[str, Any]) -> list[str]:
     return [str(name) for name in cfg["individuals"]]
 
 
+#: The trackers this package runs (DeepLabCut's files also name ``skeleton`` and ``transformer``).
+TRACKERS = ("ellipse", "box")
+
+
+def get_track_method(cfg: dict[str, Any], track_method: str = "", allowed: tuple[str, ...] = TRACKERS) -> str:
+    """The tracker of a multi-animal step: ``track_method``, else config.yaml's ``default_track_method``, else ellipse.
+
+    Raises:
+        ConfigError: the method is not one of ``allowed``.
+    """
+    method = track_method or cfg.get("default_track_method") or "ellipse"
+    if method not in allowed:
+        raise ConfigError(f"track_method must be one of {', '.join(repr(m) for m in allowed)}, not {method!r}.")
+    return method
+
+
 def parse_crop(crop: Any, where: str = "crop") -> tuple[int, int, int, int]:
     """Parse DeepLabCut's crop string ``"x1, x2, y1, y2"`` (or a list) into integers."""
     try:

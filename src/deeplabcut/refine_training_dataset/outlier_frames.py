@@ -39,7 +39,14 @@ from deeplabcut.formats.pose_table import PREDICTION_COORDS
 from deeplabcut.formats.tracks import read_tracks_h5
 from deeplabcut.formats.video_pickles import read_meta_pickle
 from deeplabcut.post_processing import filtering
-from deeplabcut.project.config import get_bodyparts, get_unique_bodyparts, is_multianimal, read_config, video_stems
+from deeplabcut.project.config import (
+    get_bodyparts,
+    get_track_method,
+    get_unique_bodyparts,
+    is_multianimal,
+    read_config,
+    video_stems,
+)
 from deeplabcut.project.create import add_new_videos, find_videos
 from deeplabcut.project.frames import frame_image_name, select_frames_kmeans, write_new_frames
 from deeplabcut.project.paths import (
@@ -240,10 +247,7 @@ def track_method_of(cfg: dict[str, Any], track_method: str) -> str:
     """The tracker whose tracks a multi-animal project's outliers come from ("" for single-animal projects)."""
     if not is_multianimal(cfg):
         return ""
-    method = track_method or cfg.get("default_track_method") or "ellipse"
-    if method not in TRACK_METHODS:
-        raise ConfigError(f"track_method must be one of {sorted(TRACK_METHODS)}, not {method!r}.")
-    return method
+    return get_track_method(cfg, track_method, allowed=tuple(TRACK_METHODS))
 
 
 def read_predictions(files: AnalysisFiles, track_method: str) -> tuple[Path, pd.DataFrame]:

@@ -11,6 +11,7 @@ from deeplabcut.formats.video_pickles import read_meta_pickle
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
+from deeplabcut.project.config import get_track_method
 from deeplabcut.project.create import find_videos
 from deeplabcut.project.paths import AnalysisFiles, labeled_video_path
 from deeplabcut.video.reader import VideoReader
@@ -18,19 +19,28 @@ from deeplabcut.visualization import create_labeled_video_from_dataframe
 from deeplabcut.visualization import plot_trajectories as plot_trajectories_of_dataframe
 
 
+def analysis_path(project: ShuffleData, files: AnalysisFiles, filtered: bool, track_method: str) -> tuple[Path, str, str]:
+    """``(path, HDF key, the step that writes it)`` of a video's analysis ``.h5``, whether or not it exists.
+
+    Tracks for multi-animal projects (``track_method`` or config.yaml's
+    ``default_track_method``), raw poses for single-animal ones; ``filtered``:
+    ``filterpredictions``' ``..._filtered.h5``.
+
+    Raises:
+        ConfigError: an unknown ``track_method``.
+    """
+    if project.multianimal:
+        return files.tracks(get_track_method(project.cfg, track_method), filtered), tracks.HDF_KEY, "stitch_tracklets"
+    return files.poses(filtered), analysis.HDF_KEY, "analyze_videos"
+
+
 def analysis_file(project: ShuffleData, files: AnalysisFiles, filtered: bool, track_method: str) -> tuple[Path, str]:
-    """The analysis ``.h5`` of a video and its HDF key: tracks (multi-animal) or raw poses (single).
+    """The analysis ``.h5`` of a video and its HDF key (see :func:`analysis_path`).
 
     Raises:
         MissingFileError: naming the file and the step that writes it.
     """
-    if project.multianimal:
-        method = track_method or project.cfg.get("default_track_method") or "ellipse"
-        if method not in ("ellipse", "box"):
-            raise ConfigError(f"track_method must be 'ellipse' or 'box', not {method!r}.")
-        path, key, step = files.tracks(method, filtered), tracks.HDF_KEY, "stitch_tracklets"
-    else:
-        path, key, step = files.poses(filtered), analysis.HDF_KEY, "analyze_videos"
+    path, key, step = analysis_path(project, files, filtered, track_method)
     if not path.is_file():
         raise MissingFileError(f"'{path}' does not exist. Run {step} on this video first.")
     return path, key

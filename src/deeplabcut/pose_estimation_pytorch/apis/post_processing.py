@@ -16,7 +16,7 @@ from deeplabcut.formats import analysis
 from deeplabcut.formats.skeleton import read_skeleton
 from deeplabcut.post_processing import FilterSettings, filter_analysis_file, skeleton_of_analysis_file
 from deeplabcut.post_processing.skeleton import skeleton_table
-from deeplabcut.pose_estimation_pytorch.apis.labeled_video import analysis_file
+from deeplabcut.pose_estimation_pytorch.apis.labeled_video import analysis_file, analysis_path
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger
 from deeplabcut.project.create import find_videos
@@ -97,7 +97,7 @@ def filterpredictions(
     results: dict[Path, pd.DataFrame] = {}
     for one_video, source in zip(videos, sources):
         target = AnalysisFiles.of(one_video, model.scorer, destfolder)
-        destination = analysis_file_filtered(model, target, track_method)
+        destination = analysis_path(model.shuffle, target, True, track_method)[0]
         if destination.is_file() and not overwrite:
             log.info("%s is already filtered (%s); pass overwrite=True to filter it again.", one_video.name, destination.name)
             if return_data:
@@ -107,14 +107,6 @@ def filterpredictions(
         results[one_video] = filter_analysis_file(source, destination, settings, save_as_csv=save_as_csv)
         log.info("Filtered poses: %s", destination)
     return results if return_data else None
-
-
-def analysis_file_filtered(model: TrainedModel, files: AnalysisFiles, track_method: str) -> Path:
-    """Where the filtered version of a video's analysis goes (``..._filtered.h5``)."""
-    if model.shuffle.multianimal:
-        method = track_method or model.cfg.get("default_track_method") or "ellipse"
-        return files.tracks(method, filtered=True)
-    return files.poses(filtered=True)
 
 
 def analyzeskeleton(

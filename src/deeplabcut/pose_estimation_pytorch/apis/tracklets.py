@@ -22,16 +22,14 @@ from deeplabcut.formats.video_pickles import read_assemblies_pickle, read_meta_p
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel, snapshot_index_argument
 from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger, progress_bar
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
+from deeplabcut.project.config import get_track_method
 from deeplabcut.project.create import find_videos
 from deeplabcut.project.paths import AnalysisFiles, inference_cfg_path
 from deeplabcut.tracking import StitchingWarning, Tracklet, build_tracklets, stitch_tracklet_dict
 
 
 def _track_method(project: ShuffleData, track_method: str) -> str:
-    method = track_method or project.cfg.get("default_track_method") or "ellipse"
-    if method not in ("ellipse", "box"):
-        raise ConfigError(f"track_method must be 'ellipse' or 'box', not {method!r}.")
-    return method
+    return get_track_method(project.cfg, track_method)
 
 
 def _inference_cfg(project: ShuffleData, inferencecfg: dict[str, Any] | None) -> dict[str, Any]:
