@@ -62,6 +62,14 @@ def _model(parser: argparse.ArgumentParser, snapshot: bool = True, many: bool = 
         )  # fmt: skip
 
 
+def _engine(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--engine", default=None,
+        help="what runs the network: auto, torch, openvino or onnxruntime "
+        "(default: pytorch_config.yaml's inference.engine, else auto: OpenVINO on the CPU when installed)",
+    )  # fmt: skip
+
+
 def _model_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     """The model-naming arguments a command was given, as keyword arguments of its API."""
     return {name: getattr(args, name) for name in MODEL_ARGUMENTS if hasattr(args, name)}
@@ -132,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--plotting", nargs="?", const=True, default=False, choices=[True, "bodypart", "individual"], help="draw predictions on the images")
     evaluate.add_argument("--batch-size", type=int, default=1)
     evaluate.add_argument("--device", default=None)
+    _engine(evaluate)
 
     analyze = commands.add_parser("analyze", help="analyze videos", description="Predict poses in videos (and track multi-animal ones).")
     analyze.add_argument("config")
@@ -140,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--destfolder", default=None)
     analyze.add_argument("--batch-size", type=int, default=None)
     analyze.add_argument("--device", default=None)
+    _engine(analyze)
     analyze.add_argument("--save-as-csv", action="store_true")
     analyze.add_argument("--no-auto-track", dest="auto_track", action="store_false", help="multi-animal: skip tracking and stitching")
     analyze.add_argument("--n-tracks", type=int, default=None)
@@ -281,12 +291,13 @@ def _run(args: argparse.Namespace) -> None:
             pytorch_cfg_updates=dict(args.overrides), **model,
         ),
         "evaluate": lambda: api().evaluate_network(
-            args.config, plotting=args.plotting, batch_size=args.batch_size, device=args.device, **model,
+            args.config, plotting=args.plotting, batch_size=args.batch_size, device=args.device, engine=args.engine, **model,
         ),
         "analyze": lambda: api().analyze_videos(
             args.config, args.videos, videotype=args.videotype, device=args.device,
             destfolder=args.destfolder, batch_size=args.batch_size, save_as_csv=args.save_as_csv,
-            auto_track=args.auto_track, n_tracks=args.n_tracks, overwrite=args.overwrite, shard=args.shard, **model,
+            auto_track=args.auto_track, n_tracks=args.n_tracks, overwrite=args.overwrite, shard=args.shard,
+            engine=args.engine, **model,
         ),
         "analyze-status": lambda: _analyze_status(args, model),
         "track": lambda: api().convert_detections2tracklets(

@@ -57,6 +57,7 @@ def evaluate_network(
     shuffle: int | None = None,
     detector_snapshot_index: int | str | None = None,
     snapshot_index: int | str | None = None,
+    engine: str | None = None,
 ) -> pd.DataFrame:
     """Evaluate trained snapshots on their train and test images.
 
@@ -106,6 +107,9 @@ def evaluate_network(
         pcutoff: score threshold for ``rmse_pcutoff`` (default: config.yaml's ``pcutoff``).
         detector_snapshot_index: top-down models: which ``snapshot-detector-*.pt``
             (default: config.yaml's ``detector_snapshotindex``; -1 = best/last).
+        engine: what runs the network: ``auto``, ``torch``, ``openvino`` or ``onnxruntime``
+            (default: ``inference.engine`` of ``pytorch_config.yaml``, else ``auto``: OpenVINO
+            on the CPU when installed).
 
     Returns:
         One row per evaluated snapshot, DeepLabCut's columns (top-down: detected boxes).
@@ -119,7 +123,7 @@ def evaluate_network(
         shuffles = [shuffles]
     if plotting not in (False, True, "bodypart", "individual"):
         raise ConfigError(f"plotting must be True, False, 'bodypart' or 'individual', not {plotting!r}.")
-    check_inference_arguments("evaluate_network", batch_size, device)
+    check_inference_arguments("evaluate_network", batch_size, device, engine)
     log = get_logger()
     cfg = read_config(config)
     fractions = range(len(cfg["TrainingFraction"])) if trainingsetindex == "all" else [int(trainingsetindex)]
@@ -141,7 +145,7 @@ def evaluate_network(
             for snapshot in model.snapshots:
                 row = _evaluate_snapshot(
                     model.with_snapshot(snapshot), plotting, batch_size, device, comparison_bodyparts,
-                    per_keypoint_evaluation, pcutoff, transform, show_errors,
+                    per_keypoint_evaluation, pcutoff, transform, show_errors, engine,
                 )
                 rows.append(row)
     if not rows:
@@ -161,10 +165,11 @@ def _evaluate_snapshot(
     pcutoff: float | None,
     transform: Any,
     show_errors: bool = True,
+    engine: str | None = None,
 ) -> pd.DataFrame:
     project, snapshot, scorer = model.shuffle, model.snapshot, model.scorer
     log = get_logger()
-    runner = model.runner(device, batch_size=batch_size, transform=transform)
+    runner = model.runner(device, batch_size=batch_size, transform=transform, engine=engine)
     pcutoff = float(project.cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
     keep = _comparison_indices(project, comparison_bodyparts)
     margin = top_down_bbox_margin(model.pytorch_config)

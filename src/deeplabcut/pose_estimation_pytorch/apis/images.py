@@ -59,6 +59,7 @@ def analyze_images(
     snapshot_index: int | str | None = None,
     detector_snapshot_index: int | str | None = None,
     bbox_pcutoff: float = 0.6,
+    engine: str | None = None,
 ) -> dict[Path, pd.DataFrame]:
     """Predict poses in image files or folders of images.
 
@@ -73,17 +74,21 @@ def analyze_images(
     config.yaml's ``detector_snapshotindex``), and the plots show the boxes
     (dashed when scored below ``bbox_pcutoff``).
 
+    ``engine`` chooses what runs the network: ``auto``, ``torch``, ``openvino`` or
+    ``onnxruntime`` (default: ``inference.engine`` of ``pytorch_config.yaml``, else
+    ``auto``: OpenVINO on the CPU when installed); see ``docs/user-guide.md``.
+
     Returns:
         The written files and their DataFrames.
     """
-    check_inference_arguments("analyze_images", batch_size, device)
+    check_inference_arguments("analyze_images", batch_size, device, engine)
     log = get_logger()
     model = TrainedModel.resolve(
         config, shuffle, trainingsetindex, modelprefix, snapshot_index_argument(snapshotindex, snapshot_index),
         detector_snapshotindex=detector_snapshot_index,
     )
     project, scorer = model.shuffle, model.scorer
-    runner = model.runner(device, batch_size=batch_size)
+    runner = model.runner(device, batch_size=batch_size, engine=engine)
     pcutoff = float(project.cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
     results: dict[Path, pd.DataFrame] = {}
     for folder, files in find_images(images, frame_type).items():

@@ -19,7 +19,9 @@ import torch
 from deeplabcut.errors import ConfigError, MissingFileError, ModelError
 from deeplabcut.pose_estimation_pytorch.config.dlc_layout import dlc_net_type
 from deeplabcut.pose_estimation_pytorch.config.pose_config import is_top_down
+from deeplabcut.pose_estimation_pytorch.apis.utils import get_logger
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
+from deeplabcut.pose_estimation_pytorch.inference.engines import describe_engines
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 from deeplabcut.pose_estimation_pytorch.runtime import Snapshot, resolve_device, select_snapshots
 from deeplabcut.project.paths import DETECTOR_SNAPSHOT_PREFIX, scorer_name
@@ -156,27 +158,38 @@ class TrainedModel:
         device: str | None = None,
         batch_size: int = 1,
         transform: Callable[..., dict[str, Any]] | None = None,
+        engine: str | None = None,
     ) -> PoseInferenceRunner:
         """The inference runner of :attr:`snapshot` (and, top-down, of :attr:`detector_snapshot`).
 
         One factory for every model: bottom-up models predict whole frames,
         top-down models detect, crop and map each crop back
         (:meth:`PoseInferenceRunner.from_snapshot` reads ``method`` from the config).
+        Logs the inference engine and precision that run, and a warning when the one
+        asked for is not installed (``torch`` runs then).
 
         Args:
             device: as :meth:`device`.
             batch_size: frames per forward pass.
             transform: a user's preprocessing callable (see ``PoseInferenceRunner``).
+            engine: ``auto``, ``torch``, ``openvino`` or ``onnxruntime`` (None: ``inference.engine``
+                of the pytorch config, else ``auto``); see ``inference/engines.py``.
         """
         detector = self.detector_snapshot.path if self.detector_snapshot is not None else None
-        return PoseInferenceRunner.from_snapshot(
+        runner = PoseInferenceRunner.from_snapshot(
             self.pytorch_config,
             self.snapshot.path,
             self.device(device),
             batch_size=batch_size,
             transform=transform,
             detector_snapshot_path=detector,
+            engine=engine,
         )
+        log = get_logger()
+        for message in dict.fromkeys(chosen.fallback for chosen in runner.engines.values() if chosen.fallback):
+            log.warning(message)
+        log.info("Inference engine: %s", describe_engines(runner.engines))
+        return runner
 
 
 def snapshot_index_argument(snapshotindex: Any, snapshot_index: Any) -> Any:

@@ -104,6 +104,7 @@ def analyze_videos(
     track_method: str = "",
     detector_snapshot_index: int | str | None = None,
     shard: str | None = None,
+    engine: str | None = None,
     **kwargs: Any,
 ) -> str:
     """Analyze videos with a trained shuffle and write DeepLabCut's result files.
@@ -143,6 +144,10 @@ def analyze_videos(
             absolute paths, so the workers split the set without talking to each
             other, and logs how far the whole set is at the end (see
             ``apis/sharding.py`` and ``docs/clusters.md``).
+        engine: what runs the network: ``auto``, ``torch``, ``openvino`` or ``onnxruntime``
+            (default: ``inference.engine`` of ``pytorch_config.yaml``, else ``auto``: OpenVINO
+            on the CPU when installed, PyTorch on GPUs). DeepLabCut's ``use_openvino="CPU"``
+            means ``engine="openvino"``.
 
     Returns:
         The scorer name (``DLC_<Net>_<Task><date>shuffle<k>_snapshot_<epoch>``; top-down:
@@ -150,8 +155,9 @@ def analyze_videos(
     """
     snapshotindex = snapshot_index_argument(snapshotindex, kwargs.pop("snapshot_index", None))
     detector_snapshot_index = snapshot_index_argument(detector_snapshot_index, kwargs.pop("detector_snapshotindex", None))
+    engine = _openvino_argument(engine, kwargs.pop("use_openvino", None))
     _check_compat_arguments(kwargs)
-    check_inference_arguments("analyze_videos", batch_size, device)
+    check_inference_arguments("analyze_videos", batch_size, device, engine)
     log = get_logger()
     model = TrainedModel.resolve(
         config, shuffle, trainingsetindex, modelprefix, snapshotindex, detector_snapshotindex=detector_snapshot_index
@@ -163,7 +169,7 @@ def analyze_videos(
     torch_device = model.device(device)
     if batch_size is None:  # config.yaml's batch_size, checked like the argument
         batch_size = check_value(project.cfg.get("batch_size", 8), "batch_size", BATCH_SIZE, f"'{project.config_path}'")
-    runner = model.runner(device, batch_size=batch_size)
+    runner = model.runner(device, batch_size=batch_size, engine=engine)
     crop = _cropping(project.cfg, cropping)
     weights = snapshot.path.name
     if model.detector_snapshot is not None:
@@ -243,10 +249,24 @@ REFUSED_ARGUMENTS = {
     "gputouse": "device='cuda:0'",
     "TFGPUinference": "nothing (there is no TensorFlow engine)",
     "allow_growth": "nothing (PyTorch allocates GPU memory as needed)",
-    "use_openvino": "nothing (OpenVINO is not supported)",
     "dynamic": "cropping=[x1, x2, y1, y2] (dynamic cropping is not available)",
     "identity_only": "nothing (no identity heads are trained)",
 }
+
+
+def _openvino_argument(engine: str | None, use_openvino: Any) -> str | None:
+    """DeepLabCut's ``use_openvino`` (``"CPU"``; None or False: not asked) as an ``engine``.
+
+    Raises:
+        ConfigError: another OpenVINO device, or ``use_openvino`` beside a different ``engine``.
+    """
+    if use_openvino in (None, False):
+        return engine
+    if not (use_openvino is True or (isinstance(use_openvino, str) and use_openvino.upper() == "CPU")):
+        raise ConfigError(f"analyze_videos(use_openvino={use_openvino!r}): OpenVINO runs on the CPU only here; use engine='openvino'.")
+    if engine not in (None, "openvino"):
+        raise ConfigError(f"analyze_videos got use_openvino={use_openvino!r} and engine={engine!r}; give engine='openvino' only.")
+    return "openvino"
 
 
 def _check_compat_arguments(kwargs: dict[str, Any]) -> None:

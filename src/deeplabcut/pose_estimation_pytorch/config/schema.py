@@ -369,6 +369,10 @@ TRAIN_SETTINGS = Section(
     },
 )
 
+#: Inference engines (``inference.engine``, the APIs' ``engine=``): see ``inference/engines.py``.
+ENGINE_NAMES = ("auto", "torch", "openvino", "onnxruntime")
+ENGINE = Choice(ENGINE_NAMES, nullable=True)
+
 INFERENCE = Section(
     {
         "eval": Section(
@@ -389,6 +393,8 @@ INFERENCE = Section(
         "output_dir": Text(nullable=True),
         # Ours (a top-down model's detector): boxes scored below this are not animals.
         "min_bbox_score": FRACTION,
+        # Ours: what runs the network (inference/engines.py); the detector's defaults to the pose model's.
+        "engine": ENGINE,
     },
     nullable=True,
 )
@@ -500,8 +506,8 @@ BATCH_SIZE = Int(1)
 DEVICE = Device(nullable=True)
 
 
-def check_inference_arguments(function: str, batch_size: Any = None, device: Any = None) -> None:
-    """Check the ``batch_size`` and ``device`` arguments of an inference API (None: the default).
+def check_inference_arguments(function: str, batch_size: Any = None, device: Any = None, engine: Any = None) -> None:
+    """Check the ``batch_size``, ``device`` and ``engine`` arguments of an inference API (None: the default).
 
     Raises:
         ConfigValueError: naming ``function``, the argument, its value and what is allowed.
@@ -511,3 +517,5 @@ def check_inference_arguments(function: str, batch_size: Any = None, device: Any
         BATCH_SIZE.check(batch_size, "batch_size", source)
     if device is not None:
         DEVICE.check(device, "device", source)
+    if engine is not None:
+        ENGINE.check(engine, "engine", source)

@@ -38,7 +38,6 @@ from torch import nn
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.config.dlc_layout import split_for_deeplabcut
 from deeplabcut.pose_estimation_pytorch.data.top_down import top_down_crop_size
-from deeplabcut.pose_estimation_pytorch.inference.runner import _without_pretrained
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
 from deeplabcut.pose_estimation_pytorch.models.detectors import build_detector
 from deeplabcut.pose_estimation_pytorch.runtime import load_checkpoint, load_snapshot
@@ -224,16 +223,31 @@ def export_onnx(
     Raises:
         ConfigError: onnx / onnxscript are not installed (see :func:`onnx_exporter_missing`).
     """
+    program = onnx_program(network, metadata.get("input_size"))
+    program.model.metadata_props[METADATA_KEY] = json.dumps(dict(metadata))
+    with atomic_path(path) as tmp:
+        program.save(str(tmp))
+    return Path(path)
+
+
+def onnx_program(network: nn.Module, input_size: Sequence[int] | None = None) -> Any:
+    """``torch.onnx.export`` of ``network`` (eval mode, on the CPU): a ``torch.onnx.ONNXProgram``.
+
+    The batch size is dynamic; so are height and width unless ``input_size`` ``(H, W)`` fixes them.
+
+    Raises:
+        ConfigError: onnx / onnxscript are not installed (see :func:`onnx_exporter_missing`).
+    """
     problem = onnx_exporter_missing()
     if problem:
         raise ConfigError(problem)
     flat = FlatOutputs(network).eval()
-    example = example_images(metadata.get("input_size"))
+    example = example_images(input_size)
     dims: dict[int, Any] = {0: torch.export.Dim("batch")}
-    if metadata.get("input_size") is None:
+    if input_size is None:
         dims.update({2: torch.export.Dim("height"), 3: torch.export.Dim("width")})
     with torch.no_grad():
-        program = torch.onnx.export(
+        return torch.onnx.export(
             flat,
             (example,),
             input_names=[INPUT_NAME],
@@ -243,10 +257,26 @@ def export_onnx(
             dynamic_shapes=(dims,),
             verbose=False,
         )
-    program.model.metadata_props[METADATA_KEY] = json.dumps(dict(metadata))
-    with atomic_path(path) as tmp:
-        program.save(str(tmp))
-    return Path(path)
+
+
+def openvino_model(network: nn.Module, input_size: Sequence[int] | None = None) -> Any:
+    """``network`` (eval mode, on the CPU) converted by OpenVINO (``openvino.convert_model``): an ``openvino.Model``.
+
+    Converted from the module itself (a trace at the example size, no ONNX file); the
+    batch size is dynamic, and so are height and width unless ``input_size`` ``(H, W)``
+    fixes them. Its outputs are :func:`output_names`, in order.
+
+    Raises:
+        ImportError: OpenVINO is not installed.
+    """
+    import openvino
+
+    flat = FlatOutputs(network).eval()
+    height, width = (-1, -1) if input_size is None else (int(input_size[0]), int(input_size[1]))
+    with torch.no_grad(), warnings.catch_warnings():
+        # The models' shape checks are constants of the trace, on purpose (as in export_torchscript).
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        return openvino.convert_model(flat, example_input=example_images(input_size), input=[openvino.PartialShape([-1, 3, height, width])])
 
 
 def trained_networks(
@@ -258,6 +288,9 @@ def trained_networks(
 
     Returns ``{"pose": model}`` plus ``"detector"`` when ``detector_snapshot`` is given.
     """
+    # Here, not at the top: the runner imports the engines, which import this module.
+    from deeplabcut.pose_estimation_pytorch.inference.runner import _without_pretrained
+
     model = PoseModel.build(_without_pretrained(pytorch_config["model"]))
     load_snapshot(model, pose_snapshot)
     networks = {"pose": model.eval()}
@@ -345,14 +378,14 @@ def export_trained_model(
         else:
             networks = networks or trained_networks(pytorch_config, pose_snapshot, detector_snapshot)
             network = networks[kind]
-            input_size = _fixed_input_size(pytorch_config) if kind == "pose" else None
+            input_size = fixed_input_size(pytorch_config) if kind == "pose" else None
             metadata = export_metadata(pytorch_config, kind, output_names(network), input_size)
             (export_torchscript if fmt == "torchscript" else export_onnx)(network, path, metadata)
         written.append(path)
     return written
 
 
-def _fixed_input_size(pytorch_config: Mapping[str, Any]) -> tuple[int, int] | None:
+def fixed_input_size(pytorch_config: Mapping[str, Any]) -> tuple[int, int] | None:
     """``(H, W)`` of a top-down pose model's crops; None for full-image models."""
     if pytorch_config.get("method", "bu") not in ("td", "ctd"):
         return None

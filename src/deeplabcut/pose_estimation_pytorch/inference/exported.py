@@ -30,6 +30,8 @@ from deeplabcut.pose_estimation_pytorch.inference.export import METADATA_KEY, ne
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
 from deeplabcut.pose_estimation_pytorch.models.detectors import build_detector
 
+#: Image sizes (H, W) an OpenVINO graph compiles a static model for; others share one dynamic model.
+OPENVINO_STATIC_SIZES = 4
 #: ONNX Runtime's execution provider per torch device type.
 ONNX_PROVIDERS = {"cpu": ["CPUExecutionProvider"], "cuda": ["CUDAExecutionProvider", "CPUExecutionProvider"]}
 
@@ -58,14 +60,16 @@ class _TorchScriptGraph:
 
 
 class _OnnxGraph:
-    def __init__(self, path: Path, device: torch.device) -> None:
+    """An ONNX Runtime session of an ONNX graph: a file, or the serialized model in memory (``bytes``)."""
+
+    def __init__(self, source: Path | bytes, device: torch.device) -> None:
         import onnxruntime
 
-        self.path = path
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = torch.get_num_threads()  # as many CPU threads as PyTorch uses
         providers = ONNX_PROVIDERS.get(device.type, ONNX_PROVIDERS["cpu"])
-        self.session = onnxruntime.InferenceSession(str(path), options, providers=providers)
+        model = source if isinstance(source, bytes) else str(source)
+        self.session = onnxruntime.InferenceSession(model, options, providers=providers)
         self.input_name = self.session.get_inputs()[0].name
 
     def __call__(self, images: torch.Tensor) -> list[torch.Tensor]:
@@ -77,13 +81,73 @@ class _OnnxGraph:
         pass  # the session's providers were chosen when it was made
 
 
+class _OpenVinoGraph:
+    """An OpenVINO model compiled for the CPU, once per input height and width.
+
+    The model's batch size stays dynamic, so one compiled model serves every batch
+    of one image size (video frames, top-down crops). Past :data:`OPENVINO_STATIC_SIZES`
+    sizes (images of many sizes, e.g. evaluation of mixed labeled frames) one model
+    compiled with dynamic height and width serves the others.
+
+    Args:
+        model: an ``openvino.Model`` with dynamic batch (and, if not fixed, height and width):
+            :func:`~deeplabcut.pose_estimation_pytorch.inference.export.openvino_model`.
+        precision: ``"f32"`` or ``"bf16"`` (OpenVINO's ``INFERENCE_PRECISION_HINT``).
+        threads: CPU threads (default: as many as PyTorch uses).
+    """
+
+    def __init__(self, model: Any, precision: str = "f32", threads: int | None = None) -> None:
+        import openvino
+
+        self.model = model
+        self.core = openvino.Core()
+        self.precision = precision
+        self.settings = {
+            "INFERENCE_PRECISION_HINT": precision,  # stated: OpenVINO's own default is bf16 where the CPU has it
+            "INFERENCE_NUM_THREADS": int(threads or torch.get_num_threads()),
+            "PERFORMANCE_HINT": "LATENCY",
+        }
+        self.input_shape = model.inputs[0].get_partial_shape()  # as converted: [?, 3, ?, ?] or [?, 3, H, W]
+        self.fixed_size = self.input_shape[2].is_static and self.input_shape[3].is_static
+        self.compiled: dict[tuple[int, int] | None, Any] = {}  # (H, W) -> an infer request of its compiled model
+
+    def _request(self, height: int, width: int) -> Any:
+        import openvino
+
+        key: tuple[int, int] | None = (height, width)
+        if key not in self.compiled and len(self.compiled) >= OPENVINO_STATIC_SIZES:
+            key = None  # one more size: the model with dynamic height and width takes it, and all later ones
+        if key not in self.compiled:
+            if not self.fixed_size:  # compiled models are copies: the converted model is reshaped for each
+                shape = self.input_shape if key is None else openvino.PartialShape([-1, 3, height, width])
+                self.model.reshape({0: shape})
+            self.compiled[key] = self.core.compile_model(self.model, "CPU", self.settings).create_infer_request()
+        return self.compiled[key]
+
+    def __call__(self, images: torch.Tensor) -> list[torch.Tensor]:
+        array = np.ascontiguousarray(images.detach().float().cpu().numpy())
+        request = self._request(*array.shape[-2:])
+        request.infer({0: array})
+        # Copies: the request reuses its output buffers on the next call.
+        outputs = [np.array(tensor.data) for tensor in request.output_tensors]
+        return [torch.from_numpy(output).to(images.device) for output in outputs]
+
+    def to(self, device: torch.device) -> None:
+        pass  # OpenVINO runs on the CPU; outputs go back to the images' device
+
+
 class ExportedNetwork(nn.Module):
     """An exported graph behind the eager network's ``forward`` and ``predict``.
 
     Args:
-        graph: callable ``images -> list of output tensors`` (TorchScript module or ONNX session).
-        metadata: the file's :data:`~deeplabcut.pose_estimation_pytorch.inference.export.METADATA_KEY` metadata.
-        path: the file (for messages).
+        graph: callable ``images -> list of output tensors`` (TorchScript module, ONNX Runtime
+            session, OpenVINO model).
+        metadata: the file's :data:`~deeplabcut.pose_estimation_pytorch.inference.export.METADATA_KEY`
+            metadata (for a graph made in memory: :func:`~deeplabcut.pose_estimation_pytorch.inference.export.export_metadata`).
+        path: the file, or what the graph was made from (for messages).
+        decoder: the network whose ``predict`` decodes the outputs: the eager network a graph
+            was made from in memory (see :mod:`~deeplabcut.pose_estimation_pytorch.inference.engines`);
+            default: built from the metadata's config on the ``meta`` device.
 
     Attributes:
         kind: ``"pose"`` or ``"detector"``.
@@ -91,7 +155,7 @@ class ExportedNetwork(nn.Module):
         normalization: the backbone's input statistics (as the eager model's).
     """
 
-    def __init__(self, graph: Any, metadata: Mapping[str, Any], path: Path) -> None:
+    def __init__(self, graph: Any, metadata: Mapping[str, Any], path: Path | str, decoder: nn.Module | None = None) -> None:
         super().__init__()
         self.graph = graph
         if isinstance(graph, _TorchScriptGraph):
@@ -102,8 +166,8 @@ class ExportedNetwork(nn.Module):
         self.config = metadata["config"]
         self.names = list(metadata["outputs"])
         self.input_size = metadata.get("input_size")
-        # Not a submodule: meta tensors cannot move devices.
-        self.__dict__["decoder"] = _decoder(metadata)
+        # Not a submodule: meta tensors cannot move devices (and an eager decoder's weights are not used).
+        self.__dict__["decoder"] = decoder if decoder is not None else _decoder(metadata)
         self.normalization = getattr(getattr(self.decoder, "backbone", None), "normalization", None)
 
     def forward(self, images: torch.Tensor) -> dict[str, Any]:

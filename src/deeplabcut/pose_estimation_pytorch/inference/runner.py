@@ -30,6 +30,7 @@ from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET, Normalization
 from deeplabcut.pose_estimation_pytorch.data.preprocessing import Preprocessing
 from deeplabcut.pose_estimation_pytorch.data.top_down import top_down_crop_size
+from deeplabcut.pose_estimation_pytorch.inference.engines import Engine, engine_setting, prepare_network, select_engine
 from deeplabcut.pose_estimation_pytorch.inference.postprocessing import items_to_frames
 from deeplabcut.pose_estimation_pytorch.inference.preprocessors import (
     DetectorBoxes,
@@ -40,7 +41,7 @@ from deeplabcut.pose_estimation_pytorch.inference.preprocessors import (
 )
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
 from deeplabcut.pose_estimation_pytorch.models.detectors import build_detector
-from deeplabcut.pose_estimation_pytorch.runtime import autocast, autocast_dtype, load_snapshot
+from deeplabcut.pose_estimation_pytorch.runtime import autocast, load_snapshot
 
 #: Detector boxes scored below this are dropped unless ``detector.inference.min_bbox_score`` says otherwise.
 DEFAULT_MIN_BBOX_SCORE = 0.1
@@ -68,6 +69,11 @@ class PoseInferenceRunner:
             (right for resizes, not for crops).
         normalization: the input statistics (default: ``model.backbone.normalization``,
             ImageNet for a model without one).
+
+    Attributes:
+        engines: the :class:`~deeplabcut.pose_estimation_pytorch.inference.engines.Engine`
+            that runs each network (``"pose"``, and ``"detector"`` for top-down models), as
+            :meth:`from_snapshot` chose them; empty for a runner made otherwise.
     """
 
     def __init__(
@@ -87,6 +93,7 @@ class PoseInferenceRunner:
         if normalization is None:
             normalization = getattr(getattr(model, "backbone", None), "normalization", IMAGENET)
         self.preprocessor = build_preprocessor(preprocessing, normalization, transform)
+        self.engines: dict[str, Engine] = {}
 
     @classmethod
     def from_snapshot(
@@ -97,12 +104,17 @@ class PoseInferenceRunner:
         batch_size: int = 1,
         transform: Callable[..., dict[str, Any]] | None = None,
         detector_snapshot_path: str | Path | None = None,
+        engine: str | None = None,
     ) -> PoseInferenceRunner:
         """The runner of a trained model: bottom-up or top-down, as ``pytorch_config["method"]`` says.
 
         Builds the model of ``pytorch_config`` and loads ``snapshot_path`` into it.
-        Runs in the precision training used (``runner.mixed_precision``: bf16
-        autocast on a CUDA GPU by default, full precision on the CPU).
+        The inference engine (:mod:`~deeplabcut.pose_estimation_pytorch.inference.engines`)
+        runs it: ``engine``, else ``inference.engine``, else ``auto`` (OpenVINO on the
+        CPU when installed, PyTorch otherwise); :attr:`engines` says which ran, in which
+        precision. ``runner.mixed_precision`` sets the precision: PyTorch uses bf16
+        autocast on a CUDA GPU by default, full precision on the CPU; OpenVINO bf16
+        where the CPU has native bf16; ``false`` means float32 everywhere.
 
         Top-down models (``method: td``) get a :class:`TopDownCrops` pre-processor:
         the detector of ``detector.model``, loaded from ``detector_snapshot_path``,
@@ -117,17 +129,23 @@ class PoseInferenceRunner:
             transform: a user's callable replacing ``data.inference``'s preprocessing
                 (of the frames; of the crops for top-down models).
             detector_snapshot_path: the ``snapshot-detector-*.pt`` of a top-down model.
+            engine: ``auto``, ``torch``, ``openvino`` or ``onnxruntime`` (None: the config's).
 
         Raises:
-            ConfigError: a top-down config without ``top_down_crop`` or ``detector`` section.
+            ConfigError: a top-down config without ``top_down_crop`` or ``detector`` section, an unknown engine.
         """
         model = PoseModel.build(_without_pretrained(pytorch_config["model"]))
         load_snapshot(model, snapshot_path)
-        mixed_precision = pytorch_config.get("runner", {}).get("mixed_precision", "auto")
+        mixed_precision = (pytorch_config.get("runner") or {}).get("mixed_precision", "auto")
+        pose_engine = select_engine(engine or engine_setting(pytorch_config), device, mixed_precision)
+        network, pose_engine = prepare_network(model.eval(), pose_engine, pytorch_config, "pose", device, mixed_precision)
+        engines = {"pose": pose_engine}
         detector = None
         if detector_snapshot_path is not None and pytorch_config.get("method", "bu") in ("td", "ctd"):
-            detector = _load_detector(pytorch_config, detector_snapshot_path, device, mixed_precision)
-        return cls._assemble(pytorch_config, model, device, batch_size, transform, detector, autocast_dtype(mixed_precision, device))
+            detector, engines["detector"] = _load_detector(pytorch_config, detector_snapshot_path, device, mixed_precision, engine)
+        runner = cls._assemble(pytorch_config, network, device, batch_size, transform, detector, pose_engine.autocast_dtype)
+        runner.engines = engines
+        return runner
 
     @classmethod
     def from_exported(
@@ -289,20 +307,26 @@ def _without_pretrained(model_cfg: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load_detector(
-    pytorch_config: dict[str, Any], snapshot_path: str | Path, device: torch.device, mixed_precision: Any
-) -> DetectorBoxes:
-    """The detector of ``pytorch_config["detector"]`` with ``snapshot_path``'s weights, ready on ``device``."""
+    pytorch_config: dict[str, Any],
+    snapshot_path: str | Path,
+    device: torch.device,
+    mixed_precision: Any,
+    engine: str | None = None,
+) -> tuple[DetectorBoxes, Engine]:
+    """The detector of ``pytorch_config["detector"]`` with ``snapshot_path``'s weights, ready on ``device``,
+    run by ``engine`` (None: ``detector.inference.engine``, else the pose model's setting)."""
     section = pytorch_config.get("detector") or {}
     if not section.get("model"):
         raise ConfigError("This top-down model's pytorch_config.yaml has no detector.model section.")
     detector = build_detector(_without_pretrained(section["model"]))
     load_snapshot(detector, snapshot_path)
-    detector = detector.to(device, memory_format=torch.channels_last).eval()
-    preprocessing = Preprocessing.from_config((section.get("data") or {}).get("inference"), "detector.data.inference")
-    runner = section.get("runner") or {}
-    precision = autocast_dtype(runner.get("mixed_precision", mixed_precision), device)
     normalization = getattr(getattr(detector, "backbone", None), "normalization", IMAGENET)
-    return DetectorBoxes(detector, preprocessing, normalization, precision)
+    mixed_precision = (section.get("runner") or {}).get("mixed_precision", mixed_precision)
+    chosen = select_engine(engine or engine_setting(pytorch_config, detector=True), device, mixed_precision)
+    network, chosen = prepare_network(detector.eval(), chosen, pytorch_config, "detector", device, mixed_precision)
+    network = network.to(device, memory_format=torch.channels_last).eval()
+    preprocessing = Preprocessing.from_config((section.get("data") or {}).get("inference"), "detector.data.inference")
+    return DetectorBoxes(network, preprocessing, normalization, chosen.autocast_dtype), chosen
 
 
 def _split(batch: dict[str, np.ndarray]) -> Iterator[dict[str, np.ndarray]]:
