@@ -274,8 +274,10 @@ def openvino_model(network: nn.Module, input_size: Sequence[int] | None = None) 
     flat = FlatOutputs(network).eval()
     height, width = (-1, -1) if input_size is None else (int(input_size[0]), int(input_size[1]))
     with torch.no_grad(), warnings.catch_warnings():
-        # The models' shape checks are constants of the trace, on purpose (as in export_torchscript).
+        # The models' shape checks are constants of the trace, on purpose (as in export_torchscript);
+        # OpenVINO traces with torch.jit, which PyTorch now calls deprecated.
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
         return openvino.convert_model(flat, example_input=example_images(input_size), input=[openvino.PartialShape([-1, 3, height, width])])
 
 

@@ -118,10 +118,15 @@ class _OpenVinoGraph:
         if key not in self.compiled and len(self.compiled) >= OPENVINO_STATIC_SIZES:
             key = None  # one more size: the model with dynamic height and width takes it, and all later ones
         if key not in self.compiled:
-            if not self.fixed_size:  # compiled models are copies: the converted model is reshaped for each
-                shape = self.input_shape if key is None else openvino.PartialShape([-1, 3, height, width])
-                self.model.reshape({0: shape})
-            self.compiled[key] = self.core.compile_model(self.model, "CPU", self.settings).create_infer_request()
+            if key is None or self.fixed_size:
+                compiled = self.core.compile_model(self.model, "CPU", self.settings)
+            else:  # a compiled model is a copy: the converted one is reshaped for it, then back
+                self.model.reshape({0: openvino.PartialShape([-1, 3, height, width])})
+                try:
+                    compiled = self.core.compile_model(self.model, "CPU", self.settings)
+                finally:
+                    self.model.reshape({0: self.input_shape})
+            self.compiled[key] = compiled.create_infer_request()
         return self.compiled[key]
 
     def __call__(self, images: torch.Tensor) -> list[torch.Tensor]:
