@@ -40,6 +40,15 @@ requires_openfield = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(autouse=True)
+def torch_engine_for_auto(monkeypatch):
+    """Inference engine ``auto`` runs PyTorch in tests: converting each runner's network to OpenVINO takes
+    seconds. Tests of the engines ask for one by name, or set ``engines.AUTO_CPU_ENGINE`` back."""
+    from deeplabcut.pose_estimation_pytorch.inference import engines
+
+    monkeypatch.setattr(engines, "AUTO_CPU_ENGINE", "torch")
+
+
 @pytest.fixture
 def openfield_project(tmp_path: Path) -> Path:
     """A writable copy of the openfield example; returns its config path."""

@@ -38,6 +38,7 @@ from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET
 from deeplabcut.pose_estimation_pytorch.data.preprocessing import Preprocessing
+from deeplabcut.pose_estimation_pytorch.inference.engines import Engine
 from deeplabcut.pose_estimation_pytorch.inference.preprocessors import DetectorBoxes, ResizeAndPad, TopDownCrops
 from deeplabcut.pose_estimation_pytorch.inference.runner import PoseInferenceRunner
 from deeplabcut.synthetic import load_ground_truth
@@ -178,7 +179,7 @@ def test_a_detector_that_finds_the_labeled_boxes_scores_100(multianimal_shuffle:
         key = _pixels_key(detector_input(image[None], CPU).images[0])
         boxes_by_image[key] = keypoint_boxes(animals, 20, image_size=(image.shape[1], image.shape[0]))
     detector = DetectorBoxes(LabeledBoxDetector(boxes_by_image, 3), detector_input.preprocessing, IMAGENET)
-    monkeypatch.setattr(runner_module, "_load_detector", lambda *args, **kwargs: detector)
+    monkeypatch.setattr(runner_module, "_load_detector", lambda *args, **kwargs: (detector, Engine("torch")))
 
     evaluate_network(config, show_errors=False)
     scores = evaluation_results.read_results(project.evaluation_folder / f"{scorer_of(config)}-detector-results.csv")

@@ -152,8 +152,9 @@ def test_torch_engine_is_the_eager_network_itself():
 # --------------------------------------------------------------------------------------------
 
 
-def test_auto_is_openvino_on_the_cpu_and_torch_on_gpus():
+def test_auto_is_openvino_on_the_cpu_and_torch_on_gpus(monkeypatch):
     pytest.importorskip("openvino")
+    monkeypatch.setattr(engines, "AUTO_CPU_ENGINE", "openvino")  # the default, which conftest.py changes
     assert select_engine("auto", CPU).name == "openvino"
     assert select_engine(None, CPU).name == "openvino"
     assert select_engine("auto", torch.device("cuda")).name == "torch"
@@ -180,12 +181,13 @@ def test_cpu_bf16_is_what_openvino_reports():
     assert engines.cpu_has_native_bf16() == ("BF16" in capabilities)
 
 
-def test_a_missing_engine_falls_back_to_torch_naming_the_pip_command(no_openvino):
+def test_a_missing_engine_falls_back_to_torch_naming_the_pip_command(no_openvino, monkeypatch):
     chosen = select_engine("openvino", CPU, "auto")
     assert chosen.name == "torch" and chosen.precision == "f32"
     assert "pip install openvino" in chosen.fallback and "'torch'" in chosen.fallback
     assert "\n" not in chosen.fallback
     # auto asks for nothing in particular: torch without a word
+    monkeypatch.setattr(engines, "AUTO_CPU_ENGINE", "openvino")
     assert select_engine("auto", CPU) == Engine("torch", "f32", "")
     assert engines.cpu_has_native_bf16() is False
 

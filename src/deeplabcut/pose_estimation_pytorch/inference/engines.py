@@ -54,6 +54,9 @@ ENGINES = ENGINE_NAMES
 INSTALL_COMMANDS = {"openvino": "pip install openvino", "onnxruntime": 'pip install "deeplabcut-torch[onnx]"'}
 #: The Python modules an engine needs (ONNX Runtime's engine also needs PyTorch's ONNX exporter).
 ENGINE_MODULES = {"openvino": ("openvino",), "onnxruntime": ("onnxruntime", "onnx", "onnxscript")}
+#: What ``auto`` runs on the CPU when it is installed (the test suite sets ``torch``: converting a
+#: network takes seconds, and most tests build several runners).
+AUTO_CPU_ENGINE = "openvino"
 #: ``runner.mixed_precision`` values under which OpenVINO computes in bf16 (where the CPU has it).
 _OPENVINO_BF16 = ("auto", True, "bf16", "bfloat16")
 _PRECISION_NAMES = {None: "f32", torch.bfloat16: "bf16", torch.float16: "fp16"}
@@ -138,7 +141,7 @@ def select_engine(requested: str | None, device: torch.device, mixed_precision: 
     torch_dtype = autocast_dtype(mixed_precision, device)  # also checks the value
     fallback = ""
     if name == "auto":
-        name = "openvino" if device.type == "cpu" and not missing_modules("openvino") else "torch"
+        name = AUTO_CPU_ENGINE if device.type == "cpu" and not missing_modules(AUTO_CPU_ENGINE) else "torch"
     elif name != "torch":
         missing = missing_modules(name)
         if missing:
