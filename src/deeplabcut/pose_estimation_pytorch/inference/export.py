@@ -22,6 +22,9 @@ detectors). Batch size, height and width are dynamic (a top-down pose model's
 crop size is fixed by its config). Each file carries :data:`METADATA_KEY`: a JSON
 text with the ``pytorch_config.yaml`` (``config``), the ``kind`` (``pose`` or
 ``detector``) and the ``outputs``, so it can be decoded on its own.
+
+:func:`onnx_program` and :func:`openvino_model` make the same graph in memory
+for the inference engines (:mod:`~deeplabcut.pose_estimation_pytorch.inference.engines`).
 """
 
 from __future__ import annotations
