@@ -87,6 +87,9 @@ def test_openvino_f32_matches_eager_and_compiles_once_per_image_size(openvino_de
         torch.testing.assert_close(network.predict(engine_outputs)["bodyparts"], eager_poses, atol=FLOAT32_ATOL, rtol=0)
     # Batch sizes share a compiled model; each height and width has its own.
     assert set(network.graph.compiled) == {(80, 112), (64, 96)}
+    # An empty batch (top-down frames without animals) gives empty outputs of the right shapes.
+    with torch.no_grad():
+        assert_close_outputs(model(images(0, 3, 64, 96)), network(images(0, 3, 64, 96)))
     # Past OPENVINO_STATIC_SIZES sizes, one model with dynamic height and width serves the rest.
     sizes = [(64 + 16 * i, 64) for i in range(OPENVINO_STATIC_SIZES + 1)]
     for height, width in sizes:

@@ -59,6 +59,8 @@ ONNX_OPSET = 18
 EXAMPLE_BATCH = 2
 #: Image size ``(H, W)`` of the example input of full-image models (any size works once exported).
 EXAMPLE_IMAGE_SIZE = (256, 256)
+#: The same for OpenVINO's conversion, whose time grows with the example's size (any size works once converted).
+OPENVINO_EXAMPLE_SIZE = (64, 64)
 
 
 def output_names(network: nn.Module) -> list[str]:
@@ -281,7 +283,8 @@ def openvino_model(network: nn.Module, input_size: Sequence[int] | None = None) 
         # OpenVINO traces with torch.jit, which PyTorch now calls deprecated.
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
-        return openvino.convert_model(flat, example_input=example_images(input_size), input=[openvino.PartialShape([-1, 3, height, width])])
+        example = example_images(input_size or OPENVINO_EXAMPLE_SIZE)
+        return openvino.convert_model(flat, example_input=example, input=[openvino.PartialShape([-1, 3, height, width])])
 
 
 def trained_networks(

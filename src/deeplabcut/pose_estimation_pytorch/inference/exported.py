@@ -184,6 +184,9 @@ class ExportedNetwork(nn.Module):
                 f"Exported model '{self.path}' takes {self.input_size[0]}x{self.input_size[1]} (HxW) images, "
                 f"got {images.shape[-2]}x{images.shape[-1]}; crop as data.inference.top_down_crop says."
             )
+        if len(images) == 0:  # (a top-down batch without animals) graphs may refuse an empty batch: run one blank image
+            blank = self.graph(torch.zeros((1, *images.shape[1:]), device=images.device))
+            return nest_outputs(self.names, [output[:0] for output in blank])
         return nest_outputs(self.names, self.graph(images.float().contiguous()))
 
     def predict(self, outputs: Mapping[str, Any], image_size: Sequence[int] | None = None) -> dict[str, torch.Tensor]:
