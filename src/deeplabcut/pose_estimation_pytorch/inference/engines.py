@@ -146,7 +146,7 @@ def select_engine(requested: str | None, device: torch.device, mixed_precision: 
         missing = missing_modules(name)
         if missing:
             fallback = (
-                f"Inference engine '{name}' needs {' and '.join(missing)}, which is not installed "
+                f"Inference engine '{name}' needs {' and '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} not installed "
                 f"({INSTALL_COMMANDS[name]}); running 'torch' instead."
             )
             name = "torch"
