@@ -102,7 +102,7 @@ class PoseInferenceRunner:
 
         Builds the model of ``pytorch_config`` and loads ``snapshot_path`` into it.
         Runs in the precision training used (``runner.mixed_precision``: bf16
-        autocast on a CUDA GPU by default, full precision on the CPU).
+        autocast on a CUDA GPU and on CPUs with native bf16 by default, else full precision).
 
         Top-down models (``method: td``) get a :class:`TopDownCrops` pre-processor:
         the detector of ``detector.model``, loaded from ``detector_snapshot_path``,
