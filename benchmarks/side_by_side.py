@@ -238,7 +238,8 @@ def measure_round(system: System, shuffle: int, args: argparse.Namespace, clips:
     if pkg.name == "ours":
         updates["model.backbone.pretrained"] = False
         if system.precision:
-            updates["runner.mixed_precision"] = system.precision
+            # YAML booleans for false/true (the schema refuses the strings)
+            updates["runner.mixed_precision"] = {"false": False, "true": True}.get(system.precision.lower(), system.precision)
     trained = runs["train"] = run({"action": "train", "epochs": args.epochs, "pytorch_cfg_updates": updates})
     if not trained["ok"]:
         return {"metrics": metrics, "runs": runs}
@@ -306,12 +307,12 @@ def markdown_tables(summary: dict[str, dict[str, Any]], pairs: list[tuple[list[s
     """One table per net pair: rows are metrics, columns the systems' medians and ours/DLC ratios."""
     blocks = []
     for ours_labels, dlc_label in pairs:
-        dlc = summary[dlc_label]["median"]
+        dlc = summary.get(dlc_label, {}).get("median", {})
         header = ["metric (median)", *ours_labels, dlc_label, *[f"ratio {label.split(' ', 1)[1]} / DLC" for label in ours_labels]]
         rows = []
         names: list[str] = []
         for label in ours_labels + [dlc_label]:
-            names += [name for name in summary[label]["median"] if name not in names]
+            names += [name for name in summary.get(label, {}).get("median", {}) if name not in names]
         for name in names:
             base = re.sub(r" \[engine=[^\]]*\]$", "", name)
             reference = dlc.get(base)
@@ -416,10 +417,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--engines", default="", help="ours: analyze_videos engine= values, comma-separated (auto, torch, openvino, onnxruntime), passed only if our analyze_videos has it")
     parser.add_argument("--length-scale", default="1", help="ours: also analyze the clip repeated k times, e.g. 1,10 (memory must stay flat)")
     parser.add_argument("--quick", action="store_true", help="smoke test: 8 images, 1 epoch, 16 frames, 1 round")
-    parser.add_argument("--sample-interval", type=float, default=0.2, help="seconds between memory samples")
+    parser.add_argument("--sample-interval", type=float, default=0.5, help="seconds between memory samples")
     parser.add_argument("--timeout", type=float, default=7200, help="seconds allowed to one measurement")
     parser.add_argument("--out", type=Path, default=None, help="JSON (default benchmarks/results/side_by_side-<date>.json)")
     parser.add_argument("--results-md", type=Path, default=None, help="replace the side_by_side block of this markdown file (benchmarks/RESULTS.md)")
+    parser.add_argument("--skip-dlc", action="store_true", help="measure ours only (a quick check of our side; no ratios)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()
     quick = {"alternations": 1, "train_images": 8, "epochs": 1, "frames": 16}
@@ -435,7 +437,7 @@ def main() -> int:
     args = parse_args()
     if not OPENFIELD.is_dir():
         raise SystemExit(f"The openfield example is not at {OPENFIELD}.")
-    if not args.dlc_python.exists():
+    if not args.skip_dlc and not args.dlc_python.exists():
         raise SystemExit(f"DeepLabCut 3.0.2's Python is not at {args.dlc_python} (--dlc-python).")
     now = dt.datetime.now(dt.timezone.utc)
     out = args.out or HERE / "results" / f"side_by_side-{now:%Y%m%d-%H%M}.json"
@@ -448,7 +450,7 @@ def main() -> int:
     try:
         ours = Package("ours", args.ours_python, ours_environment(args.device), work)
         dlc = Package("dlc", args.dlc_python, dlc_environment(args.device), work)
-        info = {pkg.name: pkg.run({"action": "info"}, pkg.name, args.sample_interval, 600) for pkg in (ours, dlc)}
+        info = {pkg.name: pkg.run({"action": "info"}, pkg.name, args.sample_interval, 600) for pkg in ((ours,) if args.skip_dlc else (ours, dlc))}
         if not all(entry["ok"] for entry in info.values()):
             return 1
         has_engine = info["ours"].get("analyze_videos_has_engine", False)
@@ -474,7 +476,7 @@ def main() -> int:
         for pair_index, (ours_net, dlc_net) in enumerate(pairs):
             group = [System(ours, ours_net, precision) for precision in precisions]
             reference = System(dlc, dlc_net)
-            for system in [*group, reference]:
+            for system in [*group, *([] if args.skip_dlc else [reference])]:
                 pkg = system.package
                 system.config = work / pkg.name / OPENFIELD.name / "config.yaml"
                 if not system.config.exists():
@@ -493,7 +495,7 @@ def main() -> int:
         for index in range(args.alternations):
             print(f"round {index + 1} of {args.alternations}", flush=True)
             for group, reference in systems:
-                for system in [*group, reference]:
+                for system in [*group, *([] if args.skip_dlc else [reference])]:
                     rounds.setdefault(system.label, []).append(
                         measure_round(system, system.shuffles[index], args, clips, engines if system.package.name == "ours" else [None]))
 
@@ -507,7 +509,7 @@ def main() -> int:
             "settings": {"train_images": args.train_images, "train_indices": train, "test_indices": test, "batch_size": args.batch_size,
                          "crop": args.crop, "epochs": args.epochs, "frames": args.frames, "device": args.device,
                          "alternations": args.alternations, "workers": args.workers, "nets": pairs, "precisions": precisions,
-                         "engines": engines, "length_scale": args.length_scale, "quick": args.quick},
+                         "engines": engines, "length_scale": args.length_scale, "quick": args.quick, "skip_dlc": args.skip_dlc},
             "summary": summary,
             "seconds": time.time() - started,
         }

@@ -160,7 +160,13 @@ def train(job: dict[str, Any]) -> dict[str, Any]:
         pytorch_cfg_updates=job["pytorch_cfg_updates"], **kwargs,
     )
     seconds = time.perf_counter() - started
-    config = yaml_load(train_folder(Path(job["config"]), job["shuffle"]) / "pytorch_config.yaml")
+    folder = train_folder(Path(job["config"]), job["shuffle"])
+    if job["package"] == "dlc":
+        config = yaml_load(folder / "pytorch_config.yaml")
+    else:  # with the settings DeepLabCut has no key for, kept in a file beside it
+        from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_config
+
+        config = read_pytorch_config(folder / "pytorch_config.yaml")
     used = {key: get_dotted(config, key) for key in (
         "train_settings.dataloader_workers", "runner.mixed_precision", "data.train.crop_sampling.width",
         "data.train.crop_sampling.height", "model.backbone.pretrained", "train_settings.batch_size")}
