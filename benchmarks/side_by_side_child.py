@@ -283,7 +283,9 @@ def model_forward(job: dict[str, Any]) -> dict[str, Any]:
     batches = [prepare(rgb[i:i + batch_size]) for i in range(0, len(rgb), batch_size)]
     seconds = []
     with torch.inference_mode(), precision():
+        started = time.perf_counter()
         model(batches[0])  # warm-up
+        warm_up = time.perf_counter() - started
         for batch in batches:
             if device.type == "cuda":
                 torch.cuda.synchronize()
@@ -292,7 +294,8 @@ def model_forward(job: dict[str, Any]) -> dict[str, Any]:
             if device.type == "cuda":
                 torch.cuda.synchronize()
             seconds.append(time.perf_counter() - started)
-    return {"seconds": sum(seconds), "frames": len(rgb), "input_shape": list(batches[0].shape)}
+    return {"seconds": sum(seconds), "frames": len(rgb), "input_shape": list(batches[0].shape),
+            "warm_up_seconds": warm_up, "batch_seconds": seconds, "threads": torch.get_num_threads()}
 
 
 def decode(job: dict[str, Any]) -> dict[str, Any]:
