@@ -1,6 +1,6 @@
 """This package against DeepLabCut 3.0.2, side by side: same project, split, settings and video.
 
-    PYTHONPATH=src python benchmarks/side_by_side.py                          # dekr_32 vs dekr_w32, ~25 min on 2 cores
+    PYTHONPATH=src python benchmarks/side_by_side.py                          # dekr_32 vs dekr_w32, 30-45 min on 2 idle cores
     PYTHONPATH=src python benchmarks/side_by_side.py --quick                  # smoke test (8 images, 1 epoch, 16 frames)
     PYTHONPATH=src python benchmarks/side_by_side.py --nets dekr_32,dekr_16 --length-scale 1,10 \\
         --precision auto,false --engines auto,torch --results-md benchmarks/RESULTS.md
