@@ -57,3 +57,37 @@ def test_native_bf16_is_what_torch_detects(monkeypatch):
         assert not precision.cpu_has_native_bf16()
     finally:
         precision.cpu_has_native_bf16.cache_clear()
+
+
+def test_usable_cpus_honour_a_cgroup_quota(tmp_path, monkeypatch):
+    from deeplabcut.pose_estimation_pytorch.runtime import device
+
+    monkeypatch.setattr(device.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5, 6, 7}, raising=False)
+    (tmp_path / "cpu.max").write_text("150000 100000\n")  # docker --cpus 1.5
+    assert device.usable_cpus(tmp_path) == 2
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert device.usable_cpus(tmp_path) == 8
+    (tmp_path / "cpu.max").unlink()
+    assert device.usable_cpus(tmp_path) == 8
+
+
+def test_threads_are_lowered_to_the_usable_cpus_never_raised(monkeypatch):
+    from deeplabcut.pose_estimation_pytorch.runtime import device
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setattr(device, "usable_cpus", lambda: 1)
+        torch.set_num_threads(2)
+        device.resolve_device("cpu")
+        assert torch.get_num_threads() == 1
+        monkeypatch.setattr(device, "usable_cpus", lambda: 4)
+        device.resolve_device("cpu")
+        assert torch.get_num_threads() == 1
+        monkeypatch.setenv("OMP_NUM_THREADS", "2")
+        torch.set_num_threads(2)
+        monkeypatch.setattr(device, "usable_cpus", lambda: 1)
+        device.resolve_device("cpu")
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
