@@ -89,13 +89,13 @@ def main() -> None:
             for recipe in args.recipe:
                 row = run(project, net_type, recipe == "on", args.budget_min * 60, args.device, output)
                 rows.append(row)
-                print(json.dumps(row), flush=True)
+                print(json.dumps(_no_nan(row)), flush=True)
     header = {
         "python": platform.python_version(), "torch": torch.__version__, "machine": platform.machine(),
         "threads": torch.get_num_threads(), "device": args.device or "auto", "budget_min": args.budget_min,
         "command": " ".join(sys.argv),
     }  # fmt: skip
-    (output / "accuracy.json").write_text(json.dumps({"setup": header, "runs": rows}, indent=2))
+    (output / "accuracy.json").write_text(json.dumps({"setup": header, "runs": _no_nan(rows)}, indent=2))
     table = markdown(rows)
     (output / "accuracy.md").write_text(table + "\n")
     print(f"\n{header}\n\n{table}\n\nWritten: {output / 'accuracy.json'}, {output / 'accuracy.md'}")
@@ -194,6 +194,15 @@ def track(config: str | Path, device: str | None) -> dict[str, Any]:
     tracks = deeplabcut.stitch_tracklets(config, videos=[video], videotype=".mp4")
     error, swaps = score_tracks(config, tracks[0])
     return {"tracking_error": round(error, 2), "identity_swaps": swaps}
+
+
+def _no_nan(value: Any) -> Any:
+    """``value`` with NaN floats as None (JSON has no NaN; e.g. the tracking error when no track matched)."""
+    if isinstance(value, dict):
+        return {key: _no_nan(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_no_nan(item) for item in value]
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def _snapshot(snapshots: list[Any], epoch: int) -> Path:

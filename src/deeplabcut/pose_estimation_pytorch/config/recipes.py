@@ -56,7 +56,7 @@ class RecipeChoice:
     def describe(self) -> str:
         """One line: each value applied, the values kept, and how to turn the recipe off."""
         changes = ", ".join(f"{key} {self.replaced.get(key)!r} -> {value!r}" for key, value in self.applied.items())
-        text = f"From-scratch recipe of {self.net_type} (the backbone starts from random weights): {changes}"
+        text = f"From-scratch recipe of {self.net_type} (the backbone was not pretrained): {changes}"
         if self.kept:
             text += "; kept your " + ", ".join(f"{key} {value!r}" for key, value in self.kept.items())
         return text + (
