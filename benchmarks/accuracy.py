@@ -15,10 +15,13 @@ recipe's switch (``--recipe on`` / ``off``: ``train_settings.from_scratch_recipe
 
 The budget: ``train_network`` has no time limit, so it is turned into epochs:
 the first epoch is trained alone and timed (with the run's setup, so the estimate
-errs on the short side), then the run resumes from its snapshot up to
-``floor(budget / first epoch)`` epochs (a top-down net type trains its detector
-and its pose model for that many epochs each). The budget is wall time of
-training only; evaluation and video analysis come on top.
+errs on the short side: the last epoch of a run is always validated), then the
+run resumes from its snapshot up to ``floor(budget / first epoch)`` epochs (a
+top-down net type trains its detector and its pose model for that many epochs
+each). Snapshots and validation keep their defaults (``save_epochs``,
+``eval_interval``), so evaluation and analysis use the snapshot DeepLabCut picks
+by default (``snapshot-best-*``, the best validated one). The budget is wall
+time of training only; evaluation and video analysis come on top.
 
 Reported per run: the epochs trained, training time, the recipe values applied
 (read from the snapshot's metadata), test RMSE (DeepLabCut's mean pixel error)
@@ -145,12 +148,9 @@ def train(config: str | Path, recipe: bool, budget_s: float, device: str | None)
     model = TrainedModel.resolve(config, 1, 0, "", select="none")
     top_down = is_top_down(model.pytorch_config)
     updates = {"train_settings.from_scratch_recipe": recipe}
-    detector = lambda epochs: {"detector_epochs": epochs, "detector_save_epochs": epochs} if top_down else {}  # noqa: E731
+    detector = lambda epochs: {"detector_epochs": epochs} if top_down else {}  # noqa: E731
     started = time.perf_counter()
-    api.train_network(
-        config, shuffle=1, epochs=1, save_epochs=1, eval_interval=10**6, device=device, pytorch_cfg_updates=updates,
-        **detector(1),
-    )  # fmt: skip
+    api.train_network(config, shuffle=1, epochs=1, device=device, pytorch_cfg_updates=updates, **detector(1))
     first = time.perf_counter() - started
     epochs = max(1, math.floor(budget_s / first))
     train_folder = model.shuffle.train_folder
@@ -159,8 +159,7 @@ def train(config: str | Path, recipe: bool, budget_s: float, device: str | None)
         if top_down:
             resume["detector_path"] = _snapshot(list_snapshots(train_folder, DETECTOR_SNAPSHOT_PREFIX), 1)
         api.train_network(
-            config, shuffle=1, epochs=epochs, save_epochs=epochs, eval_interval=10**6, device=device,
-            pytorch_cfg_updates=updates, **resume, **detector(epochs),
+            config, shuffle=1, epochs=epochs, device=device, pytorch_cfg_updates=updates, **resume, **detector(epochs)
         )  # fmt: skip
     seconds = time.perf_counter() - started
     last = max(list_snapshots(train_folder), key=lambda snapshot: snapshot.epoch)
