@@ -276,6 +276,8 @@ def _train(setup: TrainingSetup, shuffle: int, train_folder: Path, log: logging.
         log.warning("Backbone: %s", report)
     else:
         log.info("Backbone: %s", report if report is not None else "trained from scratch (pretrained: false)")
+    if setup.recipe is not None and (setup.recipe.applied or setup.recipe.kept):
+        log.info(setup.recipe.describe())
     epochs = setup.epochs
     if not distributed.is_main:  # no bar, no lines, no learning curve
         trainer = setup.build_trainer(train_folder)
