@@ -91,3 +91,10 @@ def test_threads_are_lowered_to_the_usable_cpus_never_raised(monkeypatch):
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_the_precision_is_described_in_one_phrase():
+    from deeplabcut.pose_estimation_pytorch.runtime import precision_description
+
+    assert precision_description(None, torch.device("cpu")) == "float32"
+    assert precision_description(torch.bfloat16, torch.device("cpu")).startswith("bfloat16 autocast on this CPU's native bf16")

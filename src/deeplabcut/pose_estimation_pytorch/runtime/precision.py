@@ -65,3 +65,12 @@ def autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.Abst
     if dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(device.type, dtype=dtype)
+
+
+def precision_description(dtype: torch.dtype | None, device: torch.device) -> str:
+    """One phrase for logs: what ``runner.mixed_precision`` chose on ``device``."""
+    if dtype is None:
+        return "float32"
+    name = {torch.bfloat16: "bfloat16", torch.float16: "float16"}.get(dtype, str(dtype))
+    where = "this CPU's native bf16 instructions" if device.type == "cpu" else f"the {device.type} device"
+    return f"{name} autocast on {where}, losses in float32 (runner.mixed_precision: false for float32)"

@@ -97,6 +97,12 @@ class TrainingSetup:
     recipe: RecipeChoice | None = None
 
     @property
+    def precision(self) -> torch.dtype | None:
+        """The autocast dtype of ``runner.mixed_precision`` on :attr:`device` (None: float32)."""
+        runner = self.task.section(self.pytorch_config)["runner"]
+        return autocast_dtype(runner.get("mixed_precision", "auto"), self.device)
+
+    @property
     def resumes(self) -> bool:
         """True when the run continues a snapshot (weights, optimizer, schedule and epoch)."""
         return self.checkpoint is not None and self.load_head_weights
@@ -132,7 +138,7 @@ class TrainingSetup:
             ),
             logger=CSVLogger(train_folder / self.task.learning_stats_filename),
             eval_interval=runner.get("eval_interval", 10),
-            autocast_dtype=autocast_dtype(runner.get("mixed_precision", "auto"), self.device),
+            autocast_dtype=self.precision,
             seed=self.seed,
             evaluators=self.evaluators,
             save_optimizer_state=bool(snapshots_cfg.get("save_optimizer_state", True)),
