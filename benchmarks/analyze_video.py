@@ -39,7 +39,7 @@ def save_untrained_snapshot(config: Path, shuffle: int = 1) -> Path:
     """Write ``snapshot-000.pt`` holding freshly initialised weights of the shuffle's model."""
     from deeplabcut.pose_estimation_pytorch.data import Project
     from deeplabcut.pose_estimation_pytorch.models import PoseModel
-    from deeplabcut.pose_estimation_pytorch.train_module import save_checkpoint
+    from deeplabcut.pose_estimation_pytorch.runtime import save_checkpoint
 
     project = Project(config, shuffle=shuffle)
     model = PoseModel.build(project.pytorch_config()["model"])

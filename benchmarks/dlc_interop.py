@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -50,12 +49,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
+from dlc_reference import DEFAULT_DLC_PYTHON, OFFLINE_WEIGHTS_CODE, OPENFIELD, OPENFIELD_VIDEO, cut_clip, dlc_environment
 
-ROOT = Path(__file__).resolve().parents[1]
-OPENFIELD = ROOT.parent / "shared" / "data" / "openfield-Pranav-2018-10-30"
-DEFAULT_DLC_PYTHON = Path(os.environ.get("DLC_PYTHON", "/work/dlc-venv/bin/python"))
 NET_TYPE = "dekr_w18"  # a name both packages know
 OURS_SHUFFLE, DLC_SHUFFLE = 1, 2
 
@@ -136,22 +132,11 @@ DLC_RUNNER = textwrap.dedent(
 )
 
 
-#: DeepLabCut 3.0.2's train_network always starts from ImageNet weights it downloads with timm
-#: (apis/training.py: ``pretrained = True`` unless a snapshot or ``weight_init`` is given). There is
-#: no network here, so in DeepLabCut's process timm builds the backbone with random weights instead.
+#: DeepLabCut's first step: backbones with random weights (there is no network to download them).
 OFFLINE_WEIGHTS = {
     "name": "(setup) backbones start from random weights: no network",
     "required": True,
-    "code": textwrap.dedent(
-        """
-        import timm
-        _create_model = timm.create_model
-        def create_model(*args, **kwargs):
-            kwargs["pretrained"] = False
-            return _create_model(*args, **kwargs)
-        timm.create_model = create_model
-        """
-    ),
+    "code": OFFLINE_WEIGHTS_CODE,
 }
 
 
@@ -164,9 +149,7 @@ class DeepLabCut:
         self.runner.write_text(DLC_RUNNER)
 
     def environment(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-        env.update(CUDA_VISIBLE_DEVICES="", MPLBACKEND="Agg", PYTHONWARNINGS="ignore")
-        return env
+        return dlc_environment("cpu")
 
     def version(self) -> str:
         out = subprocess.run(
@@ -205,29 +188,12 @@ class DeepLabCut:
 # -- projects -----------------------------------------------------------------
 
 
-def cut_clip(source: Path, target: Path, frames: int) -> Path:
-    capture = cv2.VideoCapture(str(source))
-    fps = capture.get(cv2.CAP_PROP_FPS) or 30
-    writer = None
-    for _ in range(frames):
-        ok, frame = capture.read()
-        if not ok:
-            break
-        if writer is None:
-            writer = cv2.VideoWriter(str(target), cv2.VideoWriter_fourcc(*"mp4v"), fps, (frame.shape[1], frame.shape[0]))
-        writer.write(frame)
-    capture.release()
-    if writer is not None:
-        writer.release()
-    return target
-
-
 def openfield_copy(root: Path, frames: int) -> tuple[Path, Path, dict[str, Any]]:
     """The openfield example (labels only) and a clip of its video; a split of 4 training and 2 test images."""
     target = root / OPENFIELD.name
     shutil.copytree(OPENFIELD, target, ignore=shutil.ignore_patterns("*.mp4", "dlc-models*", "training-datasets", "evaluation-results*"))
     (target / "videos").mkdir(exist_ok=True)
-    clip = cut_clip(OPENFIELD / "videos" / "m3v1mp4.mp4", target / "videos" / "clip.mp4", frames)
+    clip = cut_clip(OPENFIELD_VIDEO, target / "videos" / "clip.mp4", frames)
     split = {"trainIndices": [[0, 30, 60, 90]], "testIndices": [[10, 100]]}
     return target / "config.yaml", clip, split
 

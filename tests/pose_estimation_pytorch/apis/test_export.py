@@ -58,6 +58,14 @@ def dekr_config(tmp_path: Path) -> Path:
     return config
 
 
+def full_precision_runner(config: Path, batch_size: int = 1) -> PoseInferenceRunner:
+    """The eager runner of the shuffle's best snapshot in float32 (exported graphs run in float32;
+    ``mixed_precision: auto`` would be bf16 on CPUs with native bf16)."""
+    trained = TrainedModel.resolve(config)
+    trained.pytorch_config.setdefault("runner", {})["mixed_precision"] = False
+    return trained.runner(batch_size=batch_size)
+
+
 def load_like_dlclive(path: Path) -> dict:
     """The key accesses of DeepLabCut-Live's ``PyTorchRunner.load_model`` (dlclive/pose_estimation_pytorch/runner.py),
     recorded as facts, with our model classes standing in for DeepLabCut-Live's."""
@@ -96,8 +104,9 @@ def test_dekr_export_is_deeplabcut3s_folder_and_file_and_loads_like_dlclive(dekr
     assert len(loaded["individuals"]) == 2 and loaded["detector"] is None
     # The exported weights are the best snapshot's: same predictions as the eager runner.
     frames = np.random.default_rng(0).integers(0, 255, (2, 96, 96, 3), dtype=np.uint8)
-    runner = PoseInferenceRunner(loaded["model"], torch.device("cpu"), TrainedModel.resolve(dekr_config).runner().preprocessor)
-    eager = TrainedModel.resolve(dekr_config).runner().predict_batch(frames)
+    eager_runner = full_precision_runner(dekr_config)
+    runner = PoseInferenceRunner(loaded["model"], torch.device("cpu"), eager_runner.preprocessor)
+    eager = eager_runner.predict_batch(frames)
     np.testing.assert_allclose(runner.predict_batch(frames)["bodyparts"], eager["bodyparts"], atol=1e-6)
 
 
@@ -131,7 +140,7 @@ def test_dekr_torchscript_through_the_runner_predicts_as_the_eager_model(dekr_co
     files = deeplabcut.export_model(dekr_config, formats=("torchscript",))
     assert [f.name for f in files] == [f"{DEKR_FOLDER}_snapshot-010_pose.torchscript"]
     frames = np.random.default_rng(1).integers(0, 255, (3, 100, 120, 3), dtype=np.uint8)
-    eager = TrainedModel.resolve(dekr_config).runner(batch_size=3).predict_batch(frames)
+    eager = full_precision_runner(dekr_config, batch_size=3).predict_batch(frames)
     exported = PoseInferenceRunner.from_exported(files[0], batch_size=3).predict_batch(frames)
     assert (eager["bodyparts"][..., 2] > 0).any()
     np.testing.assert_allclose(exported["bodyparts"], eager["bodyparts"], atol=TOLERANCE)
@@ -163,7 +172,7 @@ def test_top_down_export_pose_and_detector_in_every_format(tmp_path: Path):
     assert loaded["detector"] is not None and loaded["cfg"]["method"] == "td"
 
     frames = np.random.default_rng(0).integers(0, 255, (2, 128, 96, 3), dtype=np.uint8)
-    eager = TrainedModel.resolve(config).runner().predict_batch(frames)
+    eager = full_precision_runner(config).predict_batch(frames)
     assert (eager["bbox_scores"] > 0).any()
     by_suffix = {f.name[len(stem):]: f for f in files}
     for fmt in ("torchscript", "onnx"):

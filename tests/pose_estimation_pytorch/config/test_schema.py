@@ -88,6 +88,13 @@ def test_devices(dekr_cfg):
             validate_pytorch_config({**dekr_cfg, "device": device}, "test")
 
 
+def test_our_train_settings_are_in_the_schema(dekr_cfg):
+    settings = {**dekr_cfg["train_settings"], "sync_batchnorm": True, "from_scratch_recipe": False}
+    validate_pytorch_config({**dekr_cfg, "train_settings": settings}, "test")
+    with pytest.raises(ConfigValueError, match="sync_batchnorm"):
+        validate_pytorch_config({**dekr_cfg, "train_settings": {**settings, "sync_batchnorm": "yes"}}, "test")
+
+
 def test_inference_arguments():
     check_inference_arguments("analyze_videos", batch_size=4, device="cuda:0")
     check_inference_arguments("analyze_videos")  # defaults

@@ -27,7 +27,13 @@ from deeplabcut.pose_estimation_pytorch.apis.utils import LOGGER_NAME, ProgressR
 from deeplabcut.pose_estimation_pytorch.config.pose_config import is_top_down, update_config, write_pytorch_config
 from deeplabcut.pose_estimation_pytorch.config.schema import validate_pytorch_config
 from deeplabcut.pose_estimation_pytorch.models.registry import check_model_types
-from deeplabcut.pose_estimation_pytorch.runtime import DistributedContext, list_snapshots, process_group, resolve_device
+from deeplabcut.pose_estimation_pytorch.runtime import (
+    DistributedContext,
+    list_snapshots,
+    precision_description,
+    process_group,
+    resolve_device,
+)
 from deeplabcut.pose_estimation_pytorch.runtime.distributed import from_environment
 from deeplabcut.pose_estimation_pytorch.train_module import (
     DETECTOR,
@@ -276,6 +282,9 @@ def _train(setup: TrainingSetup, shuffle: int, train_folder: Path, log: logging.
         log.warning("Backbone: %s", report)
     else:
         log.info("Backbone: %s", report if report is not None else "trained from scratch (pretrained: false)")
+    if setup.recipe is not None and (setup.recipe.applied or setup.recipe.kept):
+        log.info(setup.recipe.describe())
+    log.info("Precision: %s", precision_description(setup.precision, setup.device))
     epochs = setup.epochs
     if not distributed.is_main:  # no bar, no lines, no learning curve
         trainer = setup.build_trainer(train_folder)

@@ -99,6 +99,23 @@ def dekr_alternative(net_type: str) -> str:
     return same_width[0] if same_width else "dekr_32"
 
 
+def merged_templates(template: str) -> dict[str, Any]:
+    """The pose model's settings of an architecture template before placeholders are filled.
+
+    ``base.yaml``, then the architecture template, then its method's augmentation
+    template, then the architecture's own ``data`` entries (e.g. its crop size), which
+    beat the method's. The template's ``from_scratch`` recipe (:mod:`.recipes`) is left
+    out: it is not a ``pytorch_config.yaml`` setting.
+    """
+    architecture = {key: value for key, value in load_template(template).items() if key != "from_scratch"}
+    method = architecture.get("method", "bu")
+    config = deep_merge(load_template("base"), architecture)
+    config = deep_merge(config, load_template("aug_top_down" if method == "td" else "aug_bottom_up"))
+    if architecture.get("data"):
+        config["data"] = deep_merge(config["data"], architecture["data"])
+    return config
+
+
 def make_pytorch_config(
     project_cfg: dict[str, Any],
     net_type: str,
@@ -148,10 +165,7 @@ def make_pytorch_config(
             stacklevel=2,
         )
 
-    config = deep_merge(load_template("base"), architecture)
-    config = deep_merge(config, load_template("aug_top_down" if method == "td" else "aug_bottom_up"))
-    if architecture.get("data"):  # the net type's own data settings (e.g. its crop size) beat the method's
-        config["data"] = deep_merge(config["data"], architecture["data"])
+    config = merged_templates(template)
     if method == "td":
         config["detector"] = deep_merge(load_template("detector"), architecture.get("detector") or {})
     if unique_bodyparts:

@@ -366,6 +366,11 @@ TRAIN_SETTINGS = Section(
         "epochs": Int(0),
         "seed": Int(0),
         "weight_init": Anything(),
+        # ours (pytorch_config_extras.yaml): train with the template's from_scratch values when the
+        # backbone starts from random weights (config/recipes.py)
+        "from_scratch_recipe": Bool(),
+        # ours: SyncBatchNorm across the GPUs of a torchrun launch (docs/clusters.md)
+        "sync_batchnorm": Bool(),
     },
 )
 

@@ -113,8 +113,9 @@ class PoseInferenceRunner:
         runs it: ``engine``, else ``inference.engine``, else ``auto`` (OpenVINO on the
         CPU when installed, PyTorch otherwise); :attr:`engines` says which ran, in which
         precision. ``runner.mixed_precision`` sets the precision: PyTorch uses bf16
-        autocast on a CUDA GPU by default, full precision on the CPU; OpenVINO bf16
-        where the CPU has native bf16; ``false`` means float32 everywhere.
+        autocast on a CUDA GPU and on CPUs with native bf16 by default, else full
+        precision; OpenVINO bf16 where the CPU has native bf16; ``false`` means float32
+        everywhere.
 
         Top-down models (``method: td``) get a :class:`TopDownCrops` pre-processor:
         the detector of ``detector.model``, loaded from ``detector_snapshot_path``,

@@ -18,7 +18,12 @@ from deeplabcut.pose_estimation_pytorch.runtime.distributed import (
     SINGLE_PROCESS,
     process_group,
 )
-from deeplabcut.pose_estimation_pytorch.runtime.precision import autocast, autocast_dtype
+from deeplabcut.pose_estimation_pytorch.runtime.precision import (
+    autocast,
+    autocast_dtype,
+    cpu_has_native_bf16,
+    precision_description,
+)
 from deeplabcut.pose_estimation_pytorch.runtime.seeds import fix_seeds
 
 __all__ = [
@@ -27,6 +32,8 @@ __all__ = [
     "Snapshot",
     "autocast",
     "autocast_dtype",
+    "cpu_has_native_bf16",
+    "precision_description",
     "fix_seeds",
     "list_snapshots",
     "load_checkpoint",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 
 import torch
 
@@ -19,8 +20,10 @@ def autocast_dtype(mode: str | bool | None, device: torch.device) -> torch.dtype
     """The autocast dtype for ``runner.mixed_precision`` (``auto``, ``bf16``, ``fp16``, ``false``).
 
     ``auto`` (or ``true``) uses bf16 on CUDA devices that support it (fp16
-    otherwise) and full precision on the CPU. ``bf16`` is honoured on the CPU
-    too; ``fp16`` only on CUDA (the CPU runs it in full precision).
+    otherwise), bf16 on CPUs with native bfloat16 instructions (see
+    :func:`cpu_has_native_bf16`) and full precision on other CPUs and devices.
+    ``bf16`` is honoured on every CPU (emulated where it is not native, which is
+    slower); ``fp16`` only on CUDA (the CPU runs it in full precision).
 
     Raises:
         ConfigError: an unknown value.
@@ -30,6 +33,8 @@ def autocast_dtype(mode: str | bool | None, device: torch.device) -> torch.dtype
         raise ConfigError(f"runner.mixed_precision must be auto, bf16, fp16 or false, not {mode!r}.")
     dtype = _PRECISIONS[key]
     if dtype == "auto":
+        if device.type == "cpu":
+            return torch.bfloat16 if cpu_has_native_bf16() else None
         if device.type != "cuda":
             return None
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -38,8 +43,34 @@ def autocast_dtype(mode: str | bool | None, device: torch.device) -> torch.dtype
     return dtype
 
 
+@functools.cache
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU computes bfloat16 in hardware (x86 AVX512-BF16 or AMX-BF16), as PyTorch detects it.
+
+    Only there is bf16 autocast faster than float32 (about 2x for HRNet training
+    on an AVX512-BF16 CPU); elsewhere oneDNN emulates it, which is slower.
+    """
+    get_capabilities = getattr(getattr(torch, "cpu", None), "get_capabilities", None)
+    if get_capabilities is None:  # PyTorch before 2.6
+        return False
+    try:
+        capabilities = get_capabilities()
+    except Exception:  # noqa: BLE001 - an unknown CPU: no claim of native bf16
+        return False
+    return bool(capabilities.get("avx512_bf16") or capabilities.get("amx_bf16"))
+
+
 def autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.AbstractContextManager:
     """``torch.autocast`` on ``device`` with ``dtype``; a no-op for full precision (``dtype`` None)."""
     if dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(device.type, dtype=dtype)
+
+
+def precision_description(dtype: torch.dtype | None, device: torch.device) -> str:
+    """One phrase for logs: what ``runner.mixed_precision`` chose on ``device``."""
+    if dtype is None:
+        return "float32"
+    name = {torch.bfloat16: "bfloat16", torch.float16: "float16"}.get(dtype, str(dtype))
+    where = "this CPU's native bf16 instructions" if device.type == "cpu" else f"the {device.type} device"
+    return f"{name} autocast on {where}, losses in float32 (runner.mixed_precision: false for float32)"

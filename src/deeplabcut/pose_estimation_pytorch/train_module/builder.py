@@ -27,6 +27,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.config.pose_config import is_top_down
+from deeplabcut.pose_estimation_pytorch.config.recipes import RecipeChoice, apply_recipe, choose_recipe, declared_recipe
 from deeplabcut.pose_estimation_pytorch.data import CroppedPoseDataset, DetectorDataset, PoseTrainDataset, ShuffleData
 from deeplabcut.pose_estimation_pytorch.data.normalization import Normalization
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
@@ -46,13 +47,17 @@ from deeplabcut.pose_estimation_pytorch.train_module.snapshots import SnapshotMa
 from deeplabcut.pose_estimation_pytorch.train_module.tasks import DETECTOR, POSE, TrainingTask
 from deeplabcut.pose_estimation_pytorch.train_module.trainer import PoseTrainer, TrainerCallbacks
 
+#: Snapshot ``metadata`` key of the from-scratch recipe values a run trained with (``{dotted key: value}``).
+RECIPE_METADATA_KEY = "from_scratch_recipe"
+
 
 @dataclass
 class TrainingSetup:
     """Everything a training run needs, built from the config; nothing written yet.
 
     Attributes:
-        pytorch_config: the (updated) ``pytorch_config.yaml`` the run follows.
+        pytorch_config: the (updated) ``pytorch_config.yaml`` the run follows, with the
+            from-scratch recipe's values (``recipe.applied``) in the task's section.
         device: where the model and batches live.
         model: the model (a ``PoseModel``, or a detector with the same contract), on
             ``device`` in ``channels_last`` memory format, with the resumed snapshot's
@@ -70,6 +75,8 @@ class TrainingSetup:
         task: which model of the shuffle (its config section and file names).
         distributed: this process's rank among the processes training the model
             (rank 0 of 1 outside torchrun).
+        recipe: the from-scratch recipe's values the run applied and the user's values it kept
+            (``config.recipes``); None when the backbone starts from trained weights.
     """
 
     pytorch_config: dict[str, Any]
@@ -87,6 +94,13 @@ class TrainingSetup:
     load_head_weights: bool = True
     task: TrainingTask = POSE
     distributed: DistributedContext = SINGLE_PROCESS
+    recipe: RecipeChoice | None = None
+
+    @property
+    def precision(self) -> torch.dtype | None:
+        """The autocast dtype of ``runner.mixed_precision`` on :attr:`device` (None: float32)."""
+        runner = self.task.section(self.pytorch_config)["runner"]
+        return autocast_dtype(runner.get("mixed_precision", "auto"), self.device)
 
     @property
     def resumes(self) -> bool:
@@ -124,12 +138,15 @@ class TrainingSetup:
             ),
             logger=CSVLogger(train_folder / self.task.learning_stats_filename),
             eval_interval=runner.get("eval_interval", 10),
-            autocast_dtype=autocast_dtype(runner.get("mixed_precision", "auto"), self.device),
+            autocast_dtype=self.precision,
             seed=self.seed,
             evaluators=self.evaluators,
             save_optimizer_state=bool(snapshots_cfg.get("save_optimizer_state", True)),
             callbacks=callbacks,
-            extra_state={"net_type": self.pytorch_config["net_type"]},
+            extra_state={
+                "net_type": self.pytorch_config["net_type"],
+                RECIPE_METADATA_KEY: dict(self.recipe.applied) if self.recipe is not None else {},
+            },
             distributed=self.distributed,
         )
         if self.resumes:
@@ -151,6 +168,12 @@ def build_training(
 
     Seeds every generator with ``train_settings.seed`` first, so the model's
     initial weights and the data order are reproducible.
+
+    When the backbone starts from random weights (no pretrained weights loaded, no
+    snapshot's backbone), the net type's from-scratch recipe (``config.recipes``) is
+    applied to the task's settings before the data, optimizer and schedule are built,
+    except values the user set and unless ``train_settings.from_scratch_recipe`` is
+    false; a resumed run applies the values its snapshot records.
 
     What the model sees depends on ``task`` and the net type:
 
@@ -194,6 +217,15 @@ def build_training(
     if _sync_batchnorm(settings, device, distributed, task):
         model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
     model = model.to(device, memory_format=torch.channels_last)
+    resume = snapshot_path or section.get("resume_training_from")
+    checkpoint = None
+    if resume is not None:
+        checkpoint = load_snapshot(model, resume, load_head_weights, map_location=device)
+    recipe = _choose_recipe(task, pytorch_config, section, model, checkpoint, load_head_weights)
+    if recipe is not None and recipe.applied:
+        pytorch_config = _with_recipe(task, pytorch_config, recipe.applied)
+        section = task.section(pytorch_config)
+        settings, runner = section["train_settings"], section["runner"]
     normalization = model.backbone.normalization  # the statistics the backbone's weights expect
     train_set, test_set = _datasets(task, shuffle, pytorch_config, transform, seed, normalization)
     workers = dataloader_workers(settings.get("dataloader_workers", 0), device)
@@ -221,10 +253,6 @@ def build_training(
     scheduler = build_scheduler(optimizer, runner.get("scheduler"))
     if evaluators is None:
         evaluators = _default_evaluators(task, shuffle, pytorch_config, model)
-    resume = snapshot_path or section.get("resume_training_from")
-    checkpoint = None
-    if resume is not None:
-        checkpoint = load_snapshot(model, resume, load_head_weights, map_location=device)
     return TrainingSetup(
         pytorch_config=pytorch_config,
         device=device,
@@ -241,7 +269,52 @@ def build_training(
         load_head_weights=load_head_weights,
         task=task,
         distributed=distributed,
+        recipe=recipe,
     )
+
+
+def _choose_recipe(
+    task: TrainingTask,
+    pytorch_config: dict[str, Any],
+    section: dict[str, Any],
+    model: torch.nn.Module,
+    checkpoint: dict[str, Any] | None,
+    load_head_weights: bool,
+) -> RecipeChoice | None:
+    """The from-scratch recipe of this run, or None when its backbone starts from trained weights.
+
+    A resumed run takes the values its snapshot records (so that it trains as it
+    started, whatever weights could be had today); older snapshots without the record,
+    and new runs, decide from the backbone's pretrained-weights report.
+    """
+    net_type = str(pytorch_config.get("net_type", ""))
+    recipe, defaults = declared_recipe(net_type, detector=task is DETECTOR)
+    if checkpoint is not None and not load_head_weights:
+        return None  # the backbone starts from the snapshot's trained weights
+    recorded = checkpoint.get("metadata", {}).get(RECIPE_METADATA_KEY) if checkpoint is not None else None
+    if isinstance(recorded, dict):
+        recipe = {key: value for key, value in recorded.items() if key in defaults}
+    elif not backbone_from_scratch(model):
+        return None
+    return choose_recipe(section, net_type, recipe, defaults)
+
+
+def backbone_from_scratch(model: torch.nn.Module) -> bool:
+    """Whether the model's backbone holds random weights: ``pretrained: false``, or no weights could be had.
+
+    Reads the backbone's ``pretrained_report`` (``models.weights.LoadReport``): None means
+    nothing was loaded; a report with ``from_scratch`` says why ``pretrained: true`` found none.
+    """
+    backbone = getattr(model, "backbone", None)
+    report = getattr(backbone, "pretrained_report", None)
+    return report is None or bool(report.from_scratch)
+
+
+def _with_recipe(task: TrainingTask, pytorch_config: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``pytorch_config`` with the recipe's dotted keys set in the task's section."""
+    if task.config_key is None:
+        return apply_recipe(pytorch_config, values)
+    return {**pytorch_config, task.config_key: apply_recipe(pytorch_config[task.config_key], values)}
 
 
 def _sync_batchnorm(

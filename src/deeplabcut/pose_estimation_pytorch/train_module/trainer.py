@@ -215,6 +215,7 @@ class PoseTrainer:
             self.optimizer.zero_grad(set_to_none=True)
             with autocast(self.device, self.autocast_dtype):
                 outputs = self.train_model(batch["image"])
+            outputs = _to_float(outputs)  # losses in float32 whatever the autocast dtype
             targets = self.model.get_targets(batch)
             losses = self.model.get_loss(outputs, targets)
             total = losses["total_loss"]

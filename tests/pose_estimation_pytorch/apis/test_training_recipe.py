@@ -1,0 +1,123 @@
+"""train_network applies the from-scratch recipe when the backbone starts from random weights, and only then.
+
+The tiny DEKR here keeps the template's learning rate (5e-4) and scaling ([0.5, 1.25]);
+its width-8 HRNet has no ImageNet weights, so it starts from scratch unless the test
+gives it a weights file of its own.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import albumentations as A
+import pytest
+import torch
+
+from conftest import TINY_BACKBONE, make_tiny_dekr_shuffle
+from deeplabcut.pose_estimation_pytorch.apis import train_network
+from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_config, write_pytorch_config
+from deeplabcut.pose_estimation_pytorch.data import ShuffleData
+from deeplabcut.pose_estimation_pytorch.models.backbones.hrnet import HRNetFeatures
+from deeplabcut.pose_estimation_pytorch.runtime import list_snapshots
+from deeplabcut.pose_estimation_pytorch.train_module import build_shuffle_training
+from deeplabcut.project.paths import TRAINING_LOG_FILENAME
+
+
+@pytest.fixture
+def template_dekr(tmp_path: Path) -> Path:
+    """A tiny-DEKR project whose learning rate and scaling are the template's (DeepLabCut's) values."""
+    config = make_tiny_dekr_shuffle(tmp_path)
+    _edit(config, lambda cfg: cfg["runner"]["optimizer"]["params"].update(lr=0.0005))
+    return config
+
+
+def _edit(config: Path, change) -> None:
+    path = ShuffleData(config).pose_config_path
+    cfg = read_pytorch_config(path)
+    change(cfg)
+    write_pytorch_config(path, cfg)
+
+
+def _weights_file(folder: Path) -> Path:
+    """Pretrained weights of the tiny backbone, made here (as a user's local .pth would be)."""
+    torch.manual_seed(1)
+    path = folder / "tiny_hrnet_w8.pth"
+    torch.save(HRNetFeatures(8, **TINY_BACKBONE).state_dict(), path)
+    return path
+
+
+def _setup(config: Path):
+    project = ShuffleData(config)
+    return build_shuffle_training(project, project.pytorch_config())[0]
+
+
+def _affine_scale(setup) -> tuple[float, float]:
+    found = [t for t in setup.train_loader.dataset.transform.geometric if isinstance(t, A.Affine)]
+    scale = found[0].scale if found else None
+    return tuple(scale["x"]) if isinstance(scale, dict) else tuple(scale)
+
+
+def _learning_rates(config: Path) -> list[float]:
+    with (ShuffleData(config).train_folder / "learning_stats.csv").open() as stream:
+        return [float(row["learning_rate"]) for row in csv.DictReader(stream)]
+
+
+def test_from_scratch_the_recipe_is_applied(template_dekr: Path):
+    setup = _setup(template_dekr)
+    assert setup.recipe.applied == {"runner.optimizer.params.lr": 0.001, "data.train.affine.scaling": [0.8, 1.2]}
+    assert setup.optimizer.param_groups[0]["lr"] == 0.001
+    assert _affine_scale(setup) == pytest.approx((0.8, 1.2))
+
+
+def test_with_pretrained_weights_the_template_values_stay(template_dekr: Path, tmp_path: Path):
+    weights = _weights_file(tmp_path)
+    _edit(template_dekr, lambda cfg: cfg["model"]["backbone"].update(pretrained=str(weights)))
+    setup = _setup(template_dekr)
+    assert setup.model.backbone.pretrained_report.from_scratch == ""
+    assert setup.recipe is None
+    assert setup.optimizer.param_groups[0]["lr"] == 0.0005
+    assert _affine_scale(setup) == pytest.approx((0.5, 1.25))
+
+
+def test_values_the_user_set_are_kept(template_dekr: Path):
+    _edit(template_dekr, lambda cfg: cfg["data"]["train"]["affine"].update(scaling=[0.7, 1.3]))
+    setup = _setup(template_dekr)
+    assert setup.recipe.applied == {"runner.optimizer.params.lr": 0.001}
+    assert setup.recipe.kept == {"data.train.affine.scaling": [0.7, 1.3]}
+    assert _affine_scale(setup) == pytest.approx((0.7, 1.3))
+
+
+def test_a_run_logs_the_recipe_records_it_and_a_resumed_run_trains_with_it(template_dekr: Path, tmp_path: Path):
+    project = ShuffleData(template_dekr)
+    train_network(template_dekr, epochs=1)
+    assert _learning_rates(template_dekr) == [0.001]
+    log = (project.train_folder / TRAINING_LOG_FILENAME).read_text()
+    recipe_lines = [line for line in log.splitlines() if "From-scratch recipe of dekr_16" in line]
+    assert len(recipe_lines) == 1
+    assert "runner.optimizer.params.lr 0.0005 -> 0.001" in recipe_lines[0]
+    assert "data.train.affine.scaling [0.5, 1.25] -> [0.8, 1.2]" in recipe_lines[0]
+    assert "train_settings.from_scratch_recipe: false" in recipe_lines[0]
+    cfg = read_pytorch_config(project.pose_config_path)  # the user's file keeps its values
+    assert cfg["runner"]["optimizer"]["params"]["lr"] == 0.0005 and cfg["data"]["train"]["affine"]["scaling"] == [0.5, 1.25]
+    snapshot = list_snapshots(project.train_folder)[-1].path
+    recorded = torch.load(snapshot, weights_only=True)["metadata"]["from_scratch_recipe"]
+    assert recorded == {"runner.optimizer.params.lr": 0.001, "data.train.affine.scaling": [0.8, 1.2]}
+
+    # Weights have become available since: the resumed run still trains as it started.
+    weights = _weights_file(tmp_path)
+    _edit(template_dekr, lambda cfg: cfg["model"]["backbone"].update(pretrained=str(weights)))
+    train_network(template_dekr, epochs=2, snapshot_path=snapshot)
+    assert _learning_rates(template_dekr) == [0.001, 0.001]
+    log = (project.train_folder / TRAINING_LOG_FILENAME).read_text()
+    assert sum("From-scratch recipe of dekr_16" in line for line in log.splitlines()) == 2
+
+
+def test_the_switch_turns_it_off_and_is_saved_in_the_extras(template_dekr: Path):
+    project = ShuffleData(template_dekr)
+    train_network(template_dekr, epochs=1, train_settings__from_scratch_recipe=False)
+    assert _learning_rates(template_dekr) == [0.0005]
+    assert "From-scratch recipe" not in (project.train_folder / TRAINING_LOG_FILENAME).read_text()
+    assert read_pytorch_config(project.pose_config_path)["train_settings"]["from_scratch_recipe"] is False
+    assert "from_scratch_recipe" not in project.pose_config_path.read_text()  # DeepLabCut's file stays valid
+    assert "from_scratch_recipe: false" in project.pose_config_path.with_name("pytorch_config_extras.yaml").read_text()
