@@ -24,6 +24,7 @@ from deeplabcut.pose_estimation_pytorch.inference.engines import (
     prepare_network,
     select_engine,
 )
+from deeplabcut.pose_estimation_pytorch.runtime import autocast_dtype
 from deeplabcut.pose_estimation_pytorch.inference.exported import OPENVINO_STATIC_SIZES, ExportedNetwork, _OpenVinoGraph
 from pose_estimation_pytorch.inference.test_export import _flatten, tiny_dekr, tiny_detector
 
@@ -162,7 +163,9 @@ def test_auto_is_openvino_on_the_cpu_and_torch_on_gpus(monkeypatch):
     assert select_engine(None, CPU).name == "openvino"
     assert select_engine("auto", torch.device("cuda")).name == "torch"
     assert select_engine("auto", torch.device("mps")).name == "torch"
-    assert select_engine("torch", CPU) == Engine("torch", "f32")
+    assert select_engine("torch", CPU, False) == Engine("torch", "f32")
+    # torch keeps the runtime's autocast rule (bf16 on CPUs with native bf16, since "auto")
+    assert select_engine("torch", CPU, "auto").autocast_dtype == autocast_dtype("auto", CPU)
 
 
 def test_openvino_precision_follows_mixed_precision_and_the_cpu(monkeypatch):
@@ -185,13 +188,13 @@ def test_cpu_bf16_is_what_openvino_reports():
 
 
 def test_a_missing_engine_falls_back_to_torch_naming_the_pip_command(no_openvino, monkeypatch):
-    chosen = select_engine("openvino", CPU, "auto")
+    chosen = select_engine("openvino", CPU, False)
     assert chosen.name == "torch" and chosen.precision == "f32"
     assert "pip install openvino" in chosen.fallback and "'torch'" in chosen.fallback
     assert "\n" not in chosen.fallback
     # auto asks for nothing in particular: torch without a word
     monkeypatch.setattr(engines, "AUTO_CPU_ENGINE", "openvino")
-    assert select_engine("auto", CPU) == Engine("torch", "f32", "")
+    assert select_engine("auto", CPU, False) == Engine("torch", "f32", "")
     assert engines.cpu_has_native_bf16() is False
 
 
@@ -216,9 +219,11 @@ def test_unknown_engines_are_refused():
 
 
 def test_the_config_key_is_checked_read_and_kept_out_of_deeplabcuts_file():
-    config, _ = tiny_dekr()
-    config.update(net_type="dekr_16", method="bu", metadata={"bodyparts": ["a"], "individuals": ["i"]},
-                  runner={}, train_settings={}, data={})
+    template, _ = tiny_dekr()
+    config = {
+        "net_type": "dekr_16", "method": "bu", "metadata": {"bodyparts": ["a"], "individuals": ["i"]},
+        "model": template["model"], "runner": {}, "train_settings": {}, "data": {},
+    }  # fmt: skip
     config["inference"] = {"engine": "onnxruntime"}
     validate_pytorch_config(config, "pytorch_config.yaml")
     assert engine_setting(config) == "onnxruntime"
