@@ -7,6 +7,8 @@ DEKR's adaptive convolutions deform their taps).
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 
 import pytest
@@ -48,9 +50,6 @@ def no_openvino(monkeypatch):
     """OpenVINO cannot be imported (as where it is not installed)."""
     pytest.importorskip("openvino")
     monkeypatch.setitem(sys.modules, "openvino", None)
-    engines.cpu_has_native_bf16.cache_clear()
-    yield
-    engines.cpu_has_native_bf16.cache_clear()
 
 
 def images(*shape: int, seed: int = 3) -> torch.Tensor:
@@ -181,10 +180,25 @@ def test_openvino_precision_follows_mixed_precision_and_the_cpu(monkeypatch):
     assert select_engine("openvino", CPU, "auto").precision == "f32"
 
 
-def test_cpu_bf16_is_what_openvino_reports():
+def test_torch_and_openvino_agree_on_native_bf16():
     openvino = pytest.importorskip("openvino")
     capabilities = openvino.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
     assert engines.cpu_has_native_bf16() == ("BF16" in capabilities)
+
+
+def test_openvino_sends_no_telemetry_and_writes_nothing_in_home(tmp_path):
+    pytest.importorskip("openvino")
+    script = (
+        "import torch\n"
+        "from deeplabcut.utils.optional_imports import import_openvino\n"
+        "openvino = import_openvino()\n"
+        "openvino.convert_model(torch.nn.Conv2d(3, 4, 3), example_input=torch.randn(1, 3, 8, 8))\n"
+        "import sys; assert sys.modules['openvino_telemetry'] is None\n"
+    )
+    env = {**os.environ, "HOME": str(tmp_path), "PYTHONPATH": os.pathsep.join(sys.path)}
+    env.pop("DLC_OPENVINO_TELEMETRY", None)
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=120)
+    assert list(tmp_path.iterdir()) == []  # OpenVINO's telemetry would write ~/intel/openvino_ga_cid
 
 
 def test_a_missing_engine_falls_back_to_torch_naming_the_pip_command(no_openvino, monkeypatch):
@@ -195,7 +209,6 @@ def test_a_missing_engine_falls_back_to_torch_naming_the_pip_command(no_openvino
     # auto asks for nothing in particular: torch without a word
     monkeypatch.setattr(engines, "AUTO_CPU_ENGINE", "openvino")
     assert select_engine("auto", CPU, False) == Engine("torch", "f32", "")
-    assert engines.cpu_has_native_bf16() is False
 
 
 def test_a_network_the_converter_refuses_runs_in_torch(monkeypatch):

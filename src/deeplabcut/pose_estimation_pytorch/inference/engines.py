@@ -9,8 +9,8 @@ codecs and the mapping back to frame pixels stay those of the eager model
 * ``openvino``: the network converted by OpenVINO from the module itself
   (``openvino.convert_model``, no file) and compiled for the CPU once per input
   height and width (the batch size stays dynamic). It computes in bf16 where the CPU
-  does bf16 natively (OpenVINO lists ``BF16`` among the CPU's
-  ``OPTIMIZATION_CAPABILITIES``) unless ``runner.mixed_precision`` is off
+  does bf16 natively (``runtime.cpu_has_native_bf16``, as for torch's autocast)
+  unless ``runner.mixed_precision`` is off
   (``false``/``fp32``), else in float32.
 * ``onnxruntime``: the network exported to ONNX in memory (``torch.onnx``'s exporter,
   the graph :func:`deeplabcut.export_model` writes) and run by ONNX Runtime, in float32.
@@ -27,7 +27,6 @@ for but not installed, or one that cannot convert the network, gives way to
 
 from __future__ import annotations
 
-import functools
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,7 +45,8 @@ from deeplabcut.pose_estimation_pytorch.inference.export import (
     output_names,
 )
 from deeplabcut.pose_estimation_pytorch.inference.exported import ExportedNetwork, _OnnxGraph, _OpenVinoGraph
-from deeplabcut.pose_estimation_pytorch.runtime import autocast_dtype
+from deeplabcut.pose_estimation_pytorch.runtime import autocast_dtype, cpu_has_native_bf16
+from deeplabcut.utils.optional_imports import import_openvino
 
 #: Every engine name (``auto`` picks one of the others).
 ENGINES = ENGINE_NAMES
@@ -102,24 +102,10 @@ def missing_modules(name: str) -> list[str]:
     missing = []
     for module in ENGINE_MODULES.get(name, ()):
         try:
-            importlib.import_module(module)
+            import_openvino() if module == "openvino" else importlib.import_module(module)
         except ImportError:
             missing.append(module)
     return missing
-
-
-@functools.lru_cache(maxsize=1)
-def cpu_has_native_bf16() -> bool:
-    """Whether this CPU computes bf16 natively, as OpenVINO sees it (``BF16`` in its CPU ``OPTIMIZATION_CAPABILITIES``).
-
-    False without OpenVINO.
-    """
-    try:
-        import openvino
-
-        return "BF16" in openvino.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
-    except Exception:  # not installed, or a CPU plugin that cannot answer: no bf16 then
-        return False
 
 
 def select_engine(requested: str | None, device: torch.device, mixed_precision: Any = "auto") -> Engine:

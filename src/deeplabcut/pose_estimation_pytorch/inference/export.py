@@ -45,6 +45,7 @@ from deeplabcut.pose_estimation_pytorch.models import PoseModel
 from deeplabcut.pose_estimation_pytorch.models.detectors import build_detector
 from deeplabcut.pose_estimation_pytorch.runtime import load_checkpoint, load_snapshot
 from deeplabcut.utils.atomic import atomic_path
+from deeplabcut.utils.optional_imports import import_openvino
 from deeplabcut.utils.yaml_io import to_builtin
 
 #: Every format :func:`deeplabcut.export_model` writes.
@@ -274,7 +275,7 @@ def openvino_model(network: nn.Module, input_size: Sequence[int] | None = None) 
     Raises:
         ImportError: OpenVINO is not installed.
     """
-    import openvino
+    openvino = import_openvino()
 
     flat = FlatOutputs(network).eval()
     height, width = (-1, -1) if input_size is None else (int(input_size[0]), int(input_size[1]))

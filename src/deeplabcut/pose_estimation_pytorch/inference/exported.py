@@ -29,6 +29,7 @@ from deeplabcut.errors import ConfigError, CorruptFileError, MissingFileError
 from deeplabcut.pose_estimation_pytorch.inference.export import METADATA_KEY, nest_outputs
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
 from deeplabcut.pose_estimation_pytorch.models.detectors import build_detector
+from deeplabcut.utils.optional_imports import import_openvino
 
 #: Image sizes (H, W) an OpenVINO graph compiles a static model for; others share one dynamic model.
 OPENVINO_STATIC_SIZES = 4
@@ -97,7 +98,7 @@ class _OpenVinoGraph:
     """
 
     def __init__(self, model: Any, precision: str = "f32", threads: int | None = None) -> None:
-        import openvino
+        openvino = import_openvino()
 
         self.model = model
         self.core = openvino.Core()
@@ -112,7 +113,7 @@ class _OpenVinoGraph:
         self.compiled: dict[tuple[int, int] | None, Any] = {}  # (H, W) -> an infer request of its compiled model
 
     def _request(self, height: int, width: int) -> Any:
-        import openvino
+        openvino = import_openvino()
 
         key: tuple[int, int] | None = (height, width)
         if key not in self.compiled and len(self.compiled) >= OPENVINO_STATIC_SIZES:
