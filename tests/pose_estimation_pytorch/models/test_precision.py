@@ -42,9 +42,11 @@ def test_cpu_bf16_autocast_is_finite_and_close_to_float32(tiny_model_config):
     with torch.no_grad():
         reference = model(batch["image"])
         with torch.autocast("cpu", dtype=torch.bfloat16):
+            features = model.backbone(batch["image"])
             low = model(batch["image"])
             predictions = model.predict(low)
-    assert low["bodypart"]["offset"].dtype == torch.bfloat16
+    assert features.dtype == torch.bfloat16  # the backbone runs in bf16 ...
+    assert low["bodypart"]["offset"].dtype == torch.float32  # ... the heads in float32
     assert _relative_error(low, reference) < 0.05
     assert predictions["bodyparts"].dtype == torch.float32
     assert predictions["unique_bodyparts"].dtype == torch.float32

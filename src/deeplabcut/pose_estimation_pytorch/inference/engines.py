@@ -8,10 +8,12 @@ codecs and the mapping back to frame pixels stay those of the eager model
 * ``torch``: the eager PyTorch model, under autocast as ``runner.mixed_precision`` says.
 * ``openvino``: the network converted by OpenVINO from the module itself
   (``openvino.convert_model``, no file) and compiled for the CPU once per input
-  height and width (the batch size stays dynamic). It computes in bf16 where the CPU
-  does bf16 natively (``runtime.cpu_has_native_bf16``, as for torch's autocast)
-  unless ``runner.mixed_precision`` is off
-  (``false``/``fp32``), else in float32.
+  height and width (the batch size stays dynamic). It computes in float32, or in bf16
+  when ``runner.mixed_precision`` is ``bf16`` and the CPU does bf16 natively
+  (``runtime.cpu_has_native_bf16``). Not under ``auto``: OpenVINO's precision is
+  one for the whole graph, heads included, and bf16 heads cost a trained demo model
+  8 points of test mAP (81.3 -> 73.3; torch's autocast keeps the heads in float32
+  and loses 0.7).
 * ``onnxruntime``: the network exported to ONNX in memory (``torch.onnx``'s exporter,
   the graph :func:`deeplabcut.export_model` writes) and run by ONNX Runtime, in float32.
 * ``auto`` (the default): ``openvino`` on the CPU when it is installed, else ``torch``;
@@ -58,7 +60,7 @@ ENGINE_MODULES = {"openvino": ("openvino",), "onnxruntime": ("onnxruntime", "onn
 #: network takes seconds, and most tests build several runners).
 AUTO_CPU_ENGINE = "openvino"
 #: ``runner.mixed_precision`` values under which OpenVINO computes in bf16 (where the CPU has it).
-_OPENVINO_BF16 = ("auto", True, "bf16", "bfloat16")
+_OPENVINO_BF16 = ("bf16", "bfloat16")
 _PRECISION_NAMES = {None: "f32", torch.bfloat16: "bf16", torch.float16: "fp16"}
 _AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -115,8 +117,8 @@ def select_engine(requested: str | None, device: torch.device, mixed_precision: 
         requested: ``auto`` (or None), ``torch``, ``openvino`` or ``onnxruntime``.
         device: where the runner runs (``auto`` chooses ``openvino`` on the CPU only).
         mixed_precision: ``runner.mixed_precision``: the torch engine's autocast
-            (``runtime.autocast_dtype``); OpenVINO computes in bf16 unless it is off, where
-            the CPU has native bf16; ONNX Runtime always in float32.
+            (``runtime.autocast_dtype``); OpenVINO computes in bf16 only when it is
+            ``bf16`` and the CPU has native bf16; ONNX Runtime always in float32.
 
     Raises:
         ConfigError: an unknown engine name or ``mixed_precision`` value.

@@ -107,12 +107,22 @@ class PoseModel(nn.Module):
         return {name: head.stride for name, head in self.heads.items()}
 
     def forward(self, images: torch.Tensor) -> dict[str, dict[str, torch.Tensor]]:
-        """Images ``(B, 3, H, W)`` (normalized) -> ``{head: {output: (B, C, h, w)}}``."""
+        """Images ``(B, 3, H, W)`` (normalized) -> ``{head: {output: (B, C, h, w)}}``.
+
+        Under ``torch.autocast`` (``runner.mixed_precision``) the backbone and neck run in
+        the autocast dtype and the heads in float32: their outputs are regressions
+        (offsets of tens of pixels, heatmap peaks) that bf16's 8-bit mantissa would
+        round by up to a quarter of a pixel, and they are a small part of the compute.
+        """
         if images.dim() == 3:
             images = images[None]
         features = self.backbone(images)
         if self.neck is not None:
             features = self.neck(features)
+        if torch.is_autocast_enabled(features.device.type):
+            with torch.autocast(features.device.type, enabled=False):
+                features = features.float()
+                return {name: head(features) for name, head in self.heads.items()}
         return {name: head(features) for name, head in self.heads.items()}
 
     def get_targets(self, batch: Mapping[str, Any]) -> dict[str, dict[str, torch.Tensor]]:
