@@ -26,7 +26,7 @@ from deeplabcut.pose_estimation_pytorch.inference.engines import (
     prepare_network,
     select_engine,
 )
-from deeplabcut.pose_estimation_pytorch.runtime import autocast_dtype
+from deeplabcut.pose_estimation_pytorch.runtime import autocast_dtype, precision
 from deeplabcut.pose_estimation_pytorch.inference.exported import OPENVINO_STATIC_SIZES, ExportedNetwork, _OpenVinoGraph
 from pose_estimation_pytorch.inference.test_export import _flatten, tiny_dekr, tiny_detector
 
@@ -155,11 +155,16 @@ def test_torch_engine_is_the_eager_network_itself():
 # --------------------------------------------------------------------------------------------
 
 
-def test_auto_is_openvino_on_the_cpu_and_torch_on_gpus(monkeypatch):
+def test_auto_is_torch_in_bf16_else_openvino_on_the_cpu_and_torch_on_gpus(monkeypatch):
     pytest.importorskip("openvino")
     monkeypatch.setattr(engines, "AUTO_CPU_ENGINE", "openvino")  # the default, which conftest.py changes
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: False)
     assert select_engine("auto", CPU).name == "openvino"
     assert select_engine(None, CPU).name == "openvino"
+    assert select_engine("auto", CPU, "bf16") == Engine("torch", "bf16")  # bf16 asked for on any CPU
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)
+    assert select_engine("auto", CPU) == Engine("torch", "bf16")  # as fast, without a conversion
+    assert select_engine("auto", CPU, False).name == "openvino"
     assert select_engine("auto", torch.device("cuda")).name == "torch"
     assert select_engine("auto", torch.device("mps")).name == "torch"
     assert select_engine("torch", CPU, False) == Engine("torch", "f32")

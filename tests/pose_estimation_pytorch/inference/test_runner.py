@@ -113,3 +113,32 @@ def test_each_item_of_a_batch_is_mapped_back_with_its_own_resize():
     result = runner.predict_batch(frames_with_dot(90, 60))  # nearest: the dot stays one pixel at each size
     assert model.seen == [(3, 3, 128, 160)]  # padded to the largest item, then to multiples of 32
     np.testing.assert_array_equal(result["bodyparts"][:, 0, 0], [[90, 60, 1]] * 3)
+
+
+def test_cpu_forward_passes_are_split_by_pixels_and_give_the_whole_batch_outputs(monkeypatch):
+    from deeplabcut.pose_estimation_pytorch.inference import runner as runner_module
+
+    class Heads(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 2, 3, padding=1)
+            self.sizes: list[int] = []
+
+        def forward(self, images: torch.Tensor) -> dict:
+            self.sizes.append(len(images))
+            return {"bodypart": {"heatmap": self.conv(images), "offset": images.mean(dim=1, keepdim=True)}}
+
+    model = Heads().eval()
+    images = torch.randn(5, 3, 16, 20, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        whole = model(images)
+        monkeypatch.setattr(runner_module, "CPU_PIXELS_PER_PASS", 2 * 16 * 20)
+        model.sizes.clear()
+        split = runner_module._forward_in_chunks(model, images, torch.device("cpu"))
+    assert model.sizes == [2, 2, 1]
+    for key in ("heatmap", "offset"):
+        torch.testing.assert_close(split["bodypart"][key], whole["bodypart"][key])
+    with torch.no_grad():
+        model.sizes.clear()
+        empty = runner_module._forward_in_chunks(model, images[:0], torch.device("cpu"))
+    assert model.sizes == [0] and empty["bodypart"]["heatmap"].shape == (0, 2, 16, 20)

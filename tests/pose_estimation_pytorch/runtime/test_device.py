@@ -98,3 +98,15 @@ def test_the_precision_is_described_in_one_phrase():
 
     assert precision_description(None, torch.device("cpu")) == "float32"
     assert precision_description(torch.bfloat16, torch.device("cpu")).startswith("bfloat16 autocast on this CPU's native bf16")
+
+
+def test_inference_context_is_autocast_and_leaves_cudnn_as_it_was():
+    from deeplabcut.pose_estimation_pytorch.runtime import inference_context
+
+    a = torch.ones(4, 4)
+    before = (torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic)
+    with inference_context(torch.device("cpu"), torch.bfloat16):
+        assert (a @ a).dtype == torch.bfloat16
+    with inference_context(torch.device("cpu"), None):
+        assert (a @ a).dtype == torch.float32
+    assert (torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic) == before

@@ -35,7 +35,7 @@ from deeplabcut.pose_estimation_pytorch.data.crops import crop_around_box
 from deeplabcut.pose_estimation_pytorch.data.normalization import Normalization
 from deeplabcut.pose_estimation_pytorch.data.preprocessing import Preprocessing
 from deeplabcut.pose_estimation_pytorch.data.transforms import resize_image
-from deeplabcut.pose_estimation_pytorch.runtime import autocast
+from deeplabcut.pose_estimation_pytorch.runtime import inference_context
 
 
 @dataclass(frozen=True)
@@ -231,7 +231,7 @@ class DetectorBoxes:
             ``bbox_scores`` ``(B, N)``, best first; rows without an animal are -1.
         """
         batch = self.preprocessor(frames, device)
-        with autocast(device, self.precision):
+        with inference_context(device, self.precision):
             outputs = self.detector(batch.images)
         outputs = {name: value.float() for name, value in outputs.items()}
         found = self.detector.predict(outputs, image_size=tuple(batch.images.shape[-2:]))

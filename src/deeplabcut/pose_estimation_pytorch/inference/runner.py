@@ -41,7 +41,7 @@ from deeplabcut.pose_estimation_pytorch.inference.preprocessors import (
 )
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
 from deeplabcut.pose_estimation_pytorch.models.detectors import build_detector
-from deeplabcut.pose_estimation_pytorch.runtime import autocast, load_snapshot
+from deeplabcut.pose_estimation_pytorch.runtime import inference_context, load_snapshot
 
 #: Detector boxes scored below this are dropped unless ``detector.inference.min_bbox_score`` says otherwise.
 DEFAULT_MIN_BBOX_SCORE = 0.1
@@ -246,9 +246,8 @@ class PoseInferenceRunner:
     @torch.inference_mode()
     def predict_prepared(self, batch: PreparedBatch, num_frames: int) -> dict[str, np.ndarray]:
         """Run the model on a pre-processor's batch and map every item back to its frame (see :meth:`predict_batch`)."""
-        with autocast(self.device, self.precision):
-            outputs = self.model(batch.images)
-        outputs = {head: {k: v.float() for k, v in values.items()} for head, values in outputs.items()}
+        with inference_context(self.device, self.precision):
+            outputs = _forward_in_chunks(self.model, batch.images, self.device)
         poses = self.model.predict(outputs)
         bodyparts = poses["bodyparts"].cpu().numpy()
         result = {"bodyparts": items_to_frames(bodyparts, batch.transforms, num_frames, rows=batch.rows)}
@@ -283,6 +282,28 @@ class PoseInferenceRunner:
                 batch_boxes.append(image_boxes)
         if batch:
             yield from _split(self.predict_batch(np.stack(batch), boxes=batch_boxes))
+
+
+#: On the CPU, each forward pass sees at most about this many pixels (one 640x480 frame):
+#: a batch of 8 such frames in one pass peaked at 3.6 GB for dekr_32 and ran at 1.6 frames/s,
+#: one frame per pass at 0.9 GB and 2.5 frames/s (2-core AVX512-BF16 CPU; activations that fit
+#: the caches). Top-down crops are small, so several go in one pass.
+CPU_PIXELS_PER_PASS = 640 * 480
+
+
+def _forward_in_chunks(model: torch.nn.Module, images: torch.Tensor, device: torch.device) -> dict[str, Any]:
+    """``model(images)`` with float32 outputs; on the CPU in passes of at most :data:`CPU_PIXELS_PER_PASS` pixels
+    (GPUs take the whole batch: they need it to be busy)."""
+    chunk = max(1, len(images))  # an empty batch (no animal found) makes one empty pass
+    if device.type == "cpu" and len(images) > 1:
+        chunk = max(1, CPU_PIXELS_PER_PASS // max(1, images.shape[-2] * images.shape[-1]))
+    parts = [model(images[start : start + chunk]) for start in range(0, max(1, len(images)), chunk)]
+    if len(parts) == 1:
+        return {head: {k: v.float() for k, v in values.items()} for head, values in parts[0].items()}
+    return {
+        head: {key: torch.cat([part[head][key] for part in parts]).float() for key in values}
+        for head, values in parts[0].items()
+    }
 
 
 def min_bbox_score(pytorch_config: dict[str, Any]) -> float:

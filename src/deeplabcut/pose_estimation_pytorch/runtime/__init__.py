@@ -22,6 +22,7 @@ from deeplabcut.pose_estimation_pytorch.runtime.precision import (
     autocast,
     autocast_dtype,
     cpu_has_native_bf16,
+    inference_context,
     precision_description,
 )
 from deeplabcut.pose_estimation_pytorch.runtime.seeds import fix_seeds
@@ -35,6 +36,7 @@ __all__ = [
     "cpu_has_native_bf16",
     "precision_description",
     "fix_seeds",
+    "inference_context",
     "list_snapshots",
     "load_checkpoint",
     "load_snapshot",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from collections.abc import Iterator
 
 import torch
 
@@ -65,6 +66,18 @@ def autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.Abst
     if dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(device.type, dtype=dtype)
+
+
+@contextlib.contextmanager
+def inference_context(device: torch.device, dtype: torch.dtype | None) -> Iterator[None]:
+    """What a forward pass of analysis or evaluation runs under: :func:`autocast`, and on CUDA
+    cuDNN's autotuner (``benchmark``), which pays at once because a video's frames all have
+    one size. Training keeps cuDNN deterministic (``fix_seeds``); the flags are restored on exit."""
+    with contextlib.ExitStack() as stack:
+        if device.type == "cuda":
+            stack.enter_context(torch.backends.cudnn.flags(enabled=True, benchmark=True, deterministic=False))
+        stack.enter_context(autocast(device, dtype))
+        yield
 
 
 def precision_description(dtype: torch.dtype | None, device: torch.device) -> str:
