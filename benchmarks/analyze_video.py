@@ -31,6 +31,9 @@ from pathlib import Path
 
 import cv2
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dlc_reference import cut_clip  # noqa: E402  (benchmarks/dlc_reference.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 OPENFIELD = ROOT.parent / "shared" / "data" / "openfield-Pranav-2018-10-30"
 
@@ -46,26 +49,6 @@ def save_untrained_snapshot(config: Path, shuffle: int = 1) -> Path:
     path = project.train_folder / "snapshot-000.pt"
     save_checkpoint(path, {"metadata": {"epoch": 0}, "model": model.state_dict()})
     return path
-
-
-def cut_video(source: Path, target: Path, frames: int | None) -> Path:
-    """Copy ``source`` (all frames, or the first ``frames``) to ``target`` as mp4v."""
-    if frames is None:
-        shutil.copy2(source, target)
-        return target
-    capture = cv2.VideoCapture(str(source))
-    fps = capture.get(cv2.CAP_PROP_FPS)
-    writer = None
-    for _ in range(frames):
-        ok, frame = capture.read()
-        if not ok:
-            break
-        if writer is None:
-            writer = cv2.VideoWriter(str(target), cv2.VideoWriter_fourcc(*"mp4v"), fps, (frame.shape[1], frame.shape[0]))
-        writer.write(frame)
-    capture.release()
-    writer.release()
-    return target
 
 
 def decode_fps(video: Path) -> float:
@@ -89,7 +72,7 @@ def speed(args: argparse.Namespace) -> None:
         config = project / "config.yaml"
         deeplabcut.create_training_dataset(config, net_type=args.net_type)
         save_untrained_snapshot(config)
-        video = cut_video(OPENFIELD / "videos" / "m3v1mp4.mp4", Path(tmp) / "m3v1mp4.mp4", args.frames)
+        video = cut_clip(OPENFIELD / "videos" / "m3v1mp4.mp4", Path(tmp) / "m3v1mp4.mp4", args.frames)
         frames = int(cv2.VideoCapture(str(video)).get(cv2.CAP_PROP_FRAME_COUNT))
         decode = [decode_fps(video) for _ in range(args.runs)]
         analysis = []

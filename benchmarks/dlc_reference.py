@@ -9,6 +9,7 @@ the CPU, ``CUDA_VISIBLE_DEVICES=""``.
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -44,26 +45,35 @@ def dlc_environment(device: str = "cpu") -> dict[str, str]:
     return env
 
 
-def cut_clip(source: Path, target: Path, frames: int, repeat: int = 1) -> Path:
-    """Write the first ``frames`` frames of ``source`` to ``target`` (mp4v), ``repeat`` times one after the other.
+def cut_clip(source: Path, target: Path, frames: int | None, repeat: int = 1) -> Path:
+    """Write the first ``frames`` frames of ``source`` (all with None) to ``target`` (mp4v),
+    ``repeat`` times one after the other.
 
-    ``repeat`` > 1 makes a longer video of the same content (for memory against video length).
+    ``repeat`` > 1 makes a longer video of the same content (for memory against video length);
+    only then are the frames held in memory.
     """
+    if frames is None and repeat == 1:
+        shutil.copy2(source, target)
+        return target
     capture = cv2.VideoCapture(str(source))
     fps = capture.get(cv2.CAP_PROP_FPS) or 30
-    images = []
-    for _ in range(frames):
+    writer, kept, count = None, [], 0
+    while frames is None or count < frames:
         ok, frame = capture.read()
         if not ok:
             break
-        images.append(frame)
+        if writer is None:
+            height, width = frame.shape[:2]
+            writer = cv2.VideoWriter(str(target), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+        writer.write(frame)
+        if repeat > 1:
+            kept.append(frame)
+        count += 1
     capture.release()
-    if not images:
+    if writer is None:
         raise RuntimeError(f"No frame could be read from {source}.")
-    height, width = images[0].shape[:2]
-    writer = cv2.VideoWriter(str(target), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
-    for _ in range(repeat):
-        for frame in images:
+    for _ in range(repeat - 1):
+        for frame in kept:
             writer.write(frame)
     writer.release()
     return target

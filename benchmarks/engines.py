@@ -32,15 +32,17 @@ import tempfile
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dlc_reference import cut_clip  # noqa: E402  (benchmarks/dlc_reference.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 #: (engine, runner.mixed_precision) of each row; the bf16 ones are skipped where they would not run bf16.
 VARIANTS = {
     "torch": [("f32", False), ("bf16", "bf16")],
-    "openvino": [("f32", False), ("bf16", "auto")],
+    "openvino": [("f32", False), ("bf16", "bf16")],
     "onnxruntime": [("f32", False)],
 }
 
@@ -57,23 +59,6 @@ def save_untrained_snapshot(config: Path) -> Path:
     return path
 
 
-def cut_video(source: Path, target: Path, frames: int) -> Path:
-    capture = cv2.VideoCapture(str(source))
-    fps = capture.get(cv2.CAP_PROP_FPS) or 30
-    writer = None
-    for _ in range(frames):
-        ok, frame = capture.read()
-        if not ok:
-            break
-        if writer is None:
-            writer = cv2.VideoWriter(str(target), cv2.VideoWriter_fourcc(*"mp4v"), fps, (frame.shape[1], frame.shape[0]))
-        writer.write(frame)
-    capture.release()
-    if writer is not None:
-        writer.release()
-    return target
-
-
 def make_project(args: argparse.Namespace, folder: Path) -> tuple[Path, Path]:
     """``(config, video)`` of the benchmarked project, with a shuffle of ``args.net_type`` and an untrained snapshot."""
     import deeplabcut
@@ -87,7 +72,7 @@ def make_project(args: argparse.Namespace, folder: Path) -> tuple[Path, Path]:
         if not videos:
             sys.exit(f"No video in {source / 'videos'}.")
         config = project / "config.yaml"
-        video = cut_video(videos[0], folder / f"{videos[0].stem}.mp4", args.frames)
+        video = cut_clip(videos[0], folder / f"{videos[0].stem}.mp4", args.frames)
     else:
         config = Path(
             create_synthetic_project(
