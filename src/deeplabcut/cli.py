@@ -66,7 +66,7 @@ def _engine(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--engine", default=None,
         help="what runs the network: auto, torch, openvino or onnxruntime "
-        "(default: pytorch_config.yaml's inference.engine, else auto: OpenVINO on the CPU when installed)",
+        "(default: pytorch_config.yaml's inference.engine, else auto: PyTorch where it runs in bf16, OpenVINO on other CPUs)",
     )  # fmt: skip
 
 

@@ -108,8 +108,8 @@ def evaluate_network(
         detector_snapshot_index: top-down models: which ``snapshot-detector-*.pt``
             (default: config.yaml's ``detector_snapshotindex``; -1 = best/last).
         engine: what runs the network: ``auto``, ``torch``, ``openvino`` or ``onnxruntime``
-            (default: ``inference.engine`` of ``pytorch_config.yaml``, else ``auto``: OpenVINO
-            on the CPU when installed).
+            (default: ``inference.engine`` of ``pytorch_config.yaml``, else ``auto``: PyTorch
+            where it runs in bf16, else OpenVINO on the CPU).
 
     Returns:
         One row per evaluated snapshot, DeepLabCut's columns (top-down: detected boxes).

@@ -76,7 +76,7 @@ def analyze_images(
 
     ``engine`` chooses what runs the network: ``auto``, ``torch``, ``openvino`` or
     ``onnxruntime`` (default: ``inference.engine`` of ``pytorch_config.yaml``, else
-    ``auto``: OpenVINO on the CPU when installed); see ``docs/user-guide.md``.
+    ``auto``: PyTorch where it runs in bf16, else OpenVINO on the CPU); see ``docs/user-guide.md``.
 
     Returns:
         The written files and their DataFrames.

@@ -145,8 +145,8 @@ def analyze_videos(
             other, and logs how far the whole set is at the end (see
             ``apis/sharding.py`` and ``docs/clusters.md``).
         engine: what runs the network: ``auto``, ``torch``, ``openvino`` or ``onnxruntime``
-            (default: ``inference.engine`` of ``pytorch_config.yaml``, else ``auto``: OpenVINO
-            on the CPU when installed, PyTorch on GPUs). DeepLabCut's ``use_openvino="CPU"``
+            (default: ``inference.engine`` of ``pytorch_config.yaml``, else ``auto``: PyTorch
+            where it runs in bf16 (GPUs, native-bf16 CPUs), else OpenVINO on the CPU). DeepLabCut's ``use_openvino="CPU"``
             means ``engine="openvino"``.
 
     Returns:
