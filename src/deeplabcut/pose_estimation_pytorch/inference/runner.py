@@ -110,12 +110,12 @@ class PoseInferenceRunner:
 
         Builds the model of ``pytorch_config`` and loads ``snapshot_path`` into it.
         The inference engine (:mod:`~deeplabcut.pose_estimation_pytorch.inference.engines`)
-        runs it: ``engine``, else ``inference.engine``, else ``auto`` (OpenVINO on the
-        CPU when installed, PyTorch otherwise); :attr:`engines` says which ran, in which
-        precision. ``runner.mixed_precision`` sets the precision: PyTorch uses bf16
-        autocast on a CUDA GPU and on CPUs with native bf16 by default, else full
-        precision; OpenVINO bf16 where the CPU has native bf16; ``false`` means float32
-        everywhere.
+        runs it: ``engine``, else ``inference.engine``, else ``auto`` (PyTorch where it
+        runs in bf16, else OpenVINO on the CPU when installed); :attr:`engines` says which
+        ran, in which precision. ``runner.mixed_precision`` sets the precision: PyTorch
+        uses bf16 autocast (heads in float32) on a CUDA GPU and on CPUs with native bf16
+        by default, else full precision; OpenVINO computes in bf16 only for ``bf16``
+        (on CPUs with native bf16); ``false`` means float32 everywhere.
 
         Top-down models (``method: td``) get a :class:`TopDownCrops` pre-processor:
         the detector of ``detector.model``, loaded from ``detector_snapshot_path``,
