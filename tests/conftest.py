@@ -40,6 +40,15 @@ requires_openfield = pytest.mark.skipif(
 )
 
 
+@pytest.fixture
+def one_torch_thread():
+    """torch on one CPU thread for the test (restored after): exported graphs and engines are compared with it."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(autouse=True)
 def torch_engine_for_auto(monkeypatch):
     """Inference engine ``auto`` runs PyTorch in tests: converting each runner's network to OpenVINO takes

@@ -31,12 +31,7 @@ TOLERANCE = 1e-4
 DEKR_FOLDER = "DLC_synthetic_dekr_w18_iteration-0_shuffle-1"  # dekr_16 is written as DeepLabCut's dekr_w18
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # exported graphs are compared at 1 thread
 
 
 def save_perturbed_snapshot(network: torch.nn.Module, path: Path, seed: int) -> None:

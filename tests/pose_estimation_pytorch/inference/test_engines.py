@@ -37,12 +37,7 @@ FLOAT32_ATOL = 5e-4
 BF16_RELATIVE = 0.12
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # exported graphs are compared at 1 thread
 
 
 @pytest.fixture

@@ -31,12 +31,7 @@ from deeplabcut.pose_estimation_pytorch.models.detectors import build_detector
 TOLERANCE = 1e-4
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # exported graphs are compared at 1 thread
 
 
 def perturbed(network: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
