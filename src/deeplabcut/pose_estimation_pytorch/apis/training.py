@@ -285,6 +285,12 @@ def _train(setup: TrainingSetup, shuffle: int, train_folder: Path, log: logging.
     if setup.recipe is not None and (setup.recipe.applied or setup.recipe.kept):
         log.info(setup.recipe.describe())
     log.info("Precision: %s", precision_description(setup.precision, setup.device))
+    if setup.gradient_checkpointing:
+        log.info(
+            "Gradient checkpointing: on (%d blocks recompute their activations in backward: less memory, "
+            "about 30%% more time per step; train_settings.gradient_checkpointing: false turns it off)",
+            len(setup.gradient_checkpointing),
+        )
     epochs = setup.epochs
     if not distributed.is_main:  # no bar, no lines, no learning curve
         trainer = setup.build_trainer(train_folder)

@@ -106,6 +106,25 @@ class PoseModel(nn.Module):
         """Pixels per output cell of each head."""
         return {name: head.stride for name, head in self.heads.items()}
 
+    def set_gradient_checkpointing(self, enabled: bool) -> list[str]:
+        """Train keeping fewer activations: recompute them during backward (:mod:`.modules.checkpoint`).
+
+        Every submodule with a ``gradient_checkpointing`` attribute takes part
+        (HRNet: its stem, ``layer1`` and every stage module; DEKR's deformable
+        convolutions: their sampled taps). Same results, less memory, one more
+        forward pass of the recomputed parts per step. Only while training;
+        inference is unchanged.
+
+        Returns:
+            The names of the submodules that recompute.
+        """
+        names = []
+        for name, module in self.named_modules():
+            if module is not self and hasattr(module, "gradient_checkpointing"):
+                module.gradient_checkpointing = bool(enabled)
+                names.append(name)
+        return names
+
     def forward(self, images: torch.Tensor) -> dict[str, dict[str, torch.Tensor]]:
         """Images ``(B, 3, H, W)`` (normalized) -> ``{head: {output: (B, C, h, w)}}``.
 

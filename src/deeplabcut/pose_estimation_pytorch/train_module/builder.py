@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,8 @@ class TrainingSetup:
             (rank 0 of 1 outside torchrun).
         recipe: the from-scratch recipe's values the run applied and the user's values it kept
             (``config.recipes``); None when the backbone starts from trained weights.
+        gradient_checkpointing: the submodules that recompute their activations in
+            backward (``train_settings.gradient_checkpointing``); empty when off.
     """
 
     pytorch_config: dict[str, Any]
@@ -95,6 +97,7 @@ class TrainingSetup:
     task: TrainingTask = POSE
     distributed: DistributedContext = SINGLE_PROCESS
     recipe: RecipeChoice | None = None
+    gradient_checkpointing: list[str] = field(default_factory=list)
 
     @property
     def precision(self) -> torch.dtype | None:
@@ -217,6 +220,7 @@ def build_training(
     if _sync_batchnorm(settings, device, distributed, task):
         model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
     model = model.to(device, memory_format=torch.channels_last)
+    checkpointing = _gradient_checkpointing(settings, device, model, task)
     resume = snapshot_path or section.get("resume_training_from")
     checkpoint = None
     if resume is not None:
@@ -270,7 +274,37 @@ def build_training(
         task=task,
         distributed=distributed,
         recipe=recipe,
+        gradient_checkpointing=checkpointing,
     )
+
+
+#: What ``train_settings.gradient_checkpointing: auto`` does on each device type.
+AUTO_CHECKPOINTING = {"cpu": True}
+
+
+def _gradient_checkpointing(
+    settings: dict[str, Any], device: torch.device, model: torch.nn.Module, task: TrainingTask
+) -> list[str]:
+    """Turn on ``train_settings.gradient_checkpointing`` (auto: on the CPU); the submodules that recompute.
+
+    On the CPU, where training memory is the machine's RAM, it is on by default: for
+    ``dekr_32`` at 448x448, batch 8, the peak resident memory of a training step falls
+    from about 6.0 to 3.5 GiB for about 30% more time per step (``benchmarks/side_by_side.py``).
+    On a GPU it is off unless asked for.
+
+    Raises:
+        ConfigError: neither true, false nor ``auto``.
+    """
+    value = settings.get("gradient_checkpointing", "auto")
+    if value == "auto":
+        value = AUTO_CHECKPOINTING.get(device.type, False)
+    if not isinstance(value, bool):
+        raise ConfigError(
+            f"train_settings.gradient_checkpointing of the {task.label} must be true, false or 'auto', not {value!r}."
+        )
+    if not value or not hasattr(model, "set_gradient_checkpointing"):
+        return []
+    return model.set_gradient_checkpointing(True)
 
 
 def _choose_recipe(

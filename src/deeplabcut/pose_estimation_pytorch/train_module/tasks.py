@@ -24,7 +24,7 @@ from deeplabcut.project.paths import (
 )
 
 #: Settings a detector section inherits from the top level when it lacks them.
-INHERITED_TRAIN_SETTINGS = ("seed", "dataloader_workers", "dataloader_pin_memory", "sync_batchnorm", "from_scratch_recipe")
+INHERITED_TRAIN_SETTINGS = ("seed", "dataloader_workers", "dataloader_pin_memory", "sync_batchnorm", "from_scratch_recipe", "gradient_checkpointing")
 INHERITED_RUNNER = ("mixed_precision",)
 
 

@@ -34,6 +34,7 @@ from torch import nn
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET
 from deeplabcut.pose_estimation_pytorch.models.backbones.base import BaseBackbone
+from deeplabcut.pose_estimation_pytorch.models.modules.checkpoint import checkpointed
 from deeplabcut.pose_estimation_pytorch.models.modules.blocks import (
     BN_MOMENTUM,
     BasicBlock,
@@ -203,6 +204,9 @@ class HRNetFeatures(nn.Module):
             )
             self.feature_channels = tuple(c * Bottleneck.expansion for c in INCRE_CHANNELS)
         self.feature_strides = BRANCH_STRIDES[: self.num_stages]
+        #: While training, recompute the stem, ``layer1`` and each stage module in backward
+        #: instead of keeping their activations (:mod:`..modules.checkpoint`).
+        self.gradient_checkpointing = False
         self._init_weights()
 
     @staticmethod
@@ -233,9 +237,15 @@ class HRNetFeatures(nn.Module):
 
     def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
         """Images ``(B, 3, H, W)`` -> ``num_stages`` feature maps at strides 4, 8, (16, (32))."""
-        x = torch.relu(self.bn1(self.conv1(images)))
-        x = torch.relu(self.bn2(self.conv2(x)))
-        features = [self.layer1(x)]
+        checkpointing = self.gradient_checkpointing and self.training
+
+        def run(module: nn.Module, inputs, function=None):
+            if checkpointing:
+                return checkpointed(module, inputs, function=function)
+            return (module if function is None else function)(inputs)
+
+        x = run(self, images, function=self._stem)
+        features = [run(self.layer1, x)]
         for stage in range(2, self.num_stages + 1):
             transition: nn.ModuleList = getattr(self, f"transition{stage - 1}")
             # New branches grow from the lowest-resolution existing branch.
@@ -243,10 +253,14 @@ class HRNetFeatures(nn.Module):
                 layer(features[i] if i < len(features) else features[-1]) for i, layer in enumerate(transition)
             ]
             for module in getattr(self, f"stage{stage}"):
-                features = module(features)
+                features = run(module, features)
         if self.incre_modules is not None:
             features = [incre(x) for incre, x in zip(self.incre_modules, features)]
         return features
+
+    def _stem(self, images: torch.Tensor) -> torch.Tensor:
+        x = torch.relu(self.bn1(self.conv1(images)))
+        return torch.relu(self.bn2(self.conv2(x)))
 
 
 def width_from_model_name(model_name: str) -> int:

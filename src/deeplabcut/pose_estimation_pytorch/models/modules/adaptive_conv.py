@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from deeplabcut.pose_estimation_pytorch.models.modules.blocks import BN_MOMENTUM
+from deeplabcut.pose_estimation_pytorch.models.modules.checkpoint import checkpointed
 
 def kernel_taps(device: torch.device | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The regular 3x3 grid as two float32 tensors ``(dy, dx)`` of shape ``(9,)``.
@@ -125,8 +126,16 @@ class DeformableConv3x3(nn.Module):
         self.dilation = dilation
         self.weight = nn.Parameter(torch.empty(out_channels, in_channels // groups, 3, 3))
         nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        #: While training, recompute the sampled taps (nine float32 copies of the input) in
+        #: backward instead of keeping them (:mod:`.checkpoint`).
+        self.gradient_checkpointing = False
 
     def forward(self, x: torch.Tensor, offset: torch.Tensor) -> torch.Tensor:
+        if self.gradient_checkpointing and self.training:
+            return checkpointed(self, x, offset, function=self._sample_and_convolve)
+        return self._sample_and_convolve(x, offset)
+
+    def _sample_and_convolve(self, x: torch.Tensor, offset: torch.Tensor) -> torch.Tensor:
         return deform_conv3x3(x, offset, self.weight, self.groups, self.dilation)
 
 

@@ -1,0 +1,57 @@
+"""Gradient checkpointing of a module: keep its input, recompute its activations during backward.
+
+A checkpointed module stores none of its intermediate activations; backward
+runs its forward once more to get them. Training then holds only the tensors
+that cross checkpoint boundaries plus one module's activations at a time, at
+the cost of a second forward of each checkpointed module.
+
+Batch norm would update its running statistics twice per step (once in the
+forward, once in the recomputation). During the recomputation every batch-norm
+layer of the module gets its running mean, variance and batch counter back
+after the recomputation, so a checkpointed step changes the model exactly as
+a plain step does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils.checkpoint import checkpoint
+
+
+def checkpointed(module: nn.Module, *inputs: Any, function: Callable[..., Any] | None = None) -> Any:
+    """``module(*inputs)`` (or ``function(*inputs)``, which uses only ``module``'s layers), checkpointed.
+
+    A plain call when no gradients are being recorded.
+    """
+    function = module if function is None else function
+    if not torch.is_grad_enabled():
+        return function(*inputs)
+    return checkpoint(
+        function,
+        *inputs,
+        use_reentrant=False,
+        context_fn=lambda: (contextlib.nullcontext(), _frozen_running_stats(module)),
+    )
+
+
+@contextlib.contextmanager
+def _frozen_running_stats(module: nn.Module) -> Iterator[None]:
+    """Batch-norm layers of ``module`` end the recomputation with the running statistics they began it with."""
+    kept = [
+        (buffer, buffer.clone())
+        for layer in module.modules()
+        if isinstance(layer, nn.modules.batchnorm._BatchNorm) and layer.training and layer.track_running_stats
+        for buffer in (layer.running_mean, layer.running_var, layer.num_batches_tracked)
+        if buffer is not None
+    ]
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for buffer, before in kept:
+                buffer.copy_(before)
