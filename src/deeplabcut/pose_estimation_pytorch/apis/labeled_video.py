@@ -15,8 +15,9 @@ from deeplabcut.project.config import get_track_method
 from deeplabcut.project.create import find_videos
 from deeplabcut.project.paths import AnalysisFiles, labeled_video_path
 from deeplabcut.video.reader import VideoReader
-from deeplabcut.visualization import create_labeled_video_from_dataframe
-from deeplabcut.visualization import plot_trajectories as plot_trajectories_of_dataframe
+
+# deeplabcut.visualization (matplotlib) is imported where a picture is drawn: the APIs
+# import this module, and analysis processes need neither.
 
 
 def analysis_path(project: ShuffleData, files: AnalysisFiles, filtered: bool, track_method: str) -> tuple[Path, str, str]:
@@ -111,6 +112,8 @@ def create_labeled_video(
     Returns:
         The labeled videos.
     """
+    from deeplabcut.visualization import create_labeled_video_from_dataframe
+
     snapshotindex = snapshot_index_argument(snapshotindex, kwargs.pop("snapshot_index", None))
     detector_snapshot_index = kwargs.pop("detector_snapshot_index", None)
     unknown = sorted(set(kwargs) - {"fastmode", "save_frames", "keypoints_only", "Frames2plot", "init_weights", "max_workers"})
@@ -186,6 +189,8 @@ def plot_trajectories(
     Figures go to ``<video folder>/plot-poses/<video stem>/`` (or ``destfolder``).
     Returns the written files.
     """
+    from deeplabcut.visualization import plot_trajectories as plot_trajectories_of_dataframe
+
     model = TrainedModel.resolve(
         config, shuffle, trainingsetindex, modelprefix, snapshot_index_argument(snapshotindex, snapshot_index),
         detector_snapshotindex=detector_snapshot_index,

@@ -310,7 +310,7 @@ def predict_video(
     incomplete = ""
     bar = progress_bar(reader.num_frames or None, f"Analyzing {video.name}", unit="frame")
     try:
-        for first, frames in reader.iter_batches(runner.batch_size, prefetch=4):
+        for first, frames in reader.iter_batches(runner.batch_size, prefetch=2):
             batch = runner.predict_batch(frames)
             batch.setdefault("unique_bodyparts", np.zeros((len(frames), 0, 3), np.float32))
             end = first + len(frames)

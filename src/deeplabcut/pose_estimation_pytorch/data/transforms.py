@@ -33,9 +33,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import albumentations as A
 import cv2
 import numpy as np
 
@@ -43,6 +42,9 @@ from deeplabcut.errors import ConfigError
 from deeplabcut.geometry import resize_transform
 from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET, Normalization
 from deeplabcut.pose_estimation_pytorch.data.preprocessing import Preprocessing
+
+if TYPE_CHECKING:
+    import albumentations as A
 
 CROP_METHODS = ("uniform", "keypoints", "density", "hybrid")
 
@@ -247,6 +249,7 @@ def build_transforms(
     geometric = []
     affine = augmentation.get("affine")
     if affine:
+        A = _albumentations()
         rotation = float(affine.get("rotation", 0))
         translation = int(affine.get("translation", 0))
         scaling = affine.get("scaling", [1.0, 1.0])
@@ -261,6 +264,7 @@ def build_transforms(
             )
         )
     if geometric:
+        A = _albumentations()
         transform.geometric = A.Compose(
             geometric, keypoint_params=A.KeypointParams(format="xy", remove_invisible=False), seed=seed
         )
@@ -273,11 +277,29 @@ def build_transforms(
 
     photometric = _photometric_steps(augmentation)
     if photometric:
-        transform.photometric = A.Compose(photometric, seed=seed)
+        transform.photometric = _albumentations().Compose(photometric, seed=seed)
     return transform
 
 
+def _albumentations():
+    """albumentations, imported once an augmentation needs it.
+
+    Inference transforms never do, and the import costs about 40 MB of memory
+    and 0.4 s, which analysis processes (``analyze_videos``) then save.
+    """
+    import albumentations
+
+    return albumentations
+
+
+#: The augmentation keys :func:`_photometric_steps` turns into albumentations steps.
+PHOTOMETRIC_KEYS = ("color_jitter", "hist_eq", "motion_blur", "gaussian_noise", "grayscale", "covering")
+
+
 def _photometric_steps(augmentation: dict[str, Any]) -> list[Callable]:
+    if not any(augmentation.get(key) for key in PHOTOMETRIC_KEYS):
+        return []
+    A = _albumentations()
     steps: list[Callable] = []
     jitter = augmentation.get("color_jitter")
     if jitter:

@@ -175,7 +175,7 @@ def engine_network(
         Whatever the converter raises for a network it cannot convert (see :func:`prepare_network`).
     """
     if engine.name == "torch":
-        return network
+        return _eager(network, engine)
     network = network.eval()
     input_size = fixed_input_size(pytorch_config) if kind == "pose" else None
     metadata = export_metadata(pytorch_config, kind, output_names(network), input_size)
@@ -207,7 +207,21 @@ def prepare_network(
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         fallback = f"Inference engine '{engine.name}' could not convert the {kind} model ({type(err).__name__}: {reason}); running 'torch' instead."
         dtype = autocast_dtype(mixed_precision, torch.device(device))
-        return network, Engine("torch", _PRECISION_NAMES.get(dtype, "f32"), fallback)
+        torch_engine = Engine("torch", _PRECISION_NAMES.get(dtype, "f32"), fallback)
+        return _eager(network, torch_engine), torch_engine
+
+
+def _eager(network: nn.Module, engine: Engine) -> nn.Module:
+    """The eager network, its autocast layers' weights stored in the autocast dtype where it has them.
+
+    Autocast casts a convolution's float32 weights to bf16 at every call; stored in
+    bf16 once, they give the same outputs with half their memory and no casts
+    (:meth:`~deeplabcut.pose_estimation_pytorch.models.PoseModel.store_autocast_weights`).
+    """
+    dtype = engine.autocast_dtype
+    if dtype is not None and hasattr(network, "store_autocast_weights"):
+        network.store_autocast_weights(dtype)
+    return network
 
 
 def describe_engines(engines: Mapping[str, Engine]) -> str:

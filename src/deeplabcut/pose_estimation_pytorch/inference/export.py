@@ -301,14 +301,14 @@ def trained_networks(
     from deeplabcut.pose_estimation_pytorch.inference.runner import _without_pretrained
 
     model = PoseModel.build(_without_pretrained(pytorch_config["model"]))
-    load_snapshot(model, pose_snapshot)
+    load_snapshot(model, pose_snapshot, mmap=True)
     networks = {"pose": model.eval()}
     if detector_snapshot is not None:
         section = pytorch_config.get("detector") or {}
         if not section.get("model"):
             raise ConfigError("This top-down model's pytorch_config.yaml has no detector.model section.")
         detector = build_detector(_without_pretrained(section["model"]))
-        load_snapshot(detector, detector_snapshot)
+        load_snapshot(detector, detector_snapshot, mmap=True)
         networks["detector"] = detector.eval()
     return networks
 

@@ -41,7 +41,7 @@ from deeplabcut.pose_estimation_pytorch.inference.preprocessors import (
 )
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
 from deeplabcut.pose_estimation_pytorch.models.detectors import build_detector
-from deeplabcut.pose_estimation_pytorch.runtime import inference_context, load_snapshot
+from deeplabcut.pose_estimation_pytorch.runtime import inference_context, load_snapshot, release_free_memory
 
 #: Detector boxes scored below this are dropped unless ``detector.inference.min_bbox_score`` says otherwise.
 DEFAULT_MIN_BBOX_SCORE = 0.1
@@ -136,7 +136,7 @@ class PoseInferenceRunner:
             ConfigError: a top-down config without ``top_down_crop`` or ``detector`` section, an unknown engine.
         """
         model = PoseModel.build(_without_pretrained(pytorch_config["model"]))
-        load_snapshot(model, snapshot_path)
+        load_snapshot(model, snapshot_path, mmap=True)
         mixed_precision = (pytorch_config.get("runner") or {}).get("mixed_precision", "auto")
         pose_engine = select_engine(engine or engine_setting(pytorch_config), device, mixed_precision)
         network, pose_engine = prepare_network(model.eval(), pose_engine, pytorch_config, "pose", device, mixed_precision)
@@ -248,6 +248,7 @@ class PoseInferenceRunner:
         """Run the model on a pre-processor's batch and map every item back to its frame (see :meth:`predict_batch`)."""
         with inference_context(self.device, self.precision):
             outputs = _forward_in_chunks(self.model, batch.images, self.device)
+        release_free_memory()  # the pass's freed activations: back to the OS, not held by the heap
         poses = self.model.predict(outputs)
         bodyparts = poses["bodyparts"].cpu().numpy()
         result = {"bodyparts": items_to_frames(bodyparts, batch.transforms, num_frames, rows=batch.rows)}
@@ -341,7 +342,7 @@ def _load_detector(
     if not section.get("model"):
         raise ConfigError("This top-down model's pytorch_config.yaml has no detector.model section.")
     detector = build_detector(_without_pretrained(section["model"]))
-    load_snapshot(detector, snapshot_path)
+    load_snapshot(detector, snapshot_path, mmap=True)
     normalization = getattr(getattr(detector, "backbone", None), "normalization", IMAGENET)
     mixed_precision = (section.get("runner") or {}).get("mixed_precision", mixed_precision)
     chosen = select_engine(engine or engine_setting(pytorch_config, detector=True), device, mixed_precision)

@@ -18,6 +18,7 @@ from deeplabcut.pose_estimation_pytorch.runtime.distributed import (
     SINGLE_PROCESS,
     process_group,
 )
+from deeplabcut.pose_estimation_pytorch.runtime.memory import release_free_memory
 from deeplabcut.pose_estimation_pytorch.runtime.precision import (
     autocast,
     autocast_dtype,
@@ -41,6 +42,7 @@ __all__ = [
     "load_checkpoint",
     "load_snapshot",
     "process_group",
+    "release_free_memory",
     "resolve_device",
     "save_checkpoint",
     "select_snapshots",

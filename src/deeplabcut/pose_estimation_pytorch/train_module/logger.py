@@ -70,7 +70,7 @@ def rebuild_missing_rows(stats_path: str | Path, snapshot_prefix: str, up_to_epo
     rebuilt = []
     for epoch, snapshot in sorted(lacking.items()):
         try:
-            metadata = load_checkpoint(snapshot.path).get("metadata")
+            metadata = load_checkpoint(snapshot.path, mmap=True).get("metadata")
             row = metadata.get("learning_stats") or {**metadata.get("losses", {}), **metadata.get("metrics", {})}
             values = {str(name): float(value) for name, value in row.items()}
         except (DLCError, AttributeError, TypeError, ValueError):  # unreadable, or metadata of another shape

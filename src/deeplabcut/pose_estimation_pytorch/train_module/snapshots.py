@@ -44,7 +44,7 @@ class SnapshotManager:
         self.best_value: float | None = None
         best = [s for s in list_snapshots(self.folder, prefix) if s.best]
         if best and self.key_metric:
-            value = load_checkpoint(best[-1].path)["metadata"].get("metrics", {}).get(self.key_metric)
+            value = load_checkpoint(best[-1].path, mmap=True)["metadata"].get("metrics", {}).get(self.key_metric)
             self.best_value = None if value is None or math.isnan(value) else float(value)
 
     def _improved(self, value: float | None) -> bool:

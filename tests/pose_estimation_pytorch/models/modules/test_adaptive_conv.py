@@ -78,6 +78,21 @@ def test_deform_conv_matches_slow_reference_values_and_gradients(groups, dilatio
         torch.testing.assert_close(fast_grad.double(), slow_grad, atol=1e-5, rtol=1e-5, msg=name)
 
 
+@pytest.mark.parametrize("groups, dilation", [(1, 1), (3, 2)])
+def test_deform_conv_without_gradients_matches_the_slow_reference(groups, dilation):
+    """Inference takes the tap-by-tap path (no nine-fold copy of the input): the same values."""
+    torch.manual_seed(1)
+    batch, channels, out_channels, height, width = 2, 2, 3, 4, 5
+    x = torch.randn(batch, groups * channels, height, width)
+    offset = torch.rand(batch, groups * 18, height, width) * 5 - 2.5
+    weight = torch.randn(groups * out_channels, channels, 3, 3)
+    with torch.no_grad():
+        fast = deform_conv3x3(x, offset, weight, groups=groups, dilation=dilation)
+    slow = slow_deform_conv(x, offset, weight, groups, dilation)
+    torch.testing.assert_close(fast, slow, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(fast, deform_conv3x3(x, offset, weight, groups=groups, dilation=dilation).detach())
+
+
 def test_zero_offsets_equal_a_plain_3x3_convolution():
     torch.manual_seed(1)
     x = torch.randn(2, 6, 7, 9)
