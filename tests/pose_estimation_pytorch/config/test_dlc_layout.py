@@ -88,7 +88,9 @@ def test_our_settings_go_to_the_extras_and_come_back(project_cfgs):
     assert extras["net_type"] == "dekr_16" and main["net_type"] == "dekr_w18"
     assert extras["data"]["train"]["color_jitter"]["p"] == 0.5 and "color_jitter" not in main["data"]["train"]
     assert extras["runner"] == {"mixed_precision": "auto"}
-    assert extras["train_settings"] == {"dataloader_workers": "auto", "from_scratch_recipe": True}
+    assert extras["train_settings"] == {
+        "dataloader_workers": "auto", "from_scratch_recipe": True, "gradient_checkpointing": "auto"
+    }
     assert main["train_settings"]["dataloader_workers"] == 0 and "from_scratch_recipe" not in main["train_settings"]
     assert "from_scratch" not in main and "from_scratch" not in extras  # the recipe lives in the template only
     head = main["model"]["heads"]["bodypart"]
@@ -130,6 +132,7 @@ def test_a_file_deeplabcut_wrote_trains_here(tmp_path, project_cfgs):
         theirs["data"]["train"].pop(section)
     theirs["runner"].pop("mixed_precision")
     theirs["train_settings"].pop("from_scratch_recipe")  # ours (absent: true)
+    theirs["train_settings"].pop("gradient_checkpointing")  # ours (absent: auto)
     theirs["runner"]["type"] = "PoseTrainingRunner"
     theirs["train_settings"].update(dataloader_workers=0, display_iters=500)
     theirs["with_center_keypoints"] = True
