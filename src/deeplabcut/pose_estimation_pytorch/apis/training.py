@@ -287,9 +287,9 @@ def _train(setup: TrainingSetup, shuffle: int, train_folder: Path, log: logging.
     log.info("Precision: %s", precision_description(setup.precision, setup.device))
     if setup.gradient_checkpointing:
         log.info(
-            "Gradient checkpointing: on (%d blocks recompute their activations in backward: less memory, "
-            "about 30%% more time per step; train_settings.gradient_checkpointing: false turns it off)",
-            len(setup.gradient_checkpointing),
+            "Gradient checkpointing: on (%s): %d blocks recompute their activations in backward, for less "
+            "memory and about 30%% more time per step; train_settings.gradient_checkpointing: false turns it off",
+            setup.gradient_checkpointing_reason, len(setup.gradient_checkpointing),
         )
     epochs = setup.epochs
     if not distributed.is_main:  # no bar, no lines, no learning curve

@@ -371,7 +371,7 @@ TRAIN_SETTINGS = Section(
         "from_scratch_recipe": Bool(),
         # ours: SyncBatchNorm across the GPUs of a torchrun launch (docs/clusters.md)
         "sync_batchnorm": Bool(),
-        # ours: recompute activations in backward (models/modules/checkpoint.py); auto: on the CPU
+        # ours: recompute activations in backward (models/modules/checkpoint.py); auto: see train_module/builder.py
         "gradient_checkpointing": AnyOf((Bool(), Choice(("auto",)))),
     },
 )

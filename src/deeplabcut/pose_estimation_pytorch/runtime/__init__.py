@@ -18,7 +18,7 @@ from deeplabcut.pose_estimation_pytorch.runtime.distributed import (
     SINGLE_PROCESS,
     process_group,
 )
-from deeplabcut.pose_estimation_pytorch.runtime.memory import release_free_memory
+from deeplabcut.pose_estimation_pytorch.runtime.memory import available_memory_bytes, release_free_memory
 from deeplabcut.pose_estimation_pytorch.runtime.precision import (
     autocast,
     autocast_dtype,
@@ -34,6 +34,7 @@ __all__ = [
     "Snapshot",
     "autocast",
     "autocast_dtype",
+    "available_memory_bytes",
     "cpu_has_native_bf16",
     "precision_description",
     "fix_seeds",

@@ -33,3 +33,30 @@ def release_free_memory() -> bool:
         return False
     trim(0)
     return True
+
+
+def available_memory_bytes() -> int | None:
+    """Memory this process can still take: the OS's ``MemAvailable``, capped by a cgroup v2 limit.
+
+    Under a cluster scheduler (SLURM, Kubernetes) the job's cgroup limit, less what
+    the cgroup already uses, is what counts, not the node's free memory. None when
+    neither can be read (not Linux).
+    """
+    values = []
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    values.append(int(line.split()[1]) * 1024)
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        with open("/sys/fs/cgroup/memory.max") as limit_file:
+            limit = limit_file.read().strip()
+        if limit != "max":
+            with open("/sys/fs/cgroup/memory.current") as current_file:
+                values.append(max(0, int(limit) - int(current_file.read().strip())))
+    except (OSError, ValueError):
+        pass
+    return min(values) if values else None

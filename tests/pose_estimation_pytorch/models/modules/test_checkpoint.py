@@ -12,7 +12,8 @@ from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_config
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
-from deeplabcut.pose_estimation_pytorch.train_module import build_training
+from deeplabcut.pose_estimation_pytorch.models.modules.checkpoint import activation_bytes_per_pixel
+from deeplabcut.pose_estimation_pytorch.train_module import build_training, builder
 
 
 def _loss(outputs) -> torch.Tensor:
@@ -74,18 +75,37 @@ def test_checkpointing_keeps_a_fraction_of_the_activations(dekr_model_config):
         assert set(model(images)) == {"bodypart"}
 
 
-def test_train_settings_gradient_checkpointing(tmp_path):
+def test_activation_bytes_per_pixel_predicts_a_larger_input(dekr_model_config):
+    torch.manual_seed(0)
+    model = PoseModel.build(dekr_model_config(8, num_bodyparts=3))
+    per_pixel = activation_bytes_per_pixel(model, torch.device("cpu"))
+    # Measuring left the batch-norm statistics alone.
+    assert int(dict(model.named_buffers())["backbone.model.bn1.num_batches_tracked"]) == 0
+    constant = _saved_bytes(model, torch.randn(1, 3, 64, 64)) - per_pixel * 64 * 64  # weights saved by convs
+    predicted = constant + per_pixel * 2 * 192 * 160
+    assert _saved_bytes(model, torch.randn(2, 3, 192, 160)) == pytest.approx(predicted, rel=0.05)
+
+
+def test_train_settings_gradient_checkpointing(tmp_path, monkeypatch):
     config = make_tiny_dekr_shuffle(tmp_path, multianimal=False)
     shuffle = ShuffleData(config)
     pose_cfg = read_pytorch_config(shuffle.pose_config_path)
     pose_cfg["device"] = "cpu"
     assert pose_cfg["train_settings"]["gradient_checkpointing"] == "auto"
-    setup = build_training(shuffle, pose_cfg)  # auto: on, since it trains on the CPU
-    assert "backbone.model" in setup.gradient_checkpointing
-    assert setup.model.backbone.model.gradient_checkpointing
-    pose_cfg["train_settings"]["gradient_checkpointing"] = False
+    # auto: a tiny model on 96x96 images needs a few MB of activations, far below 1/8 of the memory.
     setup = build_training(shuffle, pose_cfg)
     assert setup.gradient_checkpointing == [] and not setup.model.backbone.model.gradient_checkpointing
+    # ... and on when the memory available is short.
+    monkeypatch.setattr(builder, "available_memory_bytes", lambda: 2**20)
+    setup = build_training(shuffle, pose_cfg)
+    assert "backbone.model" in setup.gradient_checkpointing and setup.model.backbone.model.gradient_checkpointing
+    assert "exceed 1/8 of the 0.0 GiB of memory available" in setup.gradient_checkpointing_reason
+    monkeypatch.undo()
+    pose_cfg["train_settings"]["gradient_checkpointing"] = True
+    assert "backbone.model" in build_training(shuffle, pose_cfg).gradient_checkpointing
+    pose_cfg["train_settings"]["gradient_checkpointing"] = False
+    monkeypatch.setattr(builder, "available_memory_bytes", lambda: 2**20)
+    assert build_training(shuffle, pose_cfg).gradient_checkpointing == []
     pose_cfg["train_settings"]["gradient_checkpointing"] = "sometimes"
     with pytest.raises(ConfigError, match="train_settings.gradient_checkpointing"):
         build_training(shuffle, pose_cfg)

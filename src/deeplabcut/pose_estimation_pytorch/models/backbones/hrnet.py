@@ -24,8 +24,9 @@ load directly. :class:`HRNet`, the backbone used by pose models, holds it as
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -34,13 +35,13 @@ from torch import nn
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET
 from deeplabcut.pose_estimation_pytorch.models.backbones.base import BaseBackbone
-from deeplabcut.pose_estimation_pytorch.models.modules.checkpoint import checkpointed
 from deeplabcut.pose_estimation_pytorch.models.modules.blocks import (
     BN_MOMENTUM,
     BasicBlock,
     Bottleneck,
     make_residual_layer,
 )
+from deeplabcut.pose_estimation_pytorch.models.modules.checkpoint import checkpointed
 from deeplabcut.pose_estimation_pytorch.models.registry import BACKBONES
 from deeplabcut.pose_estimation_pytorch.models.weights import (
     LoadReport,
@@ -237,15 +238,8 @@ class HRNetFeatures(nn.Module):
 
     def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
         """Images ``(B, 3, H, W)`` -> ``num_stages`` feature maps at strides 4, 8, (16, (32))."""
-        checkpointing = self.gradient_checkpointing and self.training
-
-        def run(module: nn.Module, inputs, function=None):
-            if checkpointing:
-                return checkpointed(module, inputs, function=function)
-            return (module if function is None else function)(inputs)
-
-        x = run(self, images, function=self._stem)
-        features = [run(self.layer1, x)]
+        x = self._run(self, images, function=self._stem)
+        features = [self._run(self.layer1, x)]
         for stage in range(2, self.num_stages + 1):
             transition: nn.ModuleList = getattr(self, f"transition{stage - 1}")
             # New branches grow from the lowest-resolution existing branch.
@@ -253,10 +247,17 @@ class HRNetFeatures(nn.Module):
                 layer(features[i] if i < len(features) else features[-1]) for i, layer in enumerate(transition)
             ]
             for module in getattr(self, f"stage{stage}"):
-                features = run(module, features)
+                features = self._run(module, features)
         if self.incre_modules is not None:
             features = [incre(x) for incre, x in zip(self.incre_modules, features)]
         return features
+
+    def _run(self, module: nn.Module, inputs: Any, function: Callable[[Any], Any] | None = None) -> Any:
+        """``module(inputs)`` (or ``function(inputs)``, made of ``module``'s layers), recomputed in
+        backward while training with :attr:`gradient_checkpointing`."""
+        if self.gradient_checkpointing and self.training:
+            return checkpointed(module, inputs, function=function)
+        return (module if function is None else function)(inputs)
 
     def _stem(self, images: torch.Tensor) -> torch.Tensor:
         x = torch.relu(self.bn1(self.conv1(images)))
