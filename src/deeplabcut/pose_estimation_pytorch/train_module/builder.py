@@ -32,7 +32,7 @@ from deeplabcut.pose_estimation_pytorch.data import CroppedPoseDataset, Detector
 from deeplabcut.pose_estimation_pytorch.data.normalization import Normalization
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
 from deeplabcut.pose_estimation_pytorch.models.detectors import build_detector
-from deeplabcut.pose_estimation_pytorch.models.modules.checkpoint import activation_bytes_per_pixel
+from deeplabcut.pose_estimation_pytorch.models.modules.checkpoint import activation_bytes_per_image
 from deeplabcut.pose_estimation_pytorch.runtime import (
     SINGLE_PROCESS,
     DistributedContext,
@@ -299,18 +299,18 @@ def _gradient_checkpointing(
 ) -> tuple[list[str], str]:
     """Turn on ``train_settings.gradient_checkpointing`` if asked or chosen.
 
+    ``auto`` chooses it only where it pays: when training on the CPU, where training
+    memory is the machine's RAM, and the activations of a batch (bytes per image
+    measured on batches of one and two images of the first training item's size,
+    times the batch size) would take more than :data:`AUTO_CHECKPOINTING_SHARE` of
+    the memory available (``runtime.available_memory_bytes``, a cgroup's limit
+    included). Side by side with DeepLabCut (``benchmarks/side_by_side.py``,
+    ``dekr_32``, 448x448, batch 8, bf16, 2 cores), where it is on: training peak PSS
+    5885 -> 3408 MiB, images/s 1.72 -> 1.26. Small images and narrow models train as
+    fast as they can. On a GPU it is off unless asked for.
+
     Returns:
         The submodules that recompute, and why it is on (both empty when off).
-
-    ``auto`` chooses it only where it pays: when training on the CPU, where training
-    memory is the machine's RAM, and the activations of a batch (bytes per pixel
-    measured on two small inputs, times the pixels of a batch of the first training
-    item's size) would take more than :data:`AUTO_CHECKPOINTING_SHARE` of the memory
-    available (``runtime.available_memory_bytes``, a cgroup's limit included).
-    Measured side by side with DeepLabCut (``benchmarks/side_by_side.py``, ``dekr_32``,
-    448x448, batch 8, bf16, 2 cores): training peak PSS 5885 -> 3338 MiB, images/s
-    1.72 -> 1.30. Small images and narrow models train as fast as they can. On a GPU
-    it is off unless asked for.
 
     Raises:
         ConfigError: neither true, false nor ``auto``.
@@ -329,9 +329,8 @@ def _gradient_checkpointing(
         available = available_memory_bytes()
         why = "auto, training on the CPU"
         if available is not None:
-            height, width = train_set[0]["image"].shape[-2:]
-            batch_pixels = int(settings.get("batch_size", 8)) * height * width
-            needed = activation_bytes_per_pixel(model, device, precision) * batch_pixels
+            image_size = tuple(int(n) for n in train_set[0]["image"].shape[-2:])
+            needed = activation_bytes_per_image(model, image_size, device, precision) * int(settings.get("batch_size", 8))
             if needed <= AUTO_CHECKPOINTING_SHARE * available:
                 return [], ""
             why = (

@@ -12,7 +12,7 @@ from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_config
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
-from deeplabcut.pose_estimation_pytorch.models.modules.checkpoint import activation_bytes_per_pixel
+from deeplabcut.pose_estimation_pytorch.models.modules.checkpoint import activation_bytes_per_image
 from deeplabcut.pose_estimation_pytorch.train_module import build_training, builder
 
 
@@ -75,15 +75,14 @@ def test_checkpointing_keeps_a_fraction_of_the_activations(dekr_model_config):
         assert set(model(images)) == {"bodypart"}
 
 
-def test_activation_bytes_per_pixel_predicts_a_larger_input(dekr_model_config):
+def test_activation_bytes_per_image_predicts_a_larger_batch(dekr_model_config):
     torch.manual_seed(0)
     model = PoseModel.build(dekr_model_config(8, num_bodyparts=3))
-    per_pixel = activation_bytes_per_pixel(model, torch.device("cpu"))
+    per_image = activation_bytes_per_image(model, (96, 80), torch.device("cpu"))
     # Measuring left the batch-norm statistics alone.
     assert int(dict(model.named_buffers())["backbone.model.bn1.num_batches_tracked"]) == 0
-    constant = _saved_bytes(model, torch.randn(1, 3, 64, 64)) - per_pixel * 64 * 64  # weights saved by convs
-    predicted = constant + per_pixel * 2 * 192 * 160
-    assert _saved_bytes(model, torch.randn(2, 3, 192, 160)) == pytest.approx(predicted, rel=0.05)
+    constant = _saved_bytes(model, torch.randn(1, 3, 96, 80)) - per_image  # weights saved by convs
+    assert _saved_bytes(model, torch.randn(4, 3, 96, 80)) == pytest.approx(constant + 4 * per_image, rel=0.02)
 
 
 def test_train_settings_gradient_checkpointing(tmp_path, monkeypatch):

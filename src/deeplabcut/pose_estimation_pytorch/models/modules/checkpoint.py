@@ -28,8 +28,7 @@ def saved_activation_bytes(model: nn.Module, images: torch.Tensor, dtype: torch.
 
     Counts each storage autograd saves once, outside checkpointed blocks; the
     model's batch-norm running statistics are left as they were, and no backward
-    runs. Activation memory grows with the pixels of a batch, so a small input
-    gives the rate for any size.
+    runs.
     """
     storages: dict[int, int] = {}
 
@@ -50,17 +49,18 @@ def saved_activation_bytes(model: nn.Module, images: torch.Tensor, dtype: torch.
     return sum(storages.values())
 
 
-def activation_bytes_per_pixel(model: nn.Module, device: torch.device, dtype: torch.dtype | None = None) -> float:
-    """Bytes per input pixel that a training forward of ``model`` keeps for backward.
+def activation_bytes_per_image(
+    model: nn.Module, image_size: tuple[int, int], device: torch.device, dtype: torch.dtype | None = None
+) -> float:
+    """Bytes per image of ``image_size`` (height, width) that a training forward of ``model`` keeps for backward.
 
-    Measured on two small inputs (64x64 and 128x128 pixels): the difference cancels
-    what does not grow with the image (weights and their autocast copies).
+    Measured on batches of one and two images of that size: the difference cancels
+    what does not grow with the batch (weights and their autocast copies).
     """
-    sizes = (64, 128)
     saved = [
-        saved_activation_bytes(model, torch.zeros(1, 3, size, size, device=device), dtype) for size in sizes
+        saved_activation_bytes(model, torch.zeros(batch, 3, *image_size, device=device), dtype) for batch in (1, 2)
     ]
-    return max(0.0, (saved[1] - saved[0]) / (sizes[1] ** 2 - sizes[0] ** 2))
+    return max(0.0, float(saved[1] - saved[0]))
 
 
 def checkpointed(module: nn.Module, *inputs: Any, function: Callable[..., Any] | None = None) -> Any:
