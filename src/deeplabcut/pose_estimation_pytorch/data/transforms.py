@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import cv2
@@ -264,7 +265,6 @@ def build_transforms(
             )
         )
     if geometric:
-        A = _albumentations()
         transform.geometric = A.Compose(
             geometric, keypoint_params=A.KeypointParams(format="xy", remove_invisible=False), seed=seed
         )
@@ -281,7 +281,7 @@ def build_transforms(
     return transform
 
 
-def _albumentations():
+def _albumentations() -> ModuleType:
     """albumentations, imported once an augmentation needs it.
 
     Inference transforms never do, and the import costs about 40 MB of memory

@@ -6,10 +6,10 @@ that cross checkpoint boundaries plus one module's activations at a time, at
 the cost of a second forward of each checkpointed module.
 
 Batch norm would update its running statistics twice per step (once in the
-forward, once in the recomputation). During the recomputation every batch-norm
-layer of the module gets its running mean, variance and batch counter back
-after the recomputation, so a checkpointed step changes the model exactly as
-a plain step does.
+forward, once in the recomputation). Every batch-norm layer of a checkpointed
+module therefore gets back, after the recomputation, the running mean,
+variance and batch counter it had before it, so a checkpointed step changes
+the model exactly as a plain step does.
 """
 
 from __future__ import annotations
