@@ -18,10 +18,9 @@ codecs and the mapping back to frame pixels stay those of the eager model
   the graph :func:`deeplabcut.export_model` writes) and run by ONNX Runtime, in float32.
 * ``auto`` (the default): ``torch`` where it runs in bf16 (GPUs; CPUs with native bf16
   under ``mixed_precision: auto``), else ``openvino`` on the CPU when it is installed.
-  Measured on a 2-core AVX512-BF16 CPU (``dekr_32``, 640x480, one frame per pass):
-  torch bf16 2.5 frames/s, torch float32 2.1, OpenVINO float32 2.6 (batch 8) after a
-  conversion of about 8 s; ``side_by_side.py`` end to end: torch bf16 3.0 frames/s,
-  OpenVINO float32 2.2.
+  Measured on a 2-core AVX512-BF16 CPU (``side_by_side.py``, ``dekr_32``, 640x480
+  frames, ``analyze_videos`` end to end): 640 frames, torch bf16 4.5 frames/s at 715 MiB
+  PSS, OpenVINO float32 3.2 frames/s (after a 6.7 s conversion) at 1377 MiB.
 
 The choice: the APIs' ``engine=`` argument, else ``inference.engine`` of
 ``pytorch_config.yaml`` (the detector: ``detector.inference.engine``, else the pose
@@ -133,7 +132,7 @@ def select_engine(requested: str | None, device: torch.device, mixed_precision: 
     torch_dtype = autocast_dtype(mixed_precision, device)  # also checks the value
     fallback = ""
     if name == "auto":
-        # Where torch runs in bf16 on the CPU it is as fast as OpenVINO in float32, without the conversion.
+        # Where torch runs in bf16 on the CPU it is faster than OpenVINO in float32, without the conversion.
         cpu_float32 = device.type == "cpu" and torch_dtype is None
         name = AUTO_CPU_ENGINE if cpu_float32 and not missing_modules(AUTO_CPU_ENGINE) else "torch"
     elif name != "torch":

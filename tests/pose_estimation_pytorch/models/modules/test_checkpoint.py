@@ -12,7 +12,10 @@ from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_config
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
-from deeplabcut.pose_estimation_pytorch.models.modules.checkpoint import activation_bytes_per_image
+from deeplabcut.pose_estimation_pytorch.models.modules.checkpoint import (
+    activation_bytes_per_image,
+    saved_activation_bytes,
+)
 from deeplabcut.pose_estimation_pytorch.train_module import build_training, builder
 
 
@@ -25,21 +28,6 @@ def _step(model: PoseModel, images: torch.Tensor, bf16: bool = False) -> None:
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
         outputs = model(images)
     _loss(outputs).backward()
-
-
-def _saved_bytes(model: PoseModel, images: torch.Tensor) -> int:
-    """Bytes of the tensors autograd keeps for backward outside checkpointed blocks."""
-    storages: dict[int, int] = {}
-
-    def pack(tensor: torch.Tensor) -> torch.Tensor:
-        storage = tensor.untyped_storage()
-        storages[storage.data_ptr()] = storage.nbytes()
-        return tensor
-
-    model.train()
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-        _loss(model(images))
-    return sum(storages.values())
 
 
 @pytest.mark.parametrize("bf16", [False, True])
@@ -66,9 +54,9 @@ def test_checkpointing_keeps_a_fraction_of_the_activations(dekr_model_config):
     torch.manual_seed(0)
     model = PoseModel.build(dekr_model_config(8, num_bodyparts=3))
     images = torch.randn(2, 3, 96, 96)
-    plain = _saved_bytes(model, images)
+    plain = saved_activation_bytes(model, images)
     model.set_gradient_checkpointing(True)
-    kept = _saved_bytes(model, images)
+    kept = saved_activation_bytes(model, images)
     assert kept < 0.25 * plain, (kept, plain)
     model.eval()  # inference never recomputes: no graph, nothing to checkpoint
     with torch.no_grad():
@@ -81,8 +69,8 @@ def test_activation_bytes_per_image_predicts_a_larger_batch(dekr_model_config):
     per_image = activation_bytes_per_image(model, (96, 80), torch.device("cpu"))
     # Measuring left the batch-norm statistics alone.
     assert int(dict(model.named_buffers())["backbone.model.bn1.num_batches_tracked"]) == 0
-    constant = _saved_bytes(model, torch.randn(1, 3, 96, 80)) - per_image  # weights saved by convs
-    assert _saved_bytes(model, torch.randn(4, 3, 96, 80)) == pytest.approx(constant + 4 * per_image, rel=0.02)
+    constant = saved_activation_bytes(model, torch.randn(1, 3, 96, 80)) - per_image  # weights saved by convs
+    assert saved_activation_bytes(model, torch.randn(4, 3, 96, 80)) == pytest.approx(constant + 4 * per_image, rel=0.02)
 
 
 def test_train_settings_gradient_checkpointing(tmp_path, monkeypatch):
