@@ -14,11 +14,12 @@ defaults for each net type: nothing is overridden except the from-scratch
 recipe's switch (``--recipe on`` / ``off``: ``train_settings.from_scratch_recipe``).
 
 The budget: ``train_network`` has no time limit, so it is turned into epochs:
-the first epoch is trained alone and timed (with the run's setup, so the estimate
-errs on the short side: the last epoch of a run is always validated), then the
-run resumes from its snapshot up to ``floor(budget / first epoch)`` epochs (a
-top-down net type trains its detector and its pose model for that many epochs
-each). Snapshots and validation keep their defaults (``save_epochs``,
+the first two epochs are trained alone and timed. The call's time beyond its two
+epochs is the setup (building, loading, the final validation), which the
+resumed call pays again; the second epoch (validated, so the estimate errs on the
+short side) is the time per epoch. The run then resumes from its snapshot up to
+``2 + floor((budget - first call - setup) / second epoch)`` epochs (a top-down
+net type trains its detector and its pose model for that many epochs each). Snapshots and validation keep their defaults (``save_epochs``,
 ``eval_interval``), so evaluation and analysis use the snapshot DeepLabCut picks
 by default (``snapshot-best-*``, the best validated one). The budget is wall
 time of training only; evaluation and video analysis come on top.
@@ -74,7 +75,17 @@ def main() -> None:
     parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: a GPU when there is one)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--output", default="accuracy-output", help="folder of the projects and the results")
+    parser.add_argument(
+        "--set", nargs="*", default=[], metavar="KEY=YAML",
+        help="experiments only (the README's figures use none): pytorch_config overrides, e.g. runner.optimizer.params.lr=0.002",
+    )  # fmt: skip
     args = parser.parse_args()
+    import yaml
+
+    overrides = {}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        overrides[key] = yaml.safe_load(value)
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no downloads at run time: from scratch unless weights are cached
     import torch
@@ -90,7 +101,7 @@ def main() -> None:
             continue
         for net_type in args.net_types:
             for recipe in args.recipe:
-                row = run(project, net_type, recipe == "on", args.budget_min * 60, args.device, output)
+                row = run(project, net_type, recipe == "on", args.budget_min * 60, args.device, output, overrides)
                 rows.append(row)
                 print(json.dumps(_no_nan(row)), flush=True)
     header = {
@@ -104,7 +115,10 @@ def main() -> None:
     print(f"\n{header}\n\n{table}\n\nWritten: {output / 'accuracy.json'}, {output / 'accuracy.md'}")
 
 
-def run(project: str, net_type: str, recipe: bool, budget_s: float, device: str | None, output: Path) -> dict[str, Any]:
+def run(
+    project: str, net_type: str, recipe: bool, budget_s: float, device: str | None, output: Path,
+    overrides: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Create the project, train it for the budget, evaluate it (and track its video); one result row."""
     import deeplabcut
     from deeplabcut.errors import ConfigError
@@ -113,6 +127,8 @@ def run(project: str, net_type: str, recipe: bool, budget_s: float, device: str 
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     row: dict[str, Any] = {"project": project, "net_type": net_type, "recipe": "on" if recipe else "off"}
+    if overrides:
+        row["overrides"] = overrides
     if project == OPENFIELD_NAME:
         config = _openfield(folder)
         row.update(kind="single animal, 4 bodyparts, 640x480 (real)")
@@ -128,15 +144,15 @@ def run(project: str, net_type: str, recipe: bool, budget_s: float, device: str 
         deeplabcut.create_training_dataset(config, net_type=net_type, Shuffles=[1], **split)
     except ConfigError as error:  # e.g. a top-down net type on a project with unique bodyparts
         return {**row, "skipped": str(error)}
-    row.update(train(config, recipe, budget_s, device))
+    row.update(train(config, recipe, budget_s, device, overrides or {}))
     row.update(evaluate(config, device))
     if project != OPENFIELD_NAME and PROJECTS[project].get("multianimal", True):
         row.update(track(config, device))
     return row
 
 
-def train(config: str | Path, recipe: bool, budget_s: float, device: str | None) -> dict[str, Any]:
-    """Train one epoch, time it, then resume up to the epochs the budget allows."""
+def train(config: str | Path, recipe: bool, budget_s: float, device: str | None, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Train two epochs, time them, then resume up to the epochs the budget allows."""
     import torch
 
     import deeplabcut.pose_estimation_pytorch.apis as api
@@ -147,17 +163,20 @@ def train(config: str | Path, recipe: bool, budget_s: float, device: str | None)
 
     model = TrainedModel.resolve(config, 1, 0, "", select="none")
     top_down = is_top_down(model.pytorch_config)
-    updates = {"train_settings.from_scratch_recipe": recipe}
+    updates = {"train_settings.from_scratch_recipe": recipe, **overrides}
     detector = lambda epochs: {"detector_epochs": epochs} if top_down else {}  # noqa: E731
     started = time.perf_counter()
-    api.train_network(config, shuffle=1, epochs=1, device=device, pytorch_cfg_updates=updates, **detector(1))
+    probe = api.train_network(config, shuffle=1, epochs=2, device=device, pytorch_cfg_updates=updates, **detector(2))
     first = time.perf_counter() - started
-    epochs = max(1, math.floor(budget_s / first))
+    per_epoch = sum(result.history[2]["seconds"] for result in (probe, probe.detector) if result is not None)
+    epoch_times = sum(r.history[e]["seconds"] for r in (probe, probe.detector) if r is not None for e in (1, 2))
+    setup = max(0.0, first - epoch_times)
+    epochs = max(2, 2 + math.floor((budget_s - first - setup) / per_epoch))
     train_folder = model.shuffle.train_folder
-    if epochs > 1:
-        resume = {"snapshot_path": _snapshot(list_snapshots(train_folder), 1)}
+    if epochs > 2:
+        resume = {"snapshot_path": _snapshot(list_snapshots(train_folder), 2)}
         if top_down:
-            resume["detector_path"] = _snapshot(list_snapshots(train_folder, DETECTOR_SNAPSHOT_PREFIX), 1)
+            resume["detector_path"] = _snapshot(list_snapshots(train_folder, DETECTOR_SNAPSHOT_PREFIX), 2)
         api.train_network(
             config, shuffle=1, epochs=epochs, device=device, pytorch_cfg_updates=updates, **resume, **detector(epochs)
         )  # fmt: skip
@@ -165,7 +184,7 @@ def train(config: str | Path, recipe: bool, budget_s: float, device: str | None)
     last = max(list_snapshots(train_folder), key=lambda snapshot: snapshot.epoch)
     metadata = torch.load(last.path, map_location="cpu", weights_only=True)["metadata"]
     return {
-        "epochs": epochs, "first_epoch_s": round(first, 1), "train_s": round(seconds, 1),
+        "epochs": epochs, "epoch_s": round(per_epoch, 1), "setup_s": round(setup, 1), "train_s": round(seconds, 1),
         "recipe_applied": metadata.get("from_scratch_recipe", {}),
     }  # fmt: skip
 
