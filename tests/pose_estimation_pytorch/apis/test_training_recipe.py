@@ -20,7 +20,7 @@ from deeplabcut.pose_estimation_pytorch.config.pose_config import read_pytorch_c
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.pose_estimation_pytorch.models.backbones.hrnet import HRNetFeatures
 from deeplabcut.pose_estimation_pytorch.runtime import list_snapshots
-from deeplabcut.pose_estimation_pytorch.train_module import build_shuffle_training
+from deeplabcut.pose_estimation_pytorch.train_module import build_shuffle_training, builder
 from deeplabcut.project.paths import TRAINING_LOG_FILENAME
 
 
@@ -121,3 +121,29 @@ def test_the_switch_turns_it_off_and_is_saved_in_the_extras(template_dekr: Path)
     assert read_pytorch_config(project.pose_config_path)["train_settings"]["from_scratch_recipe"] is False
     assert "from_scratch_recipe" not in project.pose_config_path.read_text()  # DeepLabCut's file stays valid
     assert "from_scratch_recipe: false" in project.pose_config_path.with_name("pytorch_config_extras.yaml").read_text()
+
+
+def test_a_downscale_is_written_into_the_config_and_a_resumed_run_keeps_it(template_dekr: Path, monkeypatch):
+    # The tiny project's animals span about 5 px: declare a downscale that they pass.
+    monkeypatch.setattr(builder, "declared_downscale", lambda net_type: {"min_animal_px": 2, "factors": [0.5]})
+    project = ShuffleData(template_dekr)
+    before = read_pytorch_config(project.pose_config_path)
+    assert _setup(template_dekr).recipe.downscale.factor == 0.5
+    assert read_pytorch_config(project.pose_config_path) == before  # building writes nothing
+
+    train_network(template_dekr, epochs=1)
+    box = {"height": 48, "width": 48, "keep_ratio": True}
+    cfg = read_pytorch_config(project.pose_config_path)
+    assert cfg["data"]["train"]["resize"] == box and cfg["data"]["inference"]["resize"] == box
+    assert cfg["runner"]["optimizer"]["params"]["lr"] == 0.0005  # the rest of the recipe stays out of the file
+    assert cfg["model"] == before["model"] and cfg["runner"] == before["runner"]
+    log = (project.train_folder / TRAINING_LOG_FILENAME).read_text()
+    assert "frames at 0.5 of their size" in log and "data.inference.resize None -> " in log
+    snapshot = list_snapshots(project.train_folder)[-1].path
+    recorded = torch.load(snapshot, weights_only=True)["metadata"]["from_scratch_recipe"]
+    assert recorded["data.train.resize"] == box
+
+    # Resumed: the sizes are in the file now, so nothing is chosen again and the file stays as it is.
+    train_network(template_dekr, epochs=2, snapshot_path=snapshot)
+    assert read_pytorch_config(project.pose_config_path)["data"] == cfg["data"]
+    assert (project.train_folder / TRAINING_LOG_FILENAME).read_text().count("frames at 0.5 of their size") == 1

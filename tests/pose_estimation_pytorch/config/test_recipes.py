@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.config.dlc_layout import split_for_deeplabcut
-from deeplabcut.pose_estimation_pytorch.config.make_config import available_net_types, make_pytorch_config
-from deeplabcut.pose_estimation_pytorch.config.recipes import apply_recipe, choose_recipe, declared_recipe
+from deeplabcut.pose_estimation_pytorch.config.make_config import (
+    available_net_types,
+    crop_size_for_side,
+    make_pytorch_config,
+)
+from deeplabcut.pose_estimation_pytorch.config.recipes import (
+    animal_size,
+    apply_recipe,
+    choose_downscale,
+    choose_recipe,
+    declared_downscale,
+    declared_recipe,
+    with_downscale,
+)
 from deeplabcut.project.config import read_config
 from deeplabcut.synthetic import create_synthetic_project
 
@@ -80,3 +93,72 @@ def test_the_switch_turns_the_recipe_off(project_cfgs):
     cfg["train_settings"]["from_scratch_recipe"] = "no"
     with pytest.raises(ConfigError, match="train_settings.from_scratch_recipe must be true or false"):
         choose_recipe(cfg, "dekr_16", DEKR_RECIPE, DEKR_DEFAULTS)
+
+
+DEKR_DOWNSCALE = {"min_animal_px": 56, "factors": [0.25, 0.333, 0.5, 0.75]}
+
+
+def _animals(length: float, images: int = 5, individuals: int = 2) -> np.ndarray:
+    """Labels of animals whose keypoints (snout, ears, tail base) span a box of diagonal ``length``."""
+    bodypart = np.array([[0.0, 0.0], [0.3, 0.2], [0.3, -0.2], [1.0, 0.0]])
+    span = np.hypot(1.0, 0.4)
+    points = np.broadcast_to(bodypart * length / span + 100.0, (images, individuals, 4, 2)).copy()
+    points[0, 0, 1:] = np.nan  # one keypoint only: not measured
+    points[1, 1, 2] = np.nan  # three keypoints: the box of those
+    return points
+
+
+def test_animal_size_is_the_median_diagonal_of_the_keypoint_boxes():
+    assert animal_size(_animals(119.0)) == pytest.approx(119.0)
+    assert animal_size(np.full((2, 1, 4, 2), np.nan)) is None
+
+
+def test_dekr_declares_a_downscale_and_top_down_templates_none():
+    assert declared_downscale("dekr_16") == declared_downscale("dekr_32") == DEKR_DOWNSCALE
+    assert declared_downscale("token_pose_w16") is None and declared_downscale("resnet_50") is None
+
+
+def test_the_openfield_mouse_is_trained_at_half_size_and_small_animals_at_full_size(project_cfgs):
+    cfg = make_pytorch_config(project_cfgs["multi"], "dekr_16", "x")
+    cfg["data"]["train"]["crop_sampling"].update(width=448, height=448)  # as for 640x480 videos
+    downscale = choose_downscale(cfg, DEKR_DOWNSCALE, _animals(119.0), [(640, 480)], crop_size_for_side)
+    assert downscale.factor == 0.5 and downscale.animal_px == pytest.approx(119.0)
+    box = {"height": 240, "width": 320, "keep_ratio": True}
+    assert downscale.values == {
+        "data.train.resize": box, "data.inference.resize": box,
+        "data.train.crop_sampling.width": 224, "data.train.crop_sampling.height": 224,
+    }  # fmt: skip
+    assert downscale.replaced == {
+        "data.train.resize": None, "data.inference.resize": None,
+        "data.train.crop_sampling.width": 448, "data.train.crop_sampling.height": 448,
+    }  # fmt: skip
+    choice = with_downscale(choose_recipe(cfg, "dekr_16", DEKR_RECIPE, DEKR_DEFAULTS), downscale)
+    assert choice.applied == {**DEKR_RECIPE, **downscale.values} and choice.written == downscale.values
+    line = choice.describe()
+    assert "data.inference.resize None -> {'height': 240, 'width': 320, 'keep_ratio': True}" in line
+    assert "median animal spans 119 px, 60 px after" in line and "written into pytorch_config.yaml" in line
+    assert choose_recipe(cfg, "dekr_16", DEKR_RECIPE, DEKR_DEFAULTS).written == {}  # lr and scaling stay out of the file
+
+    # A 1080p video of a large animal: a quarter; an animal of 70 px: none of the factors keeps 56 px.
+    assert choose_downscale(cfg, DEKR_DOWNSCALE, _animals(240.0), [(1920, 1080)], crop_size_for_side).factor == 0.25
+    assert choose_downscale(cfg, DEKR_DOWNSCALE, _animals(70.0), [(640, 480)], crop_size_for_side) is None
+    # A crop that still fits the smaller frames is kept.
+    cfg["data"]["train"]["crop_sampling"].update(width=128, height=128)
+    downscale = choose_downscale(cfg, DEKR_DOWNSCALE, _animals(119.0), [(640, 480)], crop_size_for_side)
+    assert set(downscale.values) == {"data.train.resize", "data.inference.resize"}
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("data.train.resize", {"height": 480, "width": 640, "keep_ratio": True}),
+        ("data.inference.resize", {"height": 480, "width": 640}),
+        ("data.inference.longest_max_size", 640),
+    ],
+)
+def test_a_size_the_user_chose_or_videos_of_several_sizes_leave_the_frames_alone(project_cfgs, key, value):
+    cfg = make_pytorch_config(project_cfgs["multi"], "dekr_16", "x")
+    assert choose_downscale(cfg, DEKR_DOWNSCALE, _animals(119.0), [(640, 480)], crop_size_for_side) is not None
+    assert choose_downscale(cfg, DEKR_DOWNSCALE, _animals(119.0), [(640, 480), (320, 240)], crop_size_for_side) is None
+    cfg = apply_recipe(cfg, {key: value})
+    assert choose_downscale(cfg, DEKR_DOWNSCALE, _animals(119.0), [(640, 480)], crop_size_for_side) is None

@@ -219,12 +219,14 @@ def _train_shuffle(
             distributed=distributed,
         )  # fmt: skip
 
-        # Now write (rank 0): the overrides, and keep the files of other runs out of this one's way.
+        # Now write (rank 0): the overrides and the sizes the from-scratch recipe chose (inference must
+        # see the pixels the model learned on), and keep the files of other runs out of this one's way.
         train_folder = project.train_folder
+        written = {key: value for setup in setups if setup.recipe is not None for key, value in setup.recipe.written.items()}
         if distributed.is_main:
             _remove_litter(train_folder)
-            if updates:
-                write_pytorch_config(project.pose_config_path, pose_cfg)
+            if updates or written:
+                write_pytorch_config(project.pose_config_path, update_config(pose_cfg, written))
             for setup in setups:
                 _set_aside_other_runs(train_folder, after_epoch=setup.start_epoch, task=setup.task)
         distributed.barrier()

@@ -38,6 +38,9 @@ KEY_ORDER = (
     "resume_training_from",
 )
 MAX_CROP_SIZE = 448
+#: Keys of architecture templates that are not ``pytorch_config.yaml`` settings: the from-scratch
+#: recipe and downscale (:mod:`.recipes`).
+TEMPLATE_ONLY_KEYS = ("from_scratch", "from_scratch_downscale")
 #: Longest side of the detector's input images, at most (CPU-friendly; ``detector.data.*.longest_max_size``).
 MAX_DETECTOR_SIZE = 256
 
@@ -71,12 +74,16 @@ def net_type_method(net_type: str) -> str:
 
 def default_crop_size(project_cfg: dict[str, Any]) -> int:
     """Training crop side: the smaller side of the largest video, rounded down to 32, at most 448."""
-    smallest_sides = [min(size) for size in _video_sizes(project_cfg)]
-    side = max(smallest_sides) if smallest_sides else MAX_CROP_SIZE
+    smallest_sides = [min(size) for size in video_sizes(project_cfg)]
+    return crop_size_for_side(max(smallest_sides) if smallest_sides else MAX_CROP_SIZE)
+
+
+def crop_size_for_side(side: int) -> int:
+    """Training crop side for frames whose smaller side is ``side``: rounded down to 32, within 64..448."""
     return int(max(64, min(MAX_CROP_SIZE, side // 32 * 32)))
 
 
-def _video_sizes(project_cfg: dict[str, Any]) -> list[tuple[int, int]]:
+def video_sizes(project_cfg: dict[str, Any]) -> list[tuple[int, int]]:
     """``(width, height)`` of every video's crop region in ``video_sets``."""
     sizes = []
     for video, entry in project_cfg["video_sets"].items():
@@ -87,7 +94,7 @@ def _video_sizes(project_cfg: dict[str, Any]) -> list[tuple[int, int]]:
 
 def default_detector_size(project_cfg: dict[str, Any]) -> int:
     """Longest side of the detector's input: the largest video's longest side, at most 256 px."""
-    longest = max((max(size) for size in _video_sizes(project_cfg)), default=MAX_DETECTOR_SIZE)
+    longest = max((max(size) for size in video_sizes(project_cfg)), default=MAX_DETECTOR_SIZE)
     return int(max(32, min(MAX_DETECTOR_SIZE, longest)))
 
 
@@ -104,10 +111,10 @@ def merged_templates(template: str) -> dict[str, Any]:
 
     ``base.yaml``, then the architecture template, then its method's augmentation
     template, then the architecture's own ``data`` entries (e.g. its crop size), which
-    beat the method's. The template's ``from_scratch`` recipe (:mod:`.recipes`) is left
-    out: it is not a ``pytorch_config.yaml`` setting.
+    beat the method's. The template's from-scratch recipe and downscale (:mod:`.recipes`)
+    are left out: they are not ``pytorch_config.yaml`` settings.
     """
-    architecture = {key: value for key, value in load_template(template).items() if key != "from_scratch"}
+    architecture = {key: value for key, value in load_template(template).items() if key not in TEMPLATE_ONLY_KEYS}
     method = architecture.get("method", "bu")
     config = deep_merge(load_template("base"), architecture)
     config = deep_merge(config, load_template("aug_top_down" if method == "td" else "aug_bottom_up"))

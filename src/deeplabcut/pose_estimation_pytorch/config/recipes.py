@@ -18,13 +18,24 @@ training builder decides whether the backbone starts from scratch and calls
 template's default) is never replaced, and
 ``train_settings.from_scratch_recipe: false`` (kept in
 ``pytorch_config_extras.yaml``) turns the recipe off.
+
+A template may also declare a frame downscale for from-scratch runs on a CPU
+(``from_scratch_downscale: {min_animal_px, factors}``, :func:`choose_downscale`):
+when the labeled animals are large, frames are trained on and predicted at a
+smaller size, which buys several times the epochs of a CPU budget. Unlike the
+values above, the sizes it sets (``data.train.resize``, ``data.inference.resize``
+and the crop) are DeepLabCut keys and are written into ``pytorch_config.yaml``:
+evaluation and video analysis must see the pixels the model learned on.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.config.make_config import merged_templates, resolve_net_type
@@ -35,6 +46,8 @@ SWITCH_KEY = "train_settings.from_scratch_recipe"
 #: Where the recipe of a model's section is declared: ``from_scratch`` of the net type's template
 #: (the pose model) or of ``detector.yaml`` (a top-down model's detector).
 RECIPE_KEY = "from_scratch"
+#: A template's downscale of from-scratch CPU runs: ``{min_animal_px: P, factors: [f, ...]}``.
+DOWNSCALE_KEY = "from_scratch_downscale"
 
 
 @dataclass(frozen=True)
@@ -52,11 +65,19 @@ class RecipeChoice:
     applied: dict[str, Any] = field(default_factory=dict)
     replaced: dict[str, Any] = field(default_factory=dict)
     kept: dict[str, Any] = field(default_factory=dict)
+    downscale: Downscale | None = None
+
+    @property
+    def written(self) -> dict[str, Any]:
+        """``{dotted key: value}`` of :attr:`applied` that go into ``pytorch_config.yaml`` (the downscale's sizes)."""
+        return dict(self.downscale.values) if self.downscale is not None else {}
 
     def describe(self) -> str:
         """One line: each value applied, the values kept, and how to turn the recipe off."""
         changes = ", ".join(f"{key} {self.replaced.get(key)!r} -> {value!r}" for key, value in self.applied.items())
         text = f"From-scratch recipe of {self.net_type} (the backbone was not pretrained): {changes}"
+        if self.downscale is not None:
+            text += f" ({self.downscale.describe()})"
         if self.kept:
             text += "; kept your " + ", ".join(f"{key} {value!r}" for key, value in self.kept.items())
         return text + (
@@ -105,12 +126,7 @@ def choose_recipe(section: dict[str, Any], net_type: str, recipe: dict[str, Any]
     Raises:
         ConfigError: the switch is not true or false.
     """
-    switch = _get(section, SWITCH_KEY)
-    if switch is _MISSING or switch is None:
-        switch = True
-    if not isinstance(switch, bool):
-        raise ConfigError(f"{SWITCH_KEY} must be true or false, not {switch!r}.")
-    if not switch:
+    if not recipe_enabled(section):
         return RecipeChoice(net_type)
     applied, replaced, kept = {}, {}, {}
     for key, value in recipe.items():
@@ -121,6 +137,137 @@ def choose_recipe(section: dict[str, Any], net_type: str, recipe: dict[str, Any]
         else:
             kept[key] = copy.deepcopy(current)
     return RecipeChoice(net_type, applied, replaced, kept)
+
+
+def recipe_enabled(section: dict[str, Any]) -> bool:
+    """``train_settings.from_scratch_recipe`` of a model's section (absent: true).
+
+    Raises:
+        ConfigError: it is neither true nor false.
+    """
+    switch = _get(section, SWITCH_KEY)
+    if switch is _MISSING or switch is None:
+        return True
+    if not isinstance(switch, bool):
+        raise ConfigError(f"{SWITCH_KEY} must be true or false, not {switch!r}.")
+    return switch
+
+
+@dataclass(frozen=True)
+class Downscale:
+    """Frames trained on and predicted at ``factor`` times their size (:func:`choose_downscale`).
+
+    Attributes:
+        factor: the scale of the frames (< 1).
+        animal_px: the median animal's size in the original frames (its keypoints' box diagonal).
+        values: ``{dotted key: value}`` of the model's section: both resizes and the crop.
+        replaced: the section's values of those keys before (None where absent).
+    """
+
+    factor: float
+    animal_px: float
+    values: dict[str, Any]
+    replaced: dict[str, Any]
+
+    def describe(self) -> str:
+        return (
+            f"frames at {self.factor:.3g} of their size: the median animal spans {self.animal_px:.0f} px, "
+            f"{self.animal_px * self.factor:.0f} px after; the sizes are written into pytorch_config.yaml, so that "
+            "evaluation and video analysis see the same pixels"
+        )
+
+
+#: The keys a user sets to choose the training and inference size themselves (the downscale then stays off).
+SIZE_KEYS = ("data.train.resize", "data.train.longest_max_size", "data.inference.resize", "data.inference.longest_max_size")
+
+
+def declared_downscale(net_type: str) -> dict[str, Any] | None:
+    """The ``from_scratch_downscale`` of ``net_type``'s template (None: the template declares none)."""
+    try:
+        template, _ = resolve_net_type(net_type)
+    except ConfigError:
+        return None
+    declared = load_template(template).get(DOWNSCALE_KEY)
+    return dict(declared) if declared else None
+
+
+def animal_size(keypoints: np.ndarray) -> float | None:
+    """Median size of the labeled animals: the diagonal of each animal's keypoint box (pixels).
+
+    Args:
+        keypoints: ``(images, individuals, bodyparts, 2)``, NaN where unlabeled.
+
+    Returns:
+        None when no animal has two labeled keypoints.
+    """
+    points = np.asarray(keypoints, dtype=np.float64).reshape(-1, keypoints.shape[-2], 2)
+    labeled = np.isfinite(points).all(-1)
+    usable = labeled.sum(-1) >= 2
+    if not usable.any():
+        return None
+    points = points[usable]
+    extent = np.nanmax(points, axis=1) - np.nanmin(points, axis=1)
+    return float(np.median(np.hypot(extent[:, 0], extent[:, 1])))
+
+
+def choose_downscale(
+    section: dict[str, Any],
+    declared: dict[str, Any],
+    keypoints: np.ndarray,
+    frame_sizes: Sequence[tuple[int, int]],
+    crop_rule: Any,
+) -> Downscale | None:
+    """The downscale of a from-scratch CPU run, or None.
+
+    The factor is the smallest of ``declared["factors"]`` that keeps the median
+    labeled animal at least ``declared["min_animal_px"]`` pixels. Nothing is
+    downscaled when the user chose a size (:data:`SIZE_KEYS`), when the videos
+    differ in size (one size must fit all frames), or when the animals are
+    too small for any factor.
+
+    Args:
+        section: the model's section of ``pytorch_config`` (the recipe's switch on).
+        declared: the template's ``from_scratch_downscale``.
+        keypoints: the training labels, ``(images, individuals, bodyparts, 2)``.
+        frame_sizes: ``(width, height)`` of every video's frames.
+        crop_rule: ``side -> crop side``, the crop the project's config would get for frames of that smaller side.
+    """
+    if any(_get(section, key) not in (_MISSING, None) for key in SIZE_KEYS):
+        return None
+    if not frame_sizes or len(set(frame_sizes)) != 1:
+        return None
+    size = animal_size(keypoints)
+    if size is None:
+        return None
+    minimum = float(declared["min_animal_px"])
+    fitting = [float(f) for f in declared["factors"] if 0 < float(f) < 1 and size * float(f) >= minimum]
+    if not fitting:
+        return None
+    factor = min(fitting)
+    width, height = frame_sizes[0]
+    box = {"height": max(1, round(height * factor)), "width": max(1, round(width * factor)), "keep_ratio": True}
+    values: dict[str, Any] = {"data.train.resize": box, "data.inference.resize": dict(box)}
+    crop = crop_rule(min(box["height"], box["width"]))
+    for axis in ("width", "height"):
+        key = f"data.train.crop_sampling.{axis}"
+        current = _get(section, key)
+        if current is not _MISSING and current is not None and int(current) > crop:
+            values[key] = crop
+    replaced = {key: (None if _get(section, key) is _MISSING else copy.deepcopy(_get(section, key))) for key in values}
+    return Downscale(factor, size, values, replaced)
+
+
+def with_downscale(choice: RecipeChoice, downscale: Downscale | None) -> RecipeChoice:
+    """``choice`` with the downscale's sizes applied as well."""
+    if downscale is None:
+        return choice
+    return RecipeChoice(
+        choice.net_type,
+        applied={**choice.applied, **copy.deepcopy(downscale.values)},
+        replaced={**choice.replaced, **copy.deepcopy(downscale.replaced)},
+        kept=choice.kept,
+        downscale=downscale,
+    )
 
 
 def apply_recipe(section: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:

@@ -27,7 +27,17 @@ from torch.utils.data import DataLoader, DistributedSampler
 
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.config.pose_config import is_top_down
-from deeplabcut.pose_estimation_pytorch.config.recipes import RecipeChoice, apply_recipe, choose_recipe, declared_recipe
+from deeplabcut.pose_estimation_pytorch.config.make_config import crop_size_for_side, video_sizes
+from deeplabcut.pose_estimation_pytorch.config.recipes import (
+    RecipeChoice,
+    apply_recipe,
+    choose_downscale,
+    choose_recipe,
+    declared_downscale,
+    declared_recipe,
+    recipe_enabled,
+    with_downscale,
+)
 from deeplabcut.pose_estimation_pytorch.data import CroppedPoseDataset, DetectorDataset, PoseTrainDataset, ShuffleData
 from deeplabcut.pose_estimation_pytorch.data.normalization import Normalization
 from deeplabcut.pose_estimation_pytorch.models import PoseModel
@@ -228,7 +238,7 @@ def build_training(
     checkpoint = None
     if resume is not None:
         checkpoint = load_snapshot(model, resume, load_head_weights, map_location=device)
-    recipe = _choose_recipe(task, pytorch_config, section, model, checkpoint, load_head_weights)
+    recipe = _choose_recipe(task, pytorch_config, section, model, checkpoint, load_head_weights, shuffle, device)
     if recipe is not None and recipe.applied:
         pytorch_config = _with_recipe(task, pytorch_config, recipe.applied)
         section = task.section(pytorch_config)
@@ -347,12 +357,16 @@ def _choose_recipe(
     model: torch.nn.Module,
     checkpoint: dict[str, Any] | None,
     load_head_weights: bool,
+    shuffle: ShuffleData,
+    device: torch.device,
 ) -> RecipeChoice | None:
     """The from-scratch recipe of this run, or None when its backbone starts from trained weights.
 
     A resumed run takes the values its snapshot records (so that it trains as it
     started, whatever weights could be had today); older snapshots without the record,
-    and new runs, decide from the backbone's pretrained-weights report.
+    and new runs, decide from the backbone's pretrained-weights report. A new pose-model
+    run on the CPU also gets its template's downscale (``recipes.choose_downscale``),
+    which the caller writes into ``pytorch_config.yaml`` (``RecipeChoice.written``).
     """
     net_type = str(pytorch_config.get("net_type", ""))
     recipe, defaults = declared_recipe(net_type, detector=task is DETECTOR)
@@ -363,7 +377,13 @@ def _choose_recipe(
         recipe = {key: value for key, value in recorded.items() if key in defaults}
     elif not backbone_from_scratch(model):
         return None
-    return choose_recipe(section, net_type, recipe, defaults)
+    choice = choose_recipe(section, net_type, recipe, defaults)
+    declared = declared_downscale(net_type)
+    if checkpoint is None and task is POSE and device.type == "cpu" and declared and recipe_enabled(section):
+        keypoints = shuffle.split("train").keypoints
+        downscale = choose_downscale(section, declared, keypoints, video_sizes(shuffle.cfg), crop_size_for_side)
+        choice = with_downscale(choice, downscale)
+    return choice
 
 
 def backbone_from_scratch(model: torch.nn.Module) -> bool:
