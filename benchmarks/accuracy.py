@@ -25,7 +25,8 @@ by default (``snapshot-best-*``, the best validated one). The budget is wall
 time of training only; evaluation and video analysis come on top.
 
 Reported per run: the epochs trained, training time, the recipe values applied
-(read from the snapshot's metadata), test RMSE (DeepLabCut's mean pixel error)
+(read from the snapshot's metadata), the size frames are trained on and predicted
+at (``data.inference.resize`` of ``pytorch_config.yaml``), test RMSE (DeepLabCut's mean pixel error)
 and test mAP (OKS, 0-100) from ``evaluate_network``; for multi-animal synthetic
 projects also the tracking error (pixels per keypoint) and identity swaps of
 the stitched tracks of the project's video against the synthetic ground truth
@@ -183,7 +184,9 @@ def train(config: str | Path, recipe: bool, budget_s: float, device: str | None,
     seconds = time.perf_counter() - started
     last = max(list_snapshots(train_folder), key=lambda snapshot: snapshot.epoch)
     metadata = torch.load(last.path, map_location="cpu", weights_only=True)["metadata"]
+    resize = model.shuffle.pytorch_config()["data"].get("inference", {}).get("resize")  # e.g. the recipe's downscale
     return {
+        "frames": f"{resize['width']}x{resize['height']}" if resize else "full size",
         "epochs": epochs, "epoch_s": round(per_epoch, 1), "setup_s": round(setup, 1), "train_s": round(seconds, 1),
         "recipe_applied": metadata.get("from_scratch_recipe", {}),
     }  # fmt: skip
@@ -252,7 +255,7 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     """The results as a markdown table (``-`` where a value does not apply)."""
     columns = [
         ("project", "project"), ("kind", "kind"), ("net_type", "net type"), ("recipe", "recipe"),
-        ("recipe_applied", "recipe values applied"), ("epochs", "epochs"), ("train_s", "training s"),
+        ("recipe_applied", "recipe values applied"), ("frames", "frames"), ("epochs", "epochs"), ("train_s", "training s"),
         ("test_rmse", "test RMSE px"), ("test_mAP", "test mAP"), ("tracking_error", "tracking error px"),
         ("identity_swaps", "identity swaps"),
     ]  # fmt: skip

@@ -142,7 +142,7 @@ def test_the_openfield_mouse_is_trained_at_half_size_and_small_animals_at_full_s
     # A 1080p video of a large animal: a quarter; an animal of 70 px: none of the factors keeps 56 px.
     assert choose_downscale(cfg, DEKR_DOWNSCALE, _animals(240.0), [(1920, 1080)], crop_size_for_side).factor == 0.25
     assert choose_downscale(cfg, DEKR_DOWNSCALE, _animals(70.0), [(640, 480)], crop_size_for_side) is None
-    # A crop that still fits the smaller frames is kept.
+    # A crop the user chose (not the crop create_training_dataset gives 640x480 frames) is kept.
     cfg["data"]["train"]["crop_sampling"].update(width=128, height=128)
     downscale = choose_downscale(cfg, DEKR_DOWNSCALE, _animals(119.0), [(640, 480)], crop_size_for_side)
     assert set(downscale.values) == {"data.train.resize", "data.inference.resize"}

@@ -31,7 +31,7 @@ evaluation and video analysis must see the pixels the model learned on.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,7 +215,7 @@ def choose_downscale(
     declared: dict[str, Any],
     keypoints: np.ndarray,
     frame_sizes: Sequence[tuple[int, int]],
-    crop_rule: Any,
+    crop_rule: Callable[[int], int],
 ) -> Downscale | None:
     """The downscale of a from-scratch CPU run, or None.
 
@@ -223,7 +223,9 @@ def choose_downscale(
     labeled animal at least ``declared["min_animal_px"]`` pixels. Nothing is
     downscaled when the user chose a size (:data:`SIZE_KEYS`), when the videos
     differ in size (one size must fit all frames), or when the animals are
-    too small for any factor.
+    too small for any factor. The training crop becomes the crop rule's for the
+    smaller frames, unless the user chose the crop (it differs from the rule's
+    for the full frames).
 
     Args:
         section: the model's section of ``pytorch_config`` (the recipe's switch on).
@@ -247,11 +249,10 @@ def choose_downscale(
     width, height = frame_sizes[0]
     box = {"height": max(1, round(height * factor)), "width": max(1, round(width * factor)), "keep_ratio": True}
     values: dict[str, Any] = {"data.train.resize": box, "data.inference.resize": dict(box)}
-    crop = crop_rule(min(box["height"], box["width"]))
+    crop, full_crop = crop_rule(min(box["height"], box["width"])), crop_rule(min(width, height))
     for axis in ("width", "height"):
         key = f"data.train.crop_sampling.{axis}"
-        current = _get(section, key)
-        if current is not _MISSING and current is not None and int(current) > crop:
+        if _get(section, key) == full_crop and crop != full_crop:
             values[key] = crop
     replaced = {key: (None if _get(section, key) is _MISSING else copy.deepcopy(_get(section, key))) for key in values}
     return Downscale(factor, size, values, replaced)
