@@ -79,7 +79,23 @@ def test_unique_bodyparts_head_names_its_keypoints_in_the_target_generator(proje
     head = main["model"]["heads"]["unique_bodypart"]
     assert head["target_generator"]["label_keypoint_key"] == "keypoints_unique" and "label_keypoint_key" not in head
     assert head["target_generator"]["num_heatmaps"] == 2
+    # As DeepLabCut 3's unique head: a crop without the object is trained as its absence.
+    assert cfg["model"]["heads"]["unique_bodypart"]["codec"]["gradient_masking"] is False
+    assert head["target_generator"]["gradient_masking"] is False
     assert merge_from_deeplabcut(main, extras)["model"]["heads"]["unique_bodypart"] == cfg["model"]["heads"]["unique_bodypart"]
+
+
+def test_heatmap_masking_is_read_from_deeplabcut_files():
+    from deeplabcut.pose_estimation_pytorch.config.dlc_layout import codec_from_deeplabcut
+
+    predictor = {"type": "HeatmapPredictor", "locref_std": 7.2801}
+    unique = codec_from_deeplabcut({"type": "HeatmapGaussianGenerator", "gradient_masking": False}, predictor)
+    assert unique["gradient_masking"] is False
+    top_down = {"type": "HeatmapGaussianGenerator", "gradient_masking": True, "background_weight": 0.1}
+    assert codec_from_deeplabcut(top_down, predictor)["background_weight"] == 0.1
+    # The values written for a codec that had none stay the codec's defaults.
+    ours = codec_from_deeplabcut({"type": "HeatmapGaussianGenerator", "gradient_masking": True, "background_weight": 0.0}, predictor)
+    assert "gradient_masking" not in ours and "background_weight" not in ours
 
 
 def test_our_settings_go_to_the_extras_and_come_back(project_cfgs):

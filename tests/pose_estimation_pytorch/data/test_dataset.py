@@ -49,3 +49,31 @@ def test_project_is_the_seed_name_of_shuffle_data():
     from deeplabcut.pose_estimation_pytorch.data import Project
 
     assert Project is ShuffleData
+
+
+def test_unique_bodyparts_tell_unlabeled_from_outside_the_crop(tiny_multianimal_project: Path):
+    """visibility_unique: 1 inside the (cropped) image, 0 labeled but cropped away, -1 unlabeled."""
+    create_training_dataset(tiny_multianimal_project, net_type="dekr_16")
+    project = ShuffleData(tiny_multianimal_project)
+
+    def left_half(image, keypoints, **_):
+        return {"image": image[:, :64], "keypoints": keypoints}
+
+    dataset = PoseTrainDataset(project, "train", transform=left_half)
+    animals = np.full((2, 4, 2), np.nan)
+    animals[0] = [[10, 10], [20, 10], [10, 20], [100, 50]]  # the last one is cropped away
+    image = np.zeros((96, 128, 3), np.uint8)
+    items = [dataset.make_item(image, animals, np.array([point]), "img.png", 0) for point in ([30, 40], [100, 40], [np.nan, np.nan])]
+    assert items[0]["image"].shape == (3, 96, 64)
+    assert [item["visibility_unique"].item() for item in items] == [1.0, 0.0, -1.0]
+    np.testing.assert_allclose([item["keypoints_unique"].numpy()[0] for item in items], [[30, 40], [0, 0], [0, 0]])
+    # Animals' keypoints keep 0 for both (DEKR trains a missing keypoint as background).
+    assert items[0]["visibility"].tolist() == [[1.0, 1.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
+    # The unique head (its template's codec) trains the cropped-away object's channel as absent.
+    from deeplabcut.pose_estimation_pytorch.models import PoseModel
+
+    head = PoseModel.build(project.pytorch_config()["model"]).heads["unique_bodypart"]
+    batch = torch.utils.data.default_collate([{k: v for k, v in item.items() if k != "image_path"} for item in items])
+    targets = head.get_targets(batch, (96, 64), (24, 16), device=torch.device("cpu"))
+    assert targets["heatmap_weight"].amin(dim=(1, 2, 3)).tolist() == [1.0, 1.0, 0.0]
+    assert targets["heatmap"][1].max() == 0.0

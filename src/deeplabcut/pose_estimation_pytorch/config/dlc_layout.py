@@ -102,7 +102,10 @@ for _prefix in ((), ("detector",)):
 #: the extras' ``auto`` applies while the file still holds this value.
 AUTO_WORKERS_PLACEHOLDER = 0
 
-# Codec <-> DeepLabCut target generator + predictor: (our codec key, DLC section, DLC key).
+_UNSET = object()
+# Codec <-> DeepLabCut target generator + predictor: (our codec key, DLC section, DLC key), then the values
+# written for DeepLabCut where the codec has none: our codec's defaults (HeatmapCodec masks channels without
+# a visible keypoint, at weight 0), which reading therefore leaves to the codec.
 _CODEC_TWINS: dict[str, tuple[str, str, list[tuple[str, str, str]], dict[str, dict[str, Any]]]] = {
     "DEKRCodec": (
         "DEKRGenerator",
@@ -133,6 +136,8 @@ _CODEC_TWINS: dict[str, tuple[str, str, list[tuple[str, str, str]], dict[str, di
             ("locref_std", "predictor", "locref_std"),
             ("apply_sigmoid", "predictor", "apply_sigmoid"),
             ("clip_scores", "predictor", "clip_scores"),
+            ("gradient_masking", "target_generator", "gradient_masking"),
+            ("background_weight", "target_generator", "background_weight"),
         ],
         {"target_generator": {"heatmap_mode": "KEYPOINT", "gradient_masking": True, "background_weight": 0.0}},
     ),
@@ -325,7 +330,7 @@ def codec_from_deeplabcut(target_generator: Any, predictor: Any) -> dict[str, An
     kind = _PREDICTOR_CODECS.get((predictor or {}).get("type") if isinstance(predictor, dict) else None)
     if kind is None:
         return None
-    _, _, twins, _ = _CODEC_TWINS[kind]
+    _, _, twins, written_defaults = _CODEC_TWINS[kind]
     sections = {
         "target_generator": target_generator if isinstance(target_generator, dict) else {},
         "predictor": predictor,
@@ -333,7 +338,10 @@ def codec_from_deeplabcut(target_generator: Any, predictor: Any) -> dict[str, An
     derived: dict[str, Any] = {"type": kind}
     for ours, section, theirs in twins:
         if theirs in sections[section] and ours not in derived:
-            derived[ours] = copy.deepcopy(sections[section][theirs])
+            value = sections[section][theirs]
+            if written_defaults.get(section, {}).get(theirs, _UNSET) == value:
+                continue  # the value written for a codec that left it to its default (the same in both)
+            derived[ours] = copy.deepcopy(value)
     return derived
 
 

@@ -38,7 +38,12 @@ class PoseTrainDataset(Dataset):
     ``keypoints_unique`` ``(U, 2)`` and ``visibility_unique`` ``(U,)``;
     ``offset``/``scale`` (``original = p * scale + offset``); ``image_path``;
     ``index`` (row in the merged labels). Keypoints that are unlabeled or
-    outside the (augmented) image have visibility 0 and coordinates 0.
+    outside the (augmented) image have coordinates 0 and visibility 0, except
+    unlabeled unique bodyparts: ``visibility_unique`` -1. A unique bodyparts'
+    head (one instance per image) trains a labeled one that the crop left out as
+    absent, but must not be told that an unlabeled one is absent. Animals'
+    keypoints keep 0 for both: DEKR trains a missing keypoint as background, as
+    DeepLabCut 3 does, where -1 would mask its channel for every animal of the image.
 
     Args:
         project: the shuffle.
@@ -130,6 +135,7 @@ class PoseTrainDataset(Dataset):
         keypoints (pixels, NaN unlabeled) into an item (see the class docstring)."""
         num_animal_points = animals.shape[0] * animals.shape[1]
         points = np.concatenate([animals.reshape(-1, 2), unique.reshape(-1, 2)]).astype(np.float32)
+        unique_labeled = np.isfinite(unique.reshape(-1, 2)).all(axis=1)
 
         result = self.transform(image=image, keypoints=points)
         out_image = np.asarray(result["image"], dtype=np.float32)
@@ -154,7 +160,9 @@ class PoseTrainDataset(Dataset):
             "keypoints": torch.from_numpy(animal_points),
             "visibility": torch.from_numpy(animal_visible.astype(np.float32)),
             "keypoints_unique": torch.from_numpy(points[num_animal_points:]),
-            "visibility_unique": torch.from_numpy(visible[num_animal_points:].astype(np.float32)),
+            "visibility_unique": torch.from_numpy(
+                np.where(visible[num_animal_points:], 1.0, np.where(unique_labeled, 0.0, -1.0)).astype(np.float32)
+            ),
             "offset": torch.as_tensor(result.get("offset", np.zeros(2)), dtype=torch.float32),
             "scale": torch.as_tensor(result.get("scale", np.ones(2)), dtype=torch.float32),
             "image_path": image_path,

@@ -118,3 +118,28 @@ def test_refined_points_stay_inside_the_image_on_any_heatmap(refinement):
     heatmap = torch.randn(16, 8, 16, 12, generator=torch.Generator().manual_seed(0))
     points = codec.decode({"heatmap": heatmap})[..., :2]
     assert (points >= 0).all() and (points <= torch.tensor([48.0, 64.0])).all()
+
+
+def test_channels_without_a_visible_keypoint_follow_gradient_masking():
+    # Keypoint 0 visible, 1 labeled but outside the image (0), 2 unlabeled (-1).
+    keypoints = torch.tensor([[[7.0, 11.0], [0.0, 0.0], [0.0, 0.0]]])
+    visibility = torch.tensor([[1.0, 0.0, -1.0]])
+    weights = {}
+    for masking, background in ((True, 0.0), (True, 0.1), (False, 0.0)):
+        codec = HeatmapCodec(num_heatmaps=3, stride=2, gradient_masking=masking, background_weight=background)
+        weight = codec.encode(keypoints, visibility, (32, 32))["heatmap_weight"][0]
+        assert weight.amin(dim=(1, 2)).tolist() == weight.amax(dim=(1, 2)).tolist()  # one weight per channel
+        weights[masking, background] = weight[:, 0, 0].tolist()
+    # DeepLabCut 3's top-down default: an invisible keypoint's channel is not trained.
+    assert weights[True, 0.0] == [1.0, 0.0, 0.0]
+    assert weights[True, 0.1] == pytest.approx([1.0, 0.1, 0.0])
+    # Unique bodyparts: a labeled keypoint outside the crop is trained as absent; an unlabeled one never.
+    assert weights[False, 0.0] == [1.0, 1.0, 0.0]
+
+
+def test_an_unlabeled_instance_masks_its_channel_only_when_no_instance_is_visible():
+    codec = HeatmapCodec(num_heatmaps=1, stride=2, gradient_masking=False)
+    keypoints = torch.tensor([[[[7.0, 11.0]], [[0.0, 0.0]]], [[[0.0, 0.0]], [[0.0, 0.0]]]])  # (B=2, A=2, K=1, 2)
+    visibility = torch.tensor([[[1.0], [-1.0]], [[0.0], [-1.0]]])
+    weight = codec.encode(keypoints, visibility, (32, 32))["heatmap_weight"]
+    assert weight[0].min() == 1.0 and weight[1].max() == 0.0

@@ -7,6 +7,14 @@ is centred at pixel ``i*s + s/2``; the Gaussian has sigma
 ``(keypoint - cell_centre) / locref_std`` in the disk of radius
 ``pos_dist_thresh`` pixels around the keypoint, where their weight is 1.
 
+Weights of a heatmap channel in an image where no instance of its keypoint is
+visible, as DeepLabCut 3's ``HeatmapGaussianGenerator``: with
+``gradient_masking`` (top-down heads: a crop's keypoint with visibility 0 may be
+an occluded one nobody labeled) the channel gets ``background_weight``; without
+it (unique bodyparts: one per image, so a labeled one outside an augmented crop
+is known to be absent from it) the channel is trained as background at weight 1.
+A keypoint with visibility < 0 (unlabeled, so unknown) masks its channel either way.
+
 Decoding takes each heatmap's argmax cell, then moves it within the cell:
 
 * by the ``locref`` output when the head has one and ``location_refinement`` is on;
@@ -50,6 +58,9 @@ class HeatmapCodec(Codec):
         dark_kernel: side (cells, odd) of DARK's Gaussian blur, whose sigma is
             OpenCV's default for that side (11 -> 2 cells, DARK's setting for
             sigma-2 heatmaps at 64x48); 1 skips the blur.
+        gradient_masking: weigh a channel whose keypoint is not visible in the image by
+            ``background_weight`` instead of training it as background (module docstring).
+        background_weight: that weight (DeepLabCut's default: 0, the channel is ignored).
         stride: pixels per output cell; set by the head from the backbone.
     """
 
@@ -64,6 +75,8 @@ class HeatmapCodec(Codec):
         clip_scores: bool = True,
         refinement: str = "none",
         dark_kernel: int = 11,
+        gradient_masking: bool = True,
+        background_weight: float = 0.0,
         stride: float | None = None,
     ) -> None:
         if refinement not in REFINEMENTS:
@@ -80,6 +93,8 @@ class HeatmapCodec(Codec):
         self.clip_scores = clip_scores
         self.refinement = refinement
         self.dark_kernel = int(dark_kernel)
+        self.gradient_masking = bool(gradient_masking)
+        self.background_weight = float(background_weight)
         self.stride = stride
 
     @torch.no_grad()
@@ -95,8 +110,9 @@ class HeatmapCodec(Codec):
 
         Args:
             keypoints: ``(B, A, K, 2)`` or ``(B, K, 2)`` pixel ``(x, y)`` in the input image.
-            visibility: ``(B, A, K)`` or ``(B, K)``; > 0 labeled. A heatmap channel
-                has weight 0 in an image where no instance has that keypoint.
+            visibility: ``(B, A, K)`` or ``(B, K)``: > 0 visible, 0 not in the image
+                (or, for animals' keypoints, unlabeled), < 0 unlabeled. The weight of a
+                channel without a visible instance follows ``gradient_masking`` (module docstring).
             image_size: ``(H, W)`` input pixels.
             stride: pixels per output cell (default ``self.stride``).
             output_size: ``(h, w)`` of the outputs (default ``ceil(H/s), ceil(W/s)``).
@@ -131,7 +147,10 @@ class HeatmapCodec(Codec):
         distance_sq = torch.where(valid[..., None, None], distance_sq, torch.full_like(distance_sq, float("inf")))
         nearest_sq, nearest = distance_sq.min(dim=1)  # (B, K, h, w)
         heatmap = torch.exp(-nearest_sq / (2 * self.sigma**2))
-        channel_weight = valid.any(1).float()  # (B, K)
+        seen = valid.any(1)  # (B, K)
+        absent_weight = self.background_weight if self.gradient_masking else 1.0
+        channel_weight = torch.where(seen, 1.0, absent_weight)
+        channel_weight = channel_weight.masked_fill(~seen & (visibility < 0).any(1), 0.0)  # unknown: not trained
         targets = {
             "heatmap": heatmap,
             "heatmap_weight": channel_weight[..., None, None].expand_as(heatmap).contiguous(),
