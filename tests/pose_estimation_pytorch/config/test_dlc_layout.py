@@ -93,9 +93,9 @@ def test_heatmap_masking_is_read_from_deeplabcut_files():
     assert unique["gradient_masking"] is False
     top_down = {"type": "HeatmapGaussianGenerator", "gradient_masking": True, "background_weight": 0.1}
     assert codec_from_deeplabcut(top_down, predictor)["background_weight"] == 0.1
-    # The values written for a codec that had none stay the codec's defaults.
-    ours = codec_from_deeplabcut({"type": "HeatmapGaussianGenerator", "gradient_masking": True, "background_weight": 0.0}, predictor)
-    assert "gradient_masking" not in ours and "background_weight" not in ours
+    # A generator without them means DeepLabCut's defaults (they differ from our codec's).
+    plain = codec_from_deeplabcut({"type": "HeatmapGaussianGenerator"}, predictor)
+    assert plain["gradient_masking"] is False and plain["background_weight"] == 0.1
 
 
 def test_our_settings_go_to_the_extras_and_come_back(project_cfgs):

@@ -102,10 +102,9 @@ for _prefix in ((), ("detector",)):
 #: the extras' ``auto`` applies while the file still holds this value.
 AUTO_WORKERS_PLACEHOLDER = 0
 
-_UNSET = object()
 # Codec <-> DeepLabCut target generator + predictor: (our codec key, DLC section, DLC key), then the values
 # written for DeepLabCut where the codec has none: our codec's defaults (HeatmapCodec masks channels without
-# a visible keypoint, at weight 0), which reading therefore leaves to the codec.
+# a visible keypoint, at weight 0). Our templates state them, so that a file reads back as it was written.
 _CODEC_TWINS: dict[str, tuple[str, str, list[tuple[str, str, str]], dict[str, dict[str, Any]]]] = {
     "DEKRCodec": (
         "DEKRGenerator",
@@ -143,6 +142,9 @@ _CODEC_TWINS: dict[str, tuple[str, str, list[tuple[str, str, str]], dict[str, di
     ),
 }
 _PREDICTOR_CODECS = {predictor: codec for codec, (_, predictor, _, _) in _CODEC_TWINS.items()}
+#: DeepLabCut's own defaults for twin keys whose default differs from our codec's: what a file that
+#: leaves them out means to DeepLabCut (its HeatmapGaussianGenerator trains absent keypoints as background).
+_DLC_GENERATOR_DEFAULTS = {"HeatmapCodec": {"gradient_masking": False, "background_weight": 0.1}}
 
 # Our loss (type, parameters) <-> DeepLabCut's criterion name (which takes only these parameters).
 #: (our type, the parameters that must hold, DeepLabCut's name, parameters passed on, what reading writes back).
@@ -325,12 +327,14 @@ def codec_from_deeplabcut(target_generator: Any, predictor: Any) -> dict[str, An
 
     The one translation of these sections: used when reading a file, and by the
     heads when a config in DeepLabCut's layout is built directly. Keys without a
-    twin keep the codec's defaults. None when the predictor is not one we have.
+    twin keep the codec's defaults; twin keys the generator leaves out take
+    DeepLabCut's defaults where they differ from ours (:data:`_DLC_GENERATOR_DEFAULTS`).
+    None when the predictor is not one we have.
     """
     kind = _PREDICTOR_CODECS.get((predictor or {}).get("type") if isinstance(predictor, dict) else None)
     if kind is None:
         return None
-    _, _, twins, written_defaults = _CODEC_TWINS[kind]
+    _, _, twins, _ = _CODEC_TWINS[kind]
     sections = {
         "target_generator": target_generator if isinstance(target_generator, dict) else {},
         "predictor": predictor,
@@ -338,10 +342,10 @@ def codec_from_deeplabcut(target_generator: Any, predictor: Any) -> dict[str, An
     derived: dict[str, Any] = {"type": kind}
     for ours, section, theirs in twins:
         if theirs in sections[section] and ours not in derived:
-            value = sections[section][theirs]
-            if written_defaults.get(section, {}).get(theirs, _UNSET) == value:
-                continue  # the value written for a codec that left it to its default (the same in both)
-            derived[ours] = copy.deepcopy(value)
+            derived[ours] = copy.deepcopy(sections[section][theirs])
+    if isinstance(target_generator, dict):
+        for key, value in _DLC_GENERATOR_DEFAULTS.get(kind, {}).items():
+            derived.setdefault(key, value)
     return derived
 
 
