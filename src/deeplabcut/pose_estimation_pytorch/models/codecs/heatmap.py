@@ -60,7 +60,7 @@ class HeatmapCodec(Codec):
             sigma-2 heatmaps at 64x48); 1 skips the blur.
         gradient_masking: weigh a channel whose keypoint is not visible in the image by
             ``background_weight`` instead of training it as background (module docstring).
-        background_weight: that weight (DeepLabCut's default: 0, the channel is ignored).
+        background_weight: that weight (default 0: the channel is not trained, as in DeepLabCut 3's top-down heads).
         stride: pixels per output cell; set by the head from the backbone.
     """
 
