@@ -153,11 +153,9 @@ class TemporalLoss:
         resize = train.get("resize")
         scale = 1.0
         if resize:  # e.g. the from-scratch downscale: frames at the size the model trains at
-            import cv2
+            from deeplabcut.video.reader import VideoReader
 
-            capture = cv2.VideoCapture(str(videos[0]))
-            scale = resize["width"] / capture.get(cv2.CAP_PROP_FRAME_WIDTH)
-            capture.release()
+            scale = resize["width"] / VideoReader(videos[0]).frame_size[0]
         crop = int(train.get("crop_sampling", {}).get("width", 256))
         print(f"Unlabeled pairs from {[v.name for v in videos]}, scale {scale:.3f}, crop {crop}", flush=True)
         return UnlabeledPairs(videos, self.pairs, crop, scale, max_frames=600, seed=0)
