@@ -50,6 +50,7 @@ class UnlabeledPairs:
     def __init__(self, videos: list[Path], pairs: int, crop: int, scale: float, max_frames: int, seed: int) -> None:
         import cv2
 
+        from deeplabcut.pose_estimation_pytorch.config.make_config import crop_size_for_side
         from deeplabcut.pose_estimation_pytorch.data.normalization import IMAGENET
         from deeplabcut.video.reader import VideoReader
 
@@ -64,7 +65,7 @@ class UnlabeledPairs:
                 frames.append(frame)
             self.frames.append(np.stack(frames))
         height, width = self.frames[0].shape[1:3]
-        self.crop = min(crop, height, width) // 32 * 32
+        self.crop = min(crop, crop_size_for_side(min(height, width)))  # the training crop, fitting the frames
         self.pairs = pairs
         self.normalization = IMAGENET
         self.random = random.Random(seed)
@@ -104,6 +105,8 @@ class TemporalLoss:
         self.original = None
 
     def install(self) -> None:
+        import torch
+
         from deeplabcut.pose_estimation_pytorch.models.model import PoseModel
 
         self.original = PoseModel.get_loss
@@ -111,7 +114,7 @@ class TemporalLoss:
 
         def get_loss(model: Any, outputs: Any, targets: Any) -> dict[str, Any]:
             losses = hook.original(model, outputs, targets)
-            if hook.weight > 0 and model.training and _grad_enabled():
+            if hook.weight > 0 and model.training and torch.is_grad_enabled():
                 extra = hook.loss(model)
                 losses["temporal_loss"] = extra.detach()
                 losses["total_loss"] = losses["total_loss"] + hook.weight * extra
@@ -159,12 +162,6 @@ class TemporalLoss:
         crop = int(train.get("crop_sampling", {}).get("width", 256))
         print(f"Unlabeled pairs from {[v.name for v in videos]}, scale {scale:.3f}, crop {crop}", flush=True)
         return UnlabeledPairs(videos, self.pairs, crop, scale, max_frames=600, seed=0)
-
-
-def _grad_enabled() -> bool:
-    import torch
-
-    return torch.is_grad_enabled()
 
 
 def _pytorch_config(config: Path) -> dict[str, Any]:
