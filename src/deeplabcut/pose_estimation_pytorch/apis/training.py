@@ -26,6 +26,7 @@ from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel
 from deeplabcut.pose_estimation_pytorch.apis.utils import LOGGER_NAME, ProgressReporter, file_logger, get_logger
 from deeplabcut.pose_estimation_pytorch.config.pose_config import is_top_down, update_config, write_pytorch_config
 from deeplabcut.pose_estimation_pytorch.config.schema import validate_pytorch_config
+from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.pose_estimation_pytorch.models.registry import check_model_types
 from deeplabcut.pose_estimation_pytorch.runtime import (
     DistributedContext,
@@ -213,31 +214,52 @@ def _train_shuffle(
     check_model_types(pose_cfg, source)
 
     with process_group(resolve_device(pose_cfg.get("device"))) as distributed:
-        # Build and check everything first: bad input must leave the disk as it was.
-        setups = build_shuffle_training(
-            project, pose_cfg, transform, transform_cropped, snapshot_path, detector_path, load_head_weights,
-            distributed=distributed,
+        # In a function of its own, so that the models (and the process group they hold) are free to go
+        # when the group is left.
+        results = _train_in_group(
+            project, pose_cfg, updates, transform, transform_cropped, snapshot_path, detector_path,
+            load_head_weights, distributed,
         )  # fmt: skip
-
-        # Now write (rank 0): the overrides and the sizes the from-scratch recipe chose (inference must
-        # see the pixels the model learned on), and keep the files of other runs out of this one's way.
-        train_folder = project.train_folder
-        written = {key: value for setup in setups if setup.recipe is not None for key, value in setup.recipe.written.items()}
-        if distributed.is_main:
-            _remove_litter(train_folder)
-            if updates or written:
-                write_pytorch_config(project.pose_config_path, update_config(pose_cfg, written))
-            for setup in setups:
-                _set_aside_other_runs(train_folder, after_epoch=setup.start_epoch, task=setup.task)
-        distributed.barrier()
-
-        results: dict[str, TrainingResult] = {}
-        with _run_logger(train_folder, distributed) as log:
-            for setup in setups:
-                results[setup.task.name] = _train(setup, project.shuffle, train_folder, log)
     result = results.get(POSE.name) or TrainingResult(last_epoch=0)
     result.detector = results.get(DETECTOR.name)
     return result
+
+
+def _train_in_group(
+    project: ShuffleData,
+    pose_cfg: dict[str, Any],
+    updates: dict[str, Any],
+    transform: Callable[..., dict[str, Any]] | None,
+    transform_cropped: Callable[..., dict[str, Any]] | None,
+    snapshot_path: str | Path | None,
+    detector_path: str | Path | None,
+    load_head_weights: bool,
+    distributed: DistributedContext,
+) -> dict[str, TrainingResult]:
+    """Build, check, then train each task of the shuffle (detector, pose model) inside the process group."""
+    # Build and check everything first: bad input must leave the disk as it was.
+    setups = build_shuffle_training(
+        project, pose_cfg, transform, transform_cropped, snapshot_path, detector_path, load_head_weights,
+        distributed=distributed,
+    )  # fmt: skip
+
+    # Now write (rank 0): the overrides and the sizes the from-scratch recipe chose (inference must
+    # see the pixels the model learned on), and keep the files of other runs out of this one's way.
+    train_folder = project.train_folder
+    written = {key: value for setup in setups if setup.recipe is not None for key, value in setup.recipe.written.items()}
+    if distributed.is_main:
+        _remove_litter(train_folder)
+        if updates or written:
+            write_pytorch_config(project.pose_config_path, update_config(pose_cfg, written))
+        for setup in setups:
+            _set_aside_other_runs(train_folder, after_epoch=setup.start_epoch, task=setup.task)
+    distributed.barrier()
+
+    results: dict[str, TrainingResult] = {}
+    with _run_logger(train_folder, distributed) as log:
+        for setup in setups:
+            results[setup.task.name] = _train(setup, project.shuffle, train_folder, log)
+    return results
 
 
 @contextlib.contextmanager

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -117,6 +118,7 @@ def process_group(device: torch.device, environ: Mapping[str, str] | None = None
         return
     created = False
     if not dist.is_initialized():
+        _import_before_the_group_exists()
         if device.type == "cuda":
             torch.cuda.set_device(device)
         dist.init_process_group(backend_for(device), timeout=COLLECTIVE_TIMEOUT)
@@ -130,4 +132,23 @@ def process_group(device: torch.device, environ: Mapping[str, str] | None = None
         yield DistributedContext(context.rank, context.world_size, context.local_rank, active=True)
     finally:
         if created:
+            # A model can outlive its code in a reference cycle (matplotlib's savefig keeps a caught exception
+            # whose traceback holds the frames that called it, the trainer's among them); let such models,
+            # and the group they hold, go now rather than while the interpreter exits.
+            gc.collect()
             dist.destroy_process_group()
+
+
+def _import_before_the_group_exists() -> None:
+    """Import ``torch.distributed.nn`` while no process group exists (torch 2.13).
+
+    Its functions take ``group=group.WORLD`` as a default argument, which Python
+    evaluates once, at import. DistributedDataParallel imports it (through
+    ``torch._dynamo``) after the group is started, so the defaults would hold the
+    group for the life of the process: ``destroy_process_group`` could not free it,
+    gloo's threads would still run while the interpreter exits, and a process that
+    had finished its work would now and then die with SIGABRT ("terminate called
+    without an active exception"), failing the whole torchrun launch. Imported here
+    first, the defaults are ``None`` and the group is freed on the way out.
+    """
+    import torch.distributed.nn  # noqa: F401
