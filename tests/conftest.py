@@ -30,6 +30,16 @@ OPENFIELD = Path(os.environ.get("DLC_OPENFIELD", REPO_ROOT.parent / "shared" / "
 OPENFIELD_BENCHMARK_TEST = ["img0000", "img0020", "img0040", "img0060", "img0080", "img0100"]
 
 
+def torchrun_environment() -> dict[str, str]:
+    """The environment of a ``torchrun`` subprocess: this checkout's ``src``, one thread per rank, no rank variables."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT / "src"), env.get("PYTHONPATH", "")])
+    env["OMP_NUM_THREADS"] = "1"
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        env.pop(name, None)
+    return env
+
+
 def openfield_available() -> bool:
     return (OPENFIELD / "labeled-data" / "m4s1" / "CollectedData_Pranav.h5").is_file()
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import REPO_ROOT
+from conftest import torchrun_environment
 from deeplabcut.cli import parse_override
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.apis import train_network
@@ -39,18 +39,9 @@ def torchrun_command(config: Path, nproc: int, *arguments: str) -> list[str]:
     ]  # fmt: skip
 
 
-def environment() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT / "src"), env.get("PYTHONPATH", "")])
-    env["OMP_NUM_THREADS"] = "1"
-    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
-        env.pop(name, None)
-    return env
-
-
 def run_torchrun(config: Path, nproc: int, *arguments: str) -> subprocess.CompletedProcess:
     done = subprocess.run(
-        torchrun_command(config, nproc, *arguments), env=environment(), capture_output=True, text=True, timeout=600
+        torchrun_command(config, nproc, *arguments), env=torchrun_environment(), capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done
@@ -154,7 +145,7 @@ def test_a_killed_run_resumes_at_its_epoch_under_another_number_of_processes(tin
     train_folder = ShuffleData(config).train_folder
     process = subprocess.Popen(
         torchrun_command(config, 2, "--epochs", "40", "runner.snapshots.save_epochs=1", "runner.eval_interval=1"),
-        env=environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        env=torchrun_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 300

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -16,7 +14,7 @@ from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.runtime import SINGLE_PROCESS, DistributedContext, process_group, resolve_device
 from deeplabcut.pose_estimation_pytorch.runtime.distributed import backend_for, from_environment
 
-from conftest import REPO_ROOT
+from conftest import torchrun_environment
 
 
 def test_torchrun_variables_give_the_rank_and_the_world_size():
@@ -48,8 +46,8 @@ def test_a_cpu_device_is_not_changed_by_local_rank(monkeypatch):
 
 
 #: One rank of a two-process launch: DistributedDataParallel trains a step inside ``process_group`` and is left in
-#: a reference cycle; afterwards the rank prints the names of gloo's threads that still run (none, once the group
-#: is freed).
+#: a reference cycle; afterwards the rank writes the names of gloo's threads that still run to a file of its own
+#: (none, once the group is freed).
 GLOO_THREADS_AFTER_THE_GROUP = textwrap.dedent(
     """
     import os
@@ -64,28 +62,22 @@ GLOO_THREADS_AFTER_THE_GROUP = textwrap.dedent(
         cycle["itself"] = cycle
         del model, cycle
     names = [open(f"/proc/self/task/{task}/comm").read().strip() for task in os.listdir("/proc/self/task")]
-    print("gloo threads:", [name for name in names if "gloo" in name])
+    with open(f"gloo-threads-of-rank-{os.environ['RANK']}.txt", "w") as report:
+        report.write(repr([name for name in names if "gloo" in name]))
     """
 )
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the thread names from /proc")
-def test_leaving_the_group_stops_gloo_before_the_process_exits():
+def test_leaving_the_group_stops_gloo_before_the_process_exits(tmp_path):
     # Threads of a group that outlives its with-block keep running while the interpreter exits,
     # and made one finished torchrun launch in ~40 die with SIGABRT.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE="2", OMP_NUM_THREADS="1")
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT / "src"), env.get("PYTHONPATH", "")])
-    ranks = [
-        subprocess.Popen(
-            [sys.executable, "-c", GLOO_THREADS_AFTER_THE_GROUP], env=dict(env, RANK=str(rank), LOCAL_RANK=str(rank)),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        for rank in range(2)
-    ]
-    outputs = [rank.communicate(timeout=300) for rank in ranks]
-    for rank, (stdout, stderr) in zip(ranks, outputs):
-        assert rank.returncode == 0, stderr[-3000:]
-        assert "gloo threads: []" in stdout, stdout + stderr[-2000:]
+    script = tmp_path / "rank.py"
+    script.write_text(GLOO_THREADS_AFTER_THE_GROUP)
+    done = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(script)],
+        env=torchrun_environment(), cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    for rank in (0, 1):
+        assert (tmp_path / f"gloo-threads-of-rank-{rank}.txt").read_text() == "[]", f"rank {rank}"
