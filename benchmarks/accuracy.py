@@ -73,6 +73,10 @@ def main() -> None:
     parser.add_argument("--net-types", nargs="+", default=["dekr_16"])
     parser.add_argument("--recipe", nargs="+", default=["on"], choices=["on", "off"], help="the from-scratch recipe")
     parser.add_argument("--budget-min", type=float, default=BUDGET_MINUTES, help="training minutes per run")
+    parser.add_argument(
+        "--epochs", type=int, default=None,
+        help="train this many epochs instead of the budget's (the results then do not depend on the machine's speed)",
+    )  # fmt: skip
     parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: a GPU when there is one)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--output", default="accuracy-output", help="folder of the projects and the results")
@@ -102,12 +106,15 @@ def main() -> None:
             continue
         for net_type in args.net_types:
             for recipe in args.recipe:
-                row = run(project, net_type, recipe == "on", args.budget_min * 60, args.device, output, overrides)
+                row = run(
+                    project, net_type, recipe == "on", args.budget_min * 60, args.device, output, overrides, args.epochs
+                )  # fmt: skip
                 rows.append(row)
                 print(json.dumps(_no_nan(row)), flush=True)
     header = {
         "python": platform.python_version(), "torch": torch.__version__, "machine": platform.machine(),
-        "threads": torch.get_num_threads(), "device": args.device or "auto", "budget_min": args.budget_min,
+        "threads": torch.get_num_threads(), "device": args.device or "auto",
+        "budget_min": None if args.epochs else args.budget_min, "epochs": args.epochs,
         "command": " ".join(sys.argv),
     }  # fmt: skip
     (output / "accuracy.json").write_text(json.dumps({"setup": header, "runs": _no_nan(rows)}, indent=2))
@@ -118,9 +125,9 @@ def main() -> None:
 
 def run(
     project: str, net_type: str, recipe: bool, budget_s: float, device: str | None, output: Path,
-    overrides: dict[str, Any] | None = None,
+    overrides: dict[str, Any] | None = None, epochs: int | None = None,
 ) -> dict[str, Any]:
-    """Create the project, train it for the budget, evaluate it (and track its video); one result row."""
+    """Create the project, train it for the budget (or ``epochs``), evaluate it (and track its video); one result row."""
     import deeplabcut
     from deeplabcut.errors import ConfigError
 
@@ -145,15 +152,18 @@ def run(
         deeplabcut.create_training_dataset(config, net_type=net_type, Shuffles=[1], **split)
     except ConfigError as error:  # e.g. a top-down net type on a project with unique bodyparts
         return {**row, "skipped": str(error)}
-    row.update(train(config, recipe, budget_s, device, overrides or {}))
+    row.update(train(config, recipe, budget_s, device, overrides or {}, epochs))
     row.update(evaluate(config, device))
     if project != OPENFIELD_NAME and PROJECTS[project].get("multianimal", True):
         row.update(track(config, device))
     return row
 
 
-def train(config: str | Path, recipe: bool, budget_s: float, device: str | None, overrides: dict[str, Any]) -> dict[str, Any]:
-    """Train two epochs, time them, then resume up to the epochs the budget allows."""
+def train(
+    config: str | Path, recipe: bool, budget_s: float, device: str | None, overrides: dict[str, Any],
+    fixed_epochs: int | None = None,
+) -> dict[str, Any]:
+    """Train two epochs, time them, then resume up to the epochs the budget allows (or ``fixed_epochs``)."""
     import torch
 
     import deeplabcut.pose_estimation_pytorch.apis as api
@@ -172,7 +182,7 @@ def train(config: str | Path, recipe: bool, budget_s: float, device: str | None,
     per_epoch = sum(result.history[2]["seconds"] for result in (probe, probe.detector) if result is not None)
     epoch_times = sum(r.history[e]["seconds"] for r in (probe, probe.detector) if r is not None for e in (1, 2))
     setup = max(0.0, first - epoch_times)
-    epochs = max(2, 2 + math.floor((budget_s - first - setup) / per_epoch))
+    epochs = fixed_epochs or max(2, 2 + math.floor((budget_s - first - setup) / per_epoch))
     train_folder = model.shuffle.train_folder
     if epochs > 2:
         resume = {"snapshot_path": _snapshot(list_snapshots(train_folder), 2)}
@@ -195,11 +205,17 @@ def train(config: str | Path, recipe: bool, budget_s: float, device: str | None,
 def evaluate(config: str | Path, device: str | None) -> dict[str, Any]:
     import deeplabcut.pose_estimation_pytorch.apis as api
 
-    results = api.evaluate_network(config, shuffle=1, trainingsetindex=0, device=device, show_errors=False)
+    import pandas as pd
+
+    results = api.evaluate_network(
+        config, shuffle=1, trainingsetindex=0, device=device, show_errors=False, per_keypoint_evaluation=True
+    )  # fmt: skip
     row = results.iloc[-1]
+    evaluated = Path(config).parent / "evaluation-results-pytorch"
+    per_keypoint = pd.read_csv(next(evaluated.rglob("*-keypoint-results.csv")), index_col=0)
     return {
         "train_rmse": round(float(row["train rmse"]), 2), "test_rmse": round(float(row["test rmse"]), 2),
-        "test_mAP": round(float(row["test mAP"]), 1),
+        "test_mAP": round(float(row["test mAP"]), 1), "test_rmse_per_bodypart": per_keypoint.iloc[1].to_dict(),
     }  # fmt: skip
 
 
