@@ -4,6 +4,7 @@
     PYTHONPATH=src python benchmarks/accuracy.py --recipe on off          # the from-scratch recipe vs DLC's values
     PYTHONPATH=src python benchmarks/accuracy.py --device cuda --net-types dekr_16 dekr_32
     PYTHONPATH=src python benchmarks/accuracy.py --projects pair_k5 --budget-min 1    # a smoke test
+    PYTHONPATH=src python benchmarks/accuracy.py --projects four_k8_two_objects --epochs 47 --set train_settings.seed=7
 
 Each project of :data:`PROJECTS` (synthetic projects from ``deeplabcut.synthetic``
 with seeds, frame sizes, animal and bodypart counts that the tests and the demo
@@ -19,7 +20,11 @@ epochs is the setup (building, loading, the final validation), which the
 resumed call pays again; the second epoch (validated, so the estimate errs on the
 short side) is the time per epoch. The run then resumes from its snapshot up to
 ``2 + floor((budget - first call - setup) / second epoch)`` epochs (a top-down
-net type trains its detector and its pose model for that many epochs each). Snapshots and validation keep their defaults (``save_epochs``,
+net type trains its detector and its pose model for that many epochs each).
+``--epochs N`` trains N epochs instead (the same two-then-resume path): the
+results then depend only on the settings, not on the machine's speed or on what
+else runs, which makes experiments comparable (training is seeded and
+deterministic on the CPU). Snapshots and validation keep their defaults (``save_epochs``,
 ``eval_interval``), so evaluation and analysis use the snapshot DeepLabCut picks
 by default (``snapshot-best-*``, the best validated one). The budget is wall
 time of training only; evaluation and video analysis come on top.
@@ -27,7 +32,8 @@ time of training only; evaluation and video analysis come on top.
 Reported per run: the epochs trained, training time, the recipe values applied
 (read from the snapshot's metadata), the size frames are trained on and predicted
 at (``data.inference.resize`` of ``pytorch_config.yaml``), test RMSE (DeepLabCut's mean pixel error)
-and test mAP (OKS, 0-100) from ``evaluate_network``; for multi-animal synthetic
+and test mAP (OKS, 0-100) from ``evaluate_network`` (the JSON also has the test
+error per bodypart); for multi-animal synthetic
 projects also the tracking error (pixels per keypoint) and identity swaps of
 the stitched tracks of the project's video against the synthetic ground truth
 (``deeplabcut.demo.score_tracks``, the demo's scoring). Results go to
