@@ -188,7 +188,7 @@ def train(
     per_epoch = sum(result.history[2]["seconds"] for result in (probe, probe.detector) if result is not None)
     epoch_times = sum(r.history[e]["seconds"] for r in (probe, probe.detector) if r is not None for e in (1, 2))
     setup = max(0.0, first - epoch_times)
-    epochs = fixed_epochs or max(2, 2 + math.floor((budget_s - first - setup) / per_epoch))
+    epochs = max(2, fixed_epochs or 2 + math.floor((budget_s - first - setup) / per_epoch))
     train_folder = model.shuffle.train_folder
     if epochs > 2:
         resume = {"snapshot_path": _snapshot(list_snapshots(train_folder), 2)}
@@ -209,9 +209,9 @@ def train(
 
 
 def evaluate(config: str | Path, device: str | None) -> dict[str, Any]:
-    import deeplabcut.pose_estimation_pytorch.apis as api
-
     import pandas as pd
+
+    import deeplabcut.pose_estimation_pytorch.apis as api
 
     results = api.evaluate_network(
         config, shuffle=1, trainingsetindex=0, device=device, show_errors=False, per_keypoint_evaluation=True
