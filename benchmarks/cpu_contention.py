@@ -6,7 +6,7 @@
 ``import deeplabcut`` sets ``GOMP_SPINCOUNT=10000`` unless the variable is
 already set (see ``src/deeplabcut/__init__.py``). This script times a
 ``dekr_16`` training step (7 bodyparts, 3 animals, batch 8, 192x192,
-channels-last) in child processes that either import ``deeplabcut`` first (the
+channels-last; ``train_step.timed_steps``) in child processes that either import ``deeplabcut`` first (the
 setting applies) or import ``torch`` first (GNU OpenMP's own default spin
 applies), once alone and once with ``--jobs`` copies running at the same time.
 It prints the median step time of each case (the first step, a warm-up, is left
@@ -22,41 +22,23 @@ import statistics
 import subprocess
 import sys
 
+#: This folder (the children import ``train_step.timed_steps`` from it).
+HERE = os.path.dirname(os.path.abspath(__file__))
+
 CHILD = r"""
-import json, sys, time
+import json, sys
 if sys.argv[1] == "torch-first":
     import torch
     import deeplabcut
 else:
     import deeplabcut
     import torch
-from deeplabcut.pose_estimation_pytorch.config.templates import fill_placeholders, load_template
-from deeplabcut.pose_estimation_pytorch.models import PoseModel
+sys.path.insert(0, sys.argv[4])  # this folder
+from train_step import timed_steps
 
 steps, threads = int(sys.argv[2]), int(sys.argv[3])
 torch.set_num_threads(threads)
-torch.manual_seed(0)
-K, size, batch = 7, 192, 8
-config = fill_placeholders(load_template("dekr"), {"width": 16, "num_bodyparts": K, "max_individuals": 3})
-model = PoseModel.build(config["model"]).to(memory_format=torch.channels_last)
-images = torch.randn(batch, 3, size, size).contiguous(memory_format=torch.channels_last)
-targets_in = {
-    "image": images,
-    "keypoints": torch.rand(batch, 3, K, 2) * size,
-    "visibility": torch.ones(batch, 3, K),
-    "keypoints_unique": torch.zeros(batch, 0, 2),
-    "visibility_unique": torch.zeros(batch, 0),
-}
-optimizer = torch.optim.AdamW(model.parameters(), 1e-3)
-times = []
-for _ in range(steps):
-    start = time.perf_counter()
-    loss = model.get_loss(model(images), model.get_targets(targets_in))["total_loss"]
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    times.append(time.perf_counter() - start)
-print(json.dumps(times))
+print(json.dumps(timed_steps(width=16, size=192, batch=8, bodyparts=7, animals=3, steps=steps)))
 """
 
 
@@ -65,7 +47,8 @@ def run_jobs(order: str, jobs: int, steps: int, threads: int) -> list[float]:
     env = {key: value for key, value in os.environ.items() if key != "GOMP_SPINCOUNT"}
     children = [
         subprocess.Popen(
-            [sys.executable, "-c", CHILD, order, str(steps), str(threads)], env=env, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", CHILD, order, str(steps), str(threads), HERE],
+            env=env, stdout=subprocess.PIPE, text=True,
         )
         for _ in range(jobs)
     ]

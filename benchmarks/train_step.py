@@ -28,40 +28,57 @@ import sys
 from pathlib import Path
 
 CHILD = r"""
-import json, sys, time
+import json, sys
 import torch
-from deeplabcut.pose_estimation_pytorch.config.templates import fill_placeholders, load_template
-from deeplabcut.pose_estimation_pytorch.models import PoseModel
+sys.path.insert(0, sys.argv[9])  # this folder, for timed_steps
+from train_step import timed_steps
 
 width, size, batch, bodyparts, animals, steps, threads = (int(value) for value in sys.argv[1:8])
-precision = sys.argv[8]
 torch.set_num_threads(threads)
-torch.manual_seed(0)
-values = {"width": width, "num_bodyparts": bodyparts, "max_individuals": animals}
-config = fill_placeholders(load_template("dekr"), values)
-model = PoseModel.build(config["model"]).to(memory_format=torch.channels_last).train()
-images = torch.randn(batch, 3, size, size).contiguous(memory_format=torch.channels_last)
-batch_in = {
-    "image": images,
-    "keypoints": torch.rand(batch, animals, bodyparts, 2) * size,
-    "visibility": torch.ones(batch, animals, bodyparts),
-    "keypoints_unique": torch.zeros(batch, 0, 2),
-    "visibility_unique": torch.zeros(batch, 0),
-}
-optimizer = torch.optim.AdamW(model.parameters(), 1e-3)
-dtype = torch.bfloat16 if precision == "bf16" else None
-times = []
-for _ in range(steps):
-    start = time.perf_counter()
-    optimizer.zero_grad(set_to_none=True)
-    with torch.autocast("cpu", dtype=dtype, enabled=dtype is not None):
-        outputs = model(images)
-    outputs = {head: {name: value.float() for name, value in out.items()} for head, out in outputs.items()}
-    model.get_loss(outputs, model.get_targets(batch_in))["total_loss"].backward()
-    optimizer.step()
-    times.append(time.perf_counter() - start)
-print(json.dumps(times))
+print(json.dumps(timed_steps(width, size, batch, bodyparts, animals, steps, precision=sys.argv[8])))
 """
+
+
+def timed_steps(
+    width: int, size: int, batch: int, bodyparts: int, animals: int, steps: int, precision: str = "float32"
+) -> list[float]:
+    """Seconds of each of ``steps`` training steps of a random ``dekr_<width>`` on random square images.
+
+    Imports ``deeplabcut`` from wherever the calling process finds it (``benchmarks/cpu_contention.py``
+    imports it first, in an order of its choosing).
+    """
+    import time
+
+    import torch
+
+    from deeplabcut.pose_estimation_pytorch.config.templates import fill_placeholders, load_template
+    from deeplabcut.pose_estimation_pytorch.models import PoseModel
+
+    torch.manual_seed(0)
+    values = {"width": width, "num_bodyparts": bodyparts, "max_individuals": animals}
+    model = PoseModel.build(fill_placeholders(load_template("dekr"), values)["model"])
+    model = model.to(memory_format=torch.channels_last).train()
+    images = torch.randn(batch, 3, size, size).contiguous(memory_format=torch.channels_last)
+    batch_in = {
+        "image": images,
+        "keypoints": torch.rand(batch, animals, bodyparts, 2) * size,
+        "visibility": torch.ones(batch, animals, bodyparts),
+        "keypoints_unique": torch.zeros(batch, 0, 2),
+        "visibility_unique": torch.zeros(batch, 0),
+    }
+    optimizer = torch.optim.AdamW(model.parameters(), 1e-3)
+    dtype = torch.bfloat16 if precision == "bf16" else None
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        optimizer.zero_grad(set_to_none=True)
+        with torch.autocast("cpu", dtype=dtype, enabled=dtype is not None):
+            outputs = model(images)
+        outputs = {head: {name: value.float() for name, value in out.items()} for head, out in outputs.items()}
+        model.get_loss(outputs, model.get_targets(batch_in))["total_loss"].backward()
+        optimizer.step()
+        times.append(time.perf_counter() - start)
+    return times
 
 
 def main() -> None:
@@ -80,7 +97,7 @@ def main() -> None:
 
     trees = [str(Path(tree).resolve()) for tree in args.src]
     child_args = [str(value) for value in (args.width, args.size, args.batch, args.bodyparts, args.animals)]
-    child_args += [str(args.steps), str(args.threads), args.precision]
+    child_args += [str(args.steps), str(args.threads), args.precision, str(Path(__file__).resolve().parent)]
     times: dict[str, list[float]] = {tree: [] for tree in trees}
     for round_index in range(args.rounds):
         for tree in trees:
