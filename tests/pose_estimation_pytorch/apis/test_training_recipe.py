@@ -113,6 +113,25 @@ def test_a_run_logs_the_recipe_records_it_and_a_resumed_run_trains_with_it(templ
     assert sum("From-scratch recipe of dekr_16" in line for line in log.splitlines()) == 2
 
 
+def test_on_the_cpu_the_template_batch_is_halved_and_a_resumed_run_keeps_it(template_dekr: Path):
+    # The tiny project trains with batch 4, the recipe's own value (neither applied nor kept); 8 is the template's.
+    assert _setup(template_dekr).recipe.applied == {"runner.optimizer.params.lr": 0.001, "data.train.affine.scaling": [0.8, 1.2]}
+    _edit(template_dekr, lambda cfg: cfg["train_settings"].update(batch_size=8))
+    setup = _setup(template_dekr)
+    assert setup.recipe.applied["train_settings.batch_size"] == 4 and setup.recipe.kept == {}
+    assert setup.train_loader.batch_size == 4
+    project = ShuffleData(template_dekr)
+    train_network(template_dekr, epochs=1)
+    assert "train_settings.batch_size 8 -> 4" in (project.train_folder / TRAINING_LOG_FILENAME).read_text()
+    assert read_pytorch_config(project.pose_config_path)["train_settings"]["batch_size"] == 8  # the file keeps it
+    snapshot = list_snapshots(project.train_folder)[-1].path
+    recorded = torch.load(snapshot, weights_only=True)["metadata"]["from_scratch_recipe"]
+    assert recorded["train_settings.batch_size"] == 4
+    # A resumed run takes the recorded values, the CPU's included.
+    resumed = build_shuffle_training(project, project.pytorch_config(), snapshot_path=snapshot)[0]
+    assert resumed.recipe.applied["train_settings.batch_size"] == 4 and resumed.train_loader.batch_size == 4
+
+
 def test_the_switch_turns_it_off_and_is_saved_in_the_extras(template_dekr: Path):
     project = ShuffleData(template_dekr)
     train_network(template_dekr, epochs=1, train_settings__from_scratch_recipe=False)

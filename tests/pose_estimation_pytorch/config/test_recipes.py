@@ -42,11 +42,19 @@ def test_dekr_declares_the_learning_rate_and_scaling_of_the_demo(net_type):
     assert declared_recipe(net_type) == (DEKR_RECIPE, DEKR_DEFAULTS)
 
 
+@pytest.mark.parametrize("net_type", ["dekr_16", "dekr_48"])
+def test_on_the_cpu_dekr_also_halves_the_batch(net_type):
+    recipe, defaults = declared_recipe(net_type, cpu=True)
+    assert recipe == {**DEKR_RECIPE, "train_settings.batch_size": 4}
+    assert defaults == {**DEKR_DEFAULTS, "train_settings.batch_size": 8}
+
+
 def test_every_net_type_has_a_recipe_with_concrete_defaults_or_none():
     for net_type in available_net_types():
-        recipe, defaults = declared_recipe(net_type)
-        assert set(recipe) == set(defaults), net_type
-        assert declared_recipe(net_type, detector=True) == ({}, {}), net_type
+        for cpu in (False, True):
+            recipe, defaults = declared_recipe(net_type, cpu=cpu)
+            assert set(recipe) == set(defaults), net_type
+            assert declared_recipe(net_type, detector=True, cpu=cpu) == ({}, {}), net_type
     # Nothing was measured to help TokenPose or top-down HRNet from scratch (benchmarks/tokenpose_recipe.py).
     assert declared_recipe("token_pose_w16") == ({}, {}) and declared_recipe("top_down_hrnet_w18") == ({}, {})
     assert declared_recipe("resnet_50") == ({}, {})  # a DeepLabCut net type without a template of ours
@@ -78,6 +86,10 @@ def test_template_values_are_replaced_and_values_the_user_set_are_kept(project_c
     assert "data.train.affine.scaling [0.5, 1.25] -> [0.8, 1.2]" in line
     assert "kept your runner.optimizer.params.lr 0.002" in line
     assert "train_settings.from_scratch_recipe: false" in line
+
+    cfg["runner"]["optimizer"]["params"]["lr"] = 0.001  # the recipe's own value: nothing to apply or keep
+    choice = choose_recipe(cfg, "dekr_16", DEKR_RECIPE, DEKR_DEFAULTS)
+    assert choice.applied == {"data.train.affine.scaling": [0.8, 1.2]} and choice.kept == {}
 
     cfg["data"]["train"]["affine"]["scaling"] = (0.5, 1.25)  # the default, as a tuple: still the default
     assert choose_recipe(cfg, "dekr_16", DEKR_RECIPE, DEKR_DEFAULTS).applied == {"data.train.affine.scaling": [0.8, 1.2]}

@@ -11,7 +11,11 @@ mapping of dotted keys (relative to the model's section of
       runner.optimizer.params.lr: 0.001
       data.train.affine.scaling: [0.8, 1.2]
 
-The mapping is declared once, in the template; it is not written into
+A ``from_scratch_cpu:`` mapping of the same form adds the values of runs on the
+CPU, where a step's time grows with the batch: e.g. a smaller batch, for more
+optimizer steps in the same minutes.
+
+The mappings are declared once, in the template; they are not written into
 ``pytorch_config.yaml`` (DeepLabCut 3 would refuse an unknown key there). The
 training builder decides whether the backbone starts from scratch and calls
 :func:`choose_recipe`; a value the user set (one that differs from the
@@ -38,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from deeplabcut.errors import ConfigError
-from deeplabcut.pose_estimation_pytorch.config.make_config import merged_templates, resolve_net_type
+from deeplabcut.pose_estimation_pytorch.config.make_config import TEMPLATE_ONLY_KEYS, merged_templates, resolve_net_type
 from deeplabcut.pose_estimation_pytorch.config.templates import load_template
 
 #: The switch, a key of ``train_settings`` (default true).
@@ -46,6 +50,8 @@ SWITCH_KEY = "train_settings.from_scratch_recipe"
 #: Where the recipe of a model's section is declared: ``from_scratch`` of the net type's template
 #: (the pose model) or of ``detector.yaml`` (a top-down model's detector).
 RECIPE_KEY = "from_scratch"
+#: The recipe's further values for runs on the CPU (same form, same rules).
+CPU_RECIPE_KEY = "from_scratch_cpu"
 #: A template's downscale of from-scratch CPU runs: ``{min_animal_px: P, factors: [f, ...]}``.
 DOWNSCALE_KEY = "from_scratch_downscale"
 
@@ -86,9 +92,10 @@ class RecipeChoice:
         )
 
 
-def declared_recipe(net_type: str, detector: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+def declared_recipe(net_type: str, detector: bool = False, cpu: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(recipe, template defaults of its keys)`` declared for ``net_type`` (its detector with ``detector``).
 
+    With ``cpu``, the recipe also holds the template's ``from_scratch_cpu`` values.
     Net types without a template of ours (a DeepLabCut-only name) have no recipe: ``({}, {})``.
 
     Raises:
@@ -98,18 +105,19 @@ def declared_recipe(net_type: str, detector: bool = False) -> tuple[dict[str, An
         template, _ = resolve_net_type(net_type)
     except ConfigError:
         return {}, {}
+    name = "detector" if detector else template
+    keys = (RECIPE_KEY, CPU_RECIPE_KEY) if cpu else (RECIPE_KEY,)
+    declared = {k: v for key in keys for k, v in (load_template(name).get(key) or {}).items()}
     if detector:
-        declared = load_template("detector").get(RECIPE_KEY) or {}
-        defaults = {key: value for key, value in load_template("detector").items() if key != RECIPE_KEY}
+        defaults = {key: value for key, value in load_template("detector").items() if key not in TEMPLATE_ONLY_KEYS}
     else:
-        declared = load_template(template).get(RECIPE_KEY) or {}
         defaults = merged_templates(template)
     recipe, template_values = {}, {}
     for key, value in declared.items():
         default = _get(defaults, key)
         if default is _MISSING or isinstance(default, str) and "{" in default:
             raise ConfigError(
-                f"templates/{'detector' if detector else template}.yaml: from_scratch key '{key}' has no concrete "
+                f"templates/{name}.yaml: from_scratch key '{key}' has no concrete "
                 "default in the templates; a recipe may only replace a fixed template value."
             )
         recipe[key], template_values[key] = copy.deepcopy(value), default
@@ -134,7 +142,7 @@ def choose_recipe(section: dict[str, Any], net_type: str, recipe: dict[str, Any]
         if current is _MISSING or _same(current, defaults.get(key)):
             if not _same(current, value):
                 applied[key], replaced[key] = copy.deepcopy(value), copy.deepcopy(defaults.get(key))
-        else:
+        elif not _same(current, value):
             kept[key] = copy.deepcopy(current)
     return RecipeChoice(net_type, applied, replaced, kept)
 

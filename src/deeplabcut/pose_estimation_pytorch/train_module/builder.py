@@ -363,17 +363,19 @@ def _choose_recipe(
     """The from-scratch recipe of this run, or None when its backbone starts from trained weights.
 
     A resumed run takes the values its snapshot records (so that it trains as it
-    started, whatever weights could be had today); older snapshots without the record,
-    and new runs, decide from the backbone's pretrained-weights report. A new pose-model
+    started, whatever weights could be had today or wherever it resumes); older snapshots
+    without the record, and new runs, decide from the backbone's pretrained-weights report.
+    A run on the CPU also gets the template's ``from_scratch_cpu`` values. A new pose-model
     run on the CPU also gets its template's downscale (``recipes.choose_downscale``),
     which the caller writes into ``pytorch_config.yaml`` (``RecipeChoice.written``).
     """
     net_type = str(pytorch_config.get("net_type", ""))
-    recipe, defaults = declared_recipe(net_type, detector=task is DETECTOR)
+    recipe, defaults = declared_recipe(net_type, detector=task is DETECTOR, cpu=device.type == "cpu")
     if checkpoint is not None and not load_head_weights:
         return None  # the backbone starts from the snapshot's trained weights
     recorded = checkpoint.get("metadata", {}).get(RECIPE_METADATA_KEY) if checkpoint is not None else None
-    if isinstance(recorded, dict):
+    if isinstance(recorded, dict):  # its CPU values too, wherever it resumes
+        _, defaults = declared_recipe(net_type, detector=task is DETECTOR, cpu=True)
         recipe = {key: value for key, value in recorded.items() if key in defaults}
     elif not backbone_from_scratch(model):
         return None
