@@ -132,6 +132,16 @@ def test_on_the_cpu_the_template_batch_is_halved_and_a_resumed_run_keeps_it(temp
     assert resumed.recipe.applied["train_settings.batch_size"] == 4 and resumed.train_loader.batch_size == 4
 
 
+def test_a_value_passed_to_train_network_is_kept_even_when_it_is_the_template_default(template_dekr: Path):
+    _edit(template_dekr, lambda cfg: cfg["train_settings"].update(batch_size=8))
+    project = ShuffleData(template_dekr)
+    setup = build_shuffle_training(project, project.pytorch_config(), chosen={"train_settings.batch_size"})[0]
+    assert setup.recipe.kept == {"train_settings.batch_size": 8} and setup.train_loader.batch_size == 8
+    train_network(template_dekr, epochs=1, batch_size=8, train_settings={"seed": 3})
+    log = (project.train_folder / TRAINING_LOG_FILENAME).read_text()
+    assert "kept your train_settings.batch_size 8" in log and "runner.optimizer.params.lr 0.0005 -> 0.001" in log
+
+
 def test_the_switch_turns_it_off_and_is_saved_in_the_extras(template_dekr: Path):
     project = ShuffleData(template_dekr)
     train_network(template_dekr, epochs=1, train_settings__from_scratch_recipe=False)

@@ -3,7 +3,7 @@
 import pytest
 
 from deeplabcut.errors import ConfigError
-from deeplabcut.pose_estimation_pytorch.config.pose_config import update_config
+from deeplabcut.pose_estimation_pytorch.config.pose_config import update_config, updated_keys
 
 CFG = {
     "train_settings": {"epochs": 200, "batch_size": 8},
@@ -17,6 +17,11 @@ def test_dotted_and_nested_updates():
     assert updated["train_settings"] == {"epochs": 5, "batch_size": 8}
     assert updated["runner"]["snapshots"]["save_epochs"] == 1
     assert CFG["train_settings"]["epochs"] == 200  # the input is not modified
+
+
+def test_updated_keys_are_the_dotted_keys_of_the_values_set():
+    updates = {"train_settings.epochs": 5, "runner": {"snapshots": {"save_epochs": 1}}, "data.train.affine": {}}
+    assert updated_keys(updates) == {"train_settings.epochs", "runner.snapshots.save_epochs", "data.train.affine"}
 
 
 def test_open_sections_accept_new_keys():

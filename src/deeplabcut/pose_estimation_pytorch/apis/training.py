@@ -24,7 +24,7 @@ from typing import Any
 from deeplabcut.errors import ConfigError
 from deeplabcut.pose_estimation_pytorch.apis.trained_model import TrainedModel
 from deeplabcut.pose_estimation_pytorch.apis.utils import LOGGER_NAME, ProgressReporter, file_logger, get_logger
-from deeplabcut.pose_estimation_pytorch.config.pose_config import is_top_down, update_config, write_pytorch_config
+from deeplabcut.pose_estimation_pytorch.config.pose_config import is_top_down, update_config, updated_keys, write_pytorch_config
 from deeplabcut.pose_estimation_pytorch.config.schema import validate_pytorch_config
 from deeplabcut.pose_estimation_pytorch.data import ShuffleData
 from deeplabcut.pose_estimation_pytorch.models.registry import check_model_types
@@ -240,7 +240,7 @@ def _train_in_group(
     # Build and check everything first: bad input must leave the disk as it was.
     setups = build_shuffle_training(
         project, pose_cfg, transform, transform_cropped, snapshot_path, detector_path, load_head_weights,
-        distributed=distributed,
+        distributed=distributed, chosen=updated_keys(updates),
     )  # fmt: skip
 
     # Now write (rank 0): the overrides and the sizes the from-scratch recipe chose (inference must

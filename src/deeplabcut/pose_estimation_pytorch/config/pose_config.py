@@ -100,6 +100,17 @@ def update_config(cfg: dict[str, Any], updates: dict[str, Any], source: str = "p
     return updated
 
 
+def updated_keys(updates: dict[str, Any]) -> set[str]:
+    """The dotted keys of the values that :func:`update_config` sets from ``updates`` (nested dicts expanded)."""
+    keys: set[str] = set()
+    for dotted, value in updates.items():
+        if isinstance(value, dict) and value:
+            keys.update(f"{dotted}.{key}" for key in updated_keys(value))
+        else:
+            keys.add(str(dotted))
+    return keys
+
+
 #: Sections under which new keys may be created by overrides.
 OPEN_SECTIONS = (
     ("data", "train"),

@@ -35,7 +35,7 @@ evaluation and video analysis must see the pixels the model learned on.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,12 +124,19 @@ def declared_recipe(net_type: str, detector: bool = False, cpu: bool = False) ->
     return recipe, template_values
 
 
-def choose_recipe(section: dict[str, Any], net_type: str, recipe: dict[str, Any], defaults: dict[str, Any]) -> RecipeChoice:
+def choose_recipe(
+    section: dict[str, Any],
+    net_type: str,
+    recipe: dict[str, Any],
+    defaults: dict[str, Any],
+    chosen: Collection[str] = (),
+) -> RecipeChoice:
     """Which values of ``recipe`` apply to a model's ``section`` (``model``/``data``/``runner``/``train_settings``).
 
-    A key whose value in ``section`` differs from the template's default (``defaults``) was set
-    by the user and is kept; an absent key counts as the default. Nothing applies when
-    ``train_settings.from_scratch_recipe`` is false.
+    A key whose value in ``section`` differs from the template's default (``defaults``), or
+    one of ``chosen`` (keys the caller's arguments set), was set by the user and is kept; an
+    absent key counts as the default. Nothing applies when ``train_settings.from_scratch_recipe``
+    is false.
 
     Raises:
         ConfigError: the switch is not true or false.
@@ -139,7 +146,7 @@ def choose_recipe(section: dict[str, Any], net_type: str, recipe: dict[str, Any]
     applied, replaced, kept = {}, {}, {}
     for key, value in recipe.items():
         current = _get(section, key)
-        if current is _MISSING or _same(current, defaults.get(key)):
+        if key not in chosen and (current is _MISSING or _same(current, defaults.get(key))):
             if not _same(current, value):
                 applied[key], replaced[key] = copy.deepcopy(value), copy.deepcopy(defaults.get(key))
         elif not _same(current, value):

@@ -17,7 +17,7 @@ per process, and the trainer wraps the model in ``DistributedDataParallel``.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,6 +180,7 @@ def build_training(
     evaluators: Sequence[Evaluator] | None = None,
     task: TrainingTask = POSE,
     distributed: DistributedContext = SINGLE_PROCESS,
+    chosen: Collection[str] = (),
 ) -> TrainingSetup:
     """Build one model's training run from the shuffle's ``pytorch_config``; writes nothing.
 
@@ -189,8 +190,9 @@ def build_training(
     When the backbone starts from random weights (no pretrained weights loaded, no
     snapshot's backbone), the net type's from-scratch recipe (``config.recipes``) is
     applied to the task's settings before the data, optimizer and schedule are built,
-    except values the user set and unless ``train_settings.from_scratch_recipe`` is
-    false; a resumed run applies the values its snapshot records.
+    except values the user set (in the file, or ``chosen``) and unless
+    ``train_settings.from_scratch_recipe`` is false; a resumed run applies the values
+    its snapshot records.
 
     What the model sees depends on ``task`` and the net type:
 
@@ -218,6 +220,8 @@ def build_training(
             batches of ``train_settings.batch_size``, and with
             ``train_settings.sync_batchnorm`` batch norm uses the statistics of
             the whole batch (GPUs only).
+        chosen: dotted keys of ``pytorch_config`` the caller's arguments set (``train_network(batch_size=8)``):
+            the recipe keeps their values even where they equal the template's.
 
     Raises:
         ConfigError: a bad device, augmentation, optimizer or schedule, no detector section,
@@ -238,7 +242,7 @@ def build_training(
     checkpoint = None
     if resume is not None:
         checkpoint = load_snapshot(model, resume, load_head_weights, map_location=device)
-    recipe = _choose_recipe(task, pytorch_config, section, model, checkpoint, load_head_weights, shuffle, device)
+    recipe = _choose_recipe(task, pytorch_config, section, model, checkpoint, load_head_weights, shuffle, device, chosen)
     if recipe is not None and recipe.applied:
         pytorch_config = _with_recipe(task, pytorch_config, recipe.applied)
         section = task.section(pytorch_config)
@@ -359,6 +363,7 @@ def _choose_recipe(
     load_head_weights: bool,
     shuffle: ShuffleData,
     device: torch.device,
+    chosen: Collection[str] = (),
 ) -> RecipeChoice | None:
     """The from-scratch recipe of this run, or None when its backbone starts from trained weights.
 
@@ -379,7 +384,9 @@ def _choose_recipe(
         recipe = {key: value for key, value in recorded.items() if key in defaults}
     elif not backbone_from_scratch(model):
         return None
-    choice = choose_recipe(section, net_type, recipe, defaults)
+    prefix = f"{task.config_key}." if task.config_key is not None else ""
+    yours = {key[len(prefix) :] for key in chosen if key.startswith(prefix)}  # relative to the section
+    choice = choose_recipe(section, net_type, recipe, defaults, chosen=yours)
     declared = declared_downscale(net_type)
     if checkpoint is None and task is POSE and device.type == "cpu" and declared and recipe_enabled(section):
         keypoints = shuffle.split("train").keypoints
@@ -436,6 +443,7 @@ def build_shuffle_training(
     detector_path: str | Path | None = None,
     load_head_weights: bool = True,
     distributed: DistributedContext = SINGLE_PROCESS,
+    chosen: Collection[str] = (),
 ) -> list[TrainingSetup]:
     """Every training run of a shuffle, in order, built and checked; writes nothing.
 
@@ -444,7 +452,7 @@ def build_shuffle_training(
     ``detector.train_settings.epochs`` > 0 (augmented by ``transform``, resumed
     from ``detector_path``), then the pose model on crops when
     ``train_settings.epochs`` > 0 (augmented by ``transform_cropped``, resumed
-    from ``snapshot_path``). ``distributed``: see :func:`build_training`.
+    from ``snapshot_path``). ``distributed`` and ``chosen``: see :func:`build_training`.
 
     Raises:
         ConfigError: ``detector_path`` or ``transform_cropped`` for a bottom-up model; a
@@ -458,7 +466,11 @@ def build_shuffle_training(
                 f"detector_path and transform_cropped apply to top-down models only; net_type "
                 f"'{pytorch_config.get('net_type')}' is bottom-up (augment its images with transform=...)."
             )
-        return [build_training(shuffle, pytorch_config, transform, snapshot_path, load_head_weights, distributed=distributed)]
+        return [
+            build_training(
+                shuffle, pytorch_config, transform, snapshot_path, load_head_weights, distributed=distributed, chosen=chosen
+            )
+        ]
     runs = ((DETECTOR, transform, detector_path, "detector_path", "detector_epochs"),
             (POSE, transform_cropped, snapshot_path, "snapshot_path", "epochs"))  # fmt: skip
     setups = []
@@ -468,6 +480,7 @@ def build_shuffle_training(
                 build_training(
                     shuffle, pytorch_config, task_transform, resume,
                     load_head_weights if task is POSE else True, task=task, distributed=distributed,
+                    chosen=chosen,
                 )  # fmt: skip
             )
         elif resume is not None:
