@@ -19,7 +19,7 @@ The mappings are declared once, in the template; they are not written into
 ``pytorch_config.yaml`` (DeepLabCut 3 would refuse an unknown key there). The
 training builder decides whether the backbone starts from scratch and calls
 :func:`choose_recipe`; a value the user set (one that differs from the
-template's default) is never replaced, and
+template's default, or one passed to ``train_network``) is never replaced, and
 ``train_settings.from_scratch_recipe: false`` (kept in
 ``pytorch_config_extras.yaml``) turns the recipe off.
 
