@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from deeplabcut.errors import ConfigError
+from deeplabcut.pose_estimation_pytorch.config import recipes
 from deeplabcut.pose_estimation_pytorch.config.dlc_layout import split_for_deeplabcut
 from deeplabcut.pose_estimation_pytorch.config.make_config import (
     available_net_types,
@@ -21,6 +22,7 @@ from deeplabcut.pose_estimation_pytorch.config.recipes import (
     declared_recipe,
     with_downscale,
 )
+from deeplabcut.pose_estimation_pytorch.config.templates import load_template
 from deeplabcut.project.config import read_config
 from deeplabcut.synthetic import create_synthetic_project
 
@@ -47,6 +49,14 @@ def test_on_the_cpu_dekr_also_halves_the_batch(net_type):
     recipe, defaults = declared_recipe(net_type, cpu=True)
     assert recipe == {**DEKR_RECIPE, "train_settings.batch_size": 4}
     assert defaults == {**DEKR_DEFAULTS, "train_settings.batch_size": 8}
+
+
+def test_a_cpu_recipe_key_without_a_template_default_names_its_mapping(monkeypatch):
+    template = {**load_template("dekr"), "from_scratch_cpu": {"train_settings.batch_sise": 4}}
+    monkeypatch.setattr(recipes, "load_template", lambda name: template if name == "dekr" else load_template(name))
+    assert declared_recipe("dekr_16") == (DEKR_RECIPE, DEKR_DEFAULTS)  # off the CPU the mapping is not read
+    with pytest.raises(ConfigError, match="templates/dekr.yaml: from_scratch_cpu key 'train_settings.batch_sise'"):
+        declared_recipe("dekr_16", cpu=True)
 
 
 def test_every_net_type_has_a_recipe_with_concrete_defaults_or_none():

@@ -106,21 +106,21 @@ def declared_recipe(net_type: str, detector: bool = False, cpu: bool = False) ->
     except ConfigError:
         return {}, {}
     name = "detector" if detector else template
-    keys = (RECIPE_KEY, CPU_RECIPE_KEY) if cpu else (RECIPE_KEY,)
-    declared = {k: v for key in keys for k, v in (load_template(name).get(key) or {}).items()}
+    loaded = load_template(name)
     if detector:
-        defaults = {key: value for key, value in load_template("detector").items() if key not in TEMPLATE_ONLY_KEYS}
+        defaults = {key: value for key, value in loaded.items() if key not in TEMPLATE_ONLY_KEYS}
     else:
         defaults = merged_templates(template)
     recipe, template_values = {}, {}
-    for key, value in declared.items():
-        default = _get(defaults, key)
-        if default is _MISSING or isinstance(default, str) and "{" in default:
-            raise ConfigError(
-                f"templates/{name}.yaml: from_scratch key '{key}' has no concrete "
-                "default in the templates; a recipe may only replace a fixed template value."
-            )
-        recipe[key], template_values[key] = copy.deepcopy(value), default
+    for mapping in (RECIPE_KEY, CPU_RECIPE_KEY) if cpu else (RECIPE_KEY,):
+        for key, value in (loaded.get(mapping) or {}).items():
+            default = _get(defaults, key)
+            if default is _MISSING or isinstance(default, str) and "{" in default:
+                raise ConfigError(
+                    f"templates/{name}.yaml: {mapping} key '{key}' has no concrete default in the templates; "
+                    "a recipe may only replace a fixed template value."
+                )
+            recipe[key], template_values[key] = copy.deepcopy(value), default
     return recipe, template_values
 
 
