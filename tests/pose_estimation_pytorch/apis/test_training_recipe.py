@@ -176,3 +176,37 @@ def test_a_downscale_is_written_into_the_config_and_a_resumed_run_keeps_it(templ
     train_network(template_dekr, epochs=2, snapshot_path=snapshot)
     assert read_pytorch_config(project.pose_config_path)["data"] == cfg["data"]
     assert (project.train_folder / TRAINING_LOG_FILENAME).read_text().count("frames at 0.5 of their size") == 1
+
+
+def _template_schedule(cfg: dict) -> None:
+    cfg["runner"]["scheduler"] = {"type": "LRListScheduler", "params": {"milestones": [90, 120], "lr_list": [[0.0001], [0.00001]]}}
+
+
+def test_the_learning_rate_drops_late_in_the_run_and_a_resumed_run_drops_it_late_in_its_own(template_dekr: Path):
+    _edit(template_dekr, _template_schedule)
+    project = ShuffleData(template_dekr)
+    train_network(template_dekr, epochs=4)  # the drop after round(0.85 * 4) = 3 epochs
+    assert _learning_rates(template_dekr) == pytest.approx([0.001, 0.001, 0.001, 0.0001])
+    log = (project.train_folder / TRAINING_LOG_FILENAME).read_text()
+    assert "runner.scheduler.params.milestones [90, 120] -> [3]" in log
+    assert read_pytorch_config(project.pose_config_path)["runner"]["scheduler"]["params"]["milestones"] == [90, 120]
+    snapshot = list_snapshots(project.train_folder)[-1].path
+    # Resumed to 7 epochs: the full rate again, and the drop after round(0.85 * 7) = 6.
+    train_network(template_dekr, epochs=7, snapshot_path=snapshot)
+    assert _learning_rates(template_dekr)[4:] == pytest.approx([0.001, 0.001, 0.0001])
+
+
+def test_a_run_from_pretrained_weights_resumes_without_the_drop(template_dekr: Path, tmp_path: Path):
+    weights = _weights_file(tmp_path)
+
+    def pretrained(cfg: dict) -> None:
+        _template_schedule(cfg)
+        cfg["model"]["backbone"]["pretrained"] = str(weights)
+
+    _edit(template_dekr, pretrained)
+    project = ShuffleData(template_dekr)
+    train_network(template_dekr, epochs=1)
+    snapshot = list_snapshots(project.train_folder)[-1].path
+    assert torch.load(snapshot, weights_only=True)["metadata"]["from_scratch_recipe"] == {}
+    train_network(template_dekr, epochs=4, snapshot_path=snapshot)
+    assert _learning_rates(template_dekr) == pytest.approx([0.0005] * 4)

@@ -18,9 +18,12 @@ from deeplabcut.pose_estimation_pytorch.config.recipes import (
     apply_recipe,
     choose_downscale,
     choose_recipe,
+    choose_schedule,
     declared_downscale,
     declared_recipe,
+    declared_schedule,
     with_downscale,
+    with_values,
 )
 from deeplabcut.pose_estimation_pytorch.config.templates import load_template
 from deeplabcut.project.config import read_config
@@ -72,7 +75,7 @@ def test_every_net_type_has_a_recipe_with_concrete_defaults_or_none():
 
 def test_the_recipe_is_not_written_into_the_config_and_the_switch_goes_to_the_extras(project_cfgs):
     cfg = make_pytorch_config(project_cfgs["multi"], "dekr_16", "x")
-    assert "from_scratch" not in cfg and cfg["train_settings"]["from_scratch_recipe"] is True
+    assert not any(key.startswith("from_scratch") for key in cfg) and cfg["train_settings"]["from_scratch_recipe"] is True
     assert cfg["runner"]["optimizer"]["params"]["lr"] == 0.0005  # the file keeps DeepLabCut's values
     assert cfg["data"]["train"]["affine"]["scaling"] == [0.5, 1.25]
     main, extras = split_for_deeplabcut(cfg)
@@ -115,6 +118,67 @@ def test_the_switch_turns_the_recipe_off(project_cfgs):
     cfg["train_settings"]["from_scratch_recipe"] = "no"
     with pytest.raises(ConfigError, match="train_settings.from_scratch_recipe must be true or false"):
         choose_recipe(cfg, "dekr_16", DEKR_RECIPE, DEKR_DEFAULTS)
+
+
+MILESTONES, LR_LIST = "runner.scheduler.params.milestones", "runner.scheduler.params.lr_list"
+DEKR_SCHEDULE = {"at": [0.85], "factors": [0.1]}
+DEKR_SCHEDULE_DEFAULTS = {MILESTONES: [90, 120], LR_LIST: [[0.0001], [0.00001]]}
+
+
+@pytest.mark.parametrize("net_type", ["dekr_16", "dekr_48"])
+def test_dekr_drops_the_learning_rate_late_in_the_run_and_top_down_templates_do_not(net_type):
+    assert declared_schedule(net_type) == (DEKR_SCHEDULE, DEKR_SCHEDULE_DEFAULTS)
+    assert declared_schedule("token_pose_w16") == (None, {}) and declared_schedule("resnet_50") == (None, {})
+
+
+def _with_epochs(cfg: dict, epochs: int, lr: float = 0.001) -> dict:
+    """``cfg`` as the run sees it: its epochs, and the recipe's learning rate."""
+    return apply_recipe(cfg, {"train_settings.epochs": epochs, "runner.optimizer.params.lr": lr})
+
+
+@pytest.mark.parametrize(
+    ("epochs", "milestones", "lr_list"),
+    [(60, [51], [[0.0001]]), (200, [170], [[0.0001]]), (40, [34], [[0.0001]]), (2, [], []), (1, [], [])],
+)
+def test_the_drop_follows_the_epochs_of_the_run(project_cfgs, epochs, milestones, lr_list):
+    cfg = make_pytorch_config(project_cfgs["multi"], "dekr_16", "x")
+    choice = choose_schedule(_with_epochs(cfg, epochs), "dekr_16", DEKR_SCHEDULE, DEKR_SCHEDULE_DEFAULTS)
+    assert choice.applied == {MILESTONES: milestones, LR_LIST: lr_list}  # a short run has no drop at all
+    assert choice.replaced == DEKR_SCHEDULE_DEFAULTS and choice.kept == {}
+    line = choice.describe()
+    assert f"runner.scheduler.params.milestones [90, 120] -> {milestones}" in line
+
+
+def test_the_drop_is_a_factor_of_the_learning_rate_the_run_trains_with(project_cfgs):
+    cfg = _with_epochs(make_pytorch_config(project_cfgs["multi"], "dekr_16", "x"), 100, lr=0.0003)
+    two = {"at": [0.95, 0.8], "factors": [0.01, 0.1]}
+    choice = choose_schedule(cfg, "dekr_16", two, DEKR_SCHEDULE_DEFAULTS)
+    assert choice.applied == {MILESTONES: [80, 95], LR_LIST: [[0.00003], [0.000003]]}
+
+
+def test_a_schedule_of_the_user_is_kept(project_cfgs):
+    cfg = _with_epochs(make_pytorch_config(project_cfgs["multi"], "dekr_16", "x"), 60)
+    cfg["runner"]["scheduler"]["params"]["milestones"] = [30, 40]
+    choice = choose_schedule(cfg, "dekr_16", DEKR_SCHEDULE, DEKR_SCHEDULE_DEFAULTS)
+    assert choice.applied == {} and choice.kept == {MILESTONES: [30, 40]}
+    cfg["runner"]["scheduler"]["params"]["milestones"] = [90, 120]  # the template's, but passed to train_network
+    choice = choose_schedule(cfg, "dekr_16", DEKR_SCHEDULE, DEKR_SCHEDULE_DEFAULTS, chosen={LR_LIST})
+    assert choice.applied == {} and choice.kept == {LR_LIST: [[0.0001], [0.00001]]}
+    for scheduler in ({"type": "CosineAnnealingLR", "params": {"T_max": 60}}, None):  # another schedule, or none
+        cfg["runner"]["scheduler"] = scheduler
+        choice = choose_schedule(cfg, "dekr_16", DEKR_SCHEDULE, DEKR_SCHEDULE_DEFAULTS)
+        assert choice.applied == {} and choice.kept == {}
+
+
+def test_the_switch_turns_the_drop_off_and_a_bad_declaration_is_refused(project_cfgs):
+    cfg = _with_epochs(make_pytorch_config(project_cfgs["multi"], "dekr_16", "x"), 60)
+    merged = with_values(choose_recipe(cfg, "dekr_16", {}, {}), choose_schedule(cfg, "dekr_16", DEKR_SCHEDULE, DEKR_SCHEDULE_DEFAULTS))
+    assert merged.applied[MILESTONES] == [51] and merged.replaced[MILESTONES] == [90, 120]
+    cfg["train_settings"]["from_scratch_recipe"] = False
+    assert choose_schedule(cfg, "dekr_16", DEKR_SCHEDULE, DEKR_SCHEDULE_DEFAULTS).applied == {}
+    for declared in ({"at": [0.85], "factors": [0.1, 0.01]}, {"at": [1.2], "factors": [0.1]}):
+        with pytest.raises(ConfigError, match="from_scratch_schedule of dekr_16"):
+            choose_schedule(cfg, "dekr_16", declared, DEKR_SCHEDULE_DEFAULTS)
 
 
 DEKR_DOWNSCALE = {"min_animal_px": 56, "factors": [0.25, 0.333, 0.5, 0.75]}

@@ -23,6 +23,13 @@ template's default, or one passed to ``train_network``) is never replaced, and
 ``train_settings.from_scratch_recipe: false`` (kept in
 ``pytorch_config_extras.yaml``) turns the recipe off.
 
+A template may also declare where the learning rate drops in a from-scratch run,
+as fractions of its epochs (``from_scratch_schedule: {at, factors}``,
+:func:`choose_schedule`): DeepLabCut's step schedule drops it at fixed epochs
+(DEKR: 90 and 120, for 200 epochs), which a shorter run never reaches. The
+drops are computed again for every run, a resumed one included, from the
+epochs it trains to.
+
 A template may also declare a frame downscale for from-scratch runs on a CPU
 (``from_scratch_downscale: {min_animal_px, factors}``, :func:`choose_downscale`):
 when the labeled animals are large, frames are trained on and predicted at a
@@ -54,6 +61,10 @@ RECIPE_KEY = "from_scratch"
 CPU_RECIPE_KEY = "from_scratch_cpu"
 #: A template's downscale of from-scratch CPU runs: ``{min_animal_px: P, factors: [f, ...]}``.
 DOWNSCALE_KEY = "from_scratch_downscale"
+#: A template's learning-rate drops of from-scratch runs: ``{at: [fraction of the epochs, ...], factors: [...]}``.
+SCHEDULE_KEY = "from_scratch_schedule"
+#: The keys of ``LRListScheduler`` that :func:`choose_schedule` sets (relative to a model's section).
+SCHEDULE_KEYS = ("runner.scheduler.params.milestones", "runner.scheduler.params.lr_list")
 
 
 @dataclass(frozen=True)
@@ -166,6 +177,78 @@ def recipe_enabled(section: dict[str, Any]) -> bool:
     if not isinstance(switch, bool):
         raise ConfigError(f"{SWITCH_KEY} must be true or false, not {switch!r}.")
     return switch
+
+
+def declared_schedule(net_type: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """``(from_scratch_schedule, template defaults of SCHEDULE_KEYS)`` of ``net_type``'s template.
+
+    ``(None, {})`` when the template declares no schedule or the net type has no template of ours.
+    """
+    try:
+        template, _ = resolve_net_type(net_type)
+    except ConfigError:
+        return None, {}
+    declared = load_template(template).get(SCHEDULE_KEY)
+    if not declared:
+        return None, {}
+    defaults = merged_templates(template)
+    return dict(declared), {key: copy.deepcopy(_get(defaults, key)) for key in SCHEDULE_KEYS}
+
+
+def choose_schedule(
+    section: dict[str, Any],
+    net_type: str,
+    declared: dict[str, Any],
+    defaults: dict[str, Any],
+    chosen: Collection[str] = (),
+) -> RecipeChoice:
+    """The learning-rate drops of a from-scratch run of ``section`` (the recipe's other values applied).
+
+    The rate becomes ``lr * factors[i]`` after epoch ``round(at[i] * epochs)``
+    (``train_settings.epochs``; ``runner.optimizer.params.lr``); drops that fall
+    before the first epoch or at the last are left out, so a short run may have none.
+    Nothing applies unless the section's schedule is DeepLabCut's ``LRListScheduler``
+    with the template's milestones and ``lr_list`` (else they are the user's, and kept),
+    or when ``train_settings.from_scratch_recipe`` is false.
+
+    Raises:
+        ConfigError: ``at`` and ``factors`` differ in length, or a fraction is not in (0, 1)
+            (a template bug), or the switch is not true or false.
+    """
+    at, factors = list(declared.get("at", [])), list(declared.get("factors", []))
+    if len(at) != len(factors) or not all(0 < float(f) < 1 for f in at):
+        raise ConfigError(
+            f"{SCHEDULE_KEY} of {net_type}: 'at' needs one fraction in (0, 1) of the epochs per factor; "
+            f"got at {at} and factors {factors}."
+        )
+    if not recipe_enabled(section) or _get(section, "runner.scheduler.type") != "LRListScheduler":
+        return RecipeChoice(net_type)
+    current = {key: _get(section, key) for key in SCHEDULE_KEYS}
+    yours = {key: value for key, value in current.items() if key in chosen or not _same(value, defaults.get(key))}
+    if yours:
+        return RecipeChoice(net_type, kept=copy.deepcopy(yours))
+    epochs = int(_get(section, "train_settings.epochs") or 200)
+    lr = float(_get(section, "runner.optimizer.params.lr"))
+    drops = sorted({round(float(f) * epochs): float(factor) for f, factor in zip(at, factors)}.items())
+    drops = [(epoch, factor) for epoch, factor in drops if 1 <= epoch < epochs]
+    values = {
+        SCHEDULE_KEYS[0]: [epoch for epoch, _ in drops],
+        SCHEDULE_KEYS[1]: [[float(f"{lr * factor:.6g}")] for _, factor in drops],
+    }
+    if all(_same(values[key], current[key]) for key in SCHEDULE_KEYS):
+        return RecipeChoice(net_type)
+    return RecipeChoice(net_type, applied=values, replaced=copy.deepcopy(current))
+
+
+def with_values(choice: RecipeChoice, more: RecipeChoice) -> RecipeChoice:
+    """``choice`` with ``more``'s applied, replaced and kept values as well."""
+    return RecipeChoice(
+        choice.net_type,
+        applied={**choice.applied, **more.applied},
+        replaced={**choice.replaced, **more.replaced},
+        kept={**choice.kept, **more.kept},
+        downscale=choice.downscale,
+    )
 
 
 @dataclass(frozen=True)

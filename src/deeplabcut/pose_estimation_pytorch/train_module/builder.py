@@ -33,10 +33,13 @@ from deeplabcut.pose_estimation_pytorch.config.recipes import (
     apply_recipe,
     choose_downscale,
     choose_recipe,
+    choose_schedule,
     declared_downscale,
     declared_recipe,
+    declared_schedule,
     recipe_enabled,
     with_downscale,
+    with_values,
 )
 from deeplabcut.pose_estimation_pytorch.data import CroppedPoseDataset, DetectorDataset, PoseTrainDataset, ShuffleData
 from deeplabcut.pose_estimation_pytorch.data.normalization import Normalization
@@ -370,7 +373,8 @@ def _choose_recipe(
     A resumed run takes the values its snapshot records (so that it trains as it
     started, whatever weights could be had today or wherever it resumes); older snapshots
     without the record, and new runs, decide from the backbone's pretrained-weights report.
-    A run on the CPU also gets the template's ``from_scratch_cpu`` values. A new pose-model
+    A run on the CPU also gets the template's ``from_scratch_cpu`` values. A pose model's
+    learning-rate drops (``recipes.choose_schedule``) follow the epochs of this run. A new pose-model
     run on the CPU also gets its template's downscale (``recipes.choose_downscale``),
     which the caller writes into ``pytorch_config.yaml`` (``RecipeChoice.written``).
     """
@@ -387,6 +391,12 @@ def _choose_recipe(
     prefix = f"{task.config_key}." if task.config_key is not None else ""
     yours = {key[len(prefix) :] for key in chosen if key.startswith(prefix)}  # relative to the section
     choice = choose_recipe(section, net_type, recipe, defaults, chosen=yours)
+    schedule, schedule_defaults = declared_schedule(net_type) if task is POSE else (None, {})
+    # recomputed from this run's epochs, a resumed run's too; a snapshot that records no values may
+    # come from a pretrained backbone (its record is empty as well), so it resumes without drops
+    if schedule and (not isinstance(recorded, dict) or recorded):
+        drops = choose_schedule(apply_recipe(section, choice.applied), net_type, schedule, schedule_defaults, yours)
+        choice = with_values(choice, drops)
     declared = declared_downscale(net_type)
     if checkpoint is None and task is POSE and device.type == "cpu" and declared and recipe_enabled(section):
         keypoints = shuffle.split("train").keypoints
