@@ -15,13 +15,13 @@ defaults for each net type: nothing is overridden except the from-scratch
 recipe's switch (``--recipe on`` / ``off``: ``train_settings.from_scratch_recipe``).
 
 The budget: ``train_network`` has no time limit, so it is turned into epochs:
-the first two epochs are trained alone and timed. The call's time beyond its two
-epochs is the setup (building, loading, the final validation), which the
-resumed call pays again; the second epoch (validated, so the estimate errs on the
-short side) is the time per epoch. The run then resumes from its snapshot up to
-``2 + floor((budget - first call - setup) / second epoch)`` epochs (a top-down
+the first three epochs are trained alone and timed. The call's time beyond its
+three epochs is the setup (building, loading), which the resumed call pays
+again; the second epoch (the first is slower, the third is validated) is the
+time per epoch. The run then resumes from its snapshot up to
+``3 + floor((budget - first call - setup) / second epoch)`` epochs (a top-down
 net type trains its detector and its pose model for that many epochs each).
-``--epochs N`` trains N epochs instead (the same two-then-resume path): the
+``--epochs N`` trains N epochs instead (the same three-then-resume path): the
 results then depend only on the settings, not on the machine's speed or on what
 else runs, which makes experiments comparable (training is seeded and
 deterministic on the CPU). Snapshots and validation keep their defaults (``save_epochs``,
@@ -169,7 +169,7 @@ def train(
     config: str | Path, recipe: bool, budget_s: float, device: str | None, overrides: dict[str, Any],
     fixed_epochs: int | None = None,
 ) -> dict[str, Any]:
-    """Train two epochs, time them, then resume up to the epochs the budget allows (or ``fixed_epochs``)."""
+    """Train three epochs, time them, then resume up to the epochs the budget allows (or ``fixed_epochs``)."""
     import torch
 
     import deeplabcut.pose_estimation_pytorch.apis as api
@@ -183,17 +183,18 @@ def train(
     updates = {"train_settings.from_scratch_recipe": recipe, **overrides}
     detector = lambda epochs: {"detector_epochs": epochs} if top_down else {}  # noqa: E731
     started = time.perf_counter()
-    probe = api.train_network(config, shuffle=1, epochs=2, device=device, pytorch_cfg_updates=updates, **detector(2))
+    probed = min(3, fixed_epochs) if fixed_epochs else 3
+    probe = api.train_network(config, shuffle=1, epochs=probed, device=device, pytorch_cfg_updates=updates, **detector(probed))
     first = time.perf_counter() - started
-    per_epoch = sum(result.history[2]["seconds"] for result in (probe, probe.detector) if result is not None)
-    epoch_times = sum(r.history[e]["seconds"] for r in (probe, probe.detector) if r is not None for e in (1, 2))
-    setup = max(0.0, first - epoch_times)
-    epochs = max(2, fixed_epochs or 2 + math.floor((budget_s - first - setup) / per_epoch))
+    runs = [result for result in (probe, probe.detector) if result is not None]
+    per_epoch = sum(result.history[min(2, probed)]["seconds"] for result in runs)
+    setup = max(0.0, first - sum(result.history[e]["seconds"] for result in runs for e in range(1, probed + 1)))
+    epochs = max(probed, fixed_epochs or probed + math.floor((budget_s - first - setup) / per_epoch))
     train_folder = model.shuffle.train_folder
-    if epochs > 2:
-        resume = {"snapshot_path": _snapshot(list_snapshots(train_folder), 2)}
+    if epochs > probed:
+        resume = {"snapshot_path": _snapshot(list_snapshots(train_folder), probed)}
         if top_down:
-            resume["detector_path"] = _snapshot(list_snapshots(train_folder, DETECTOR_SNAPSHOT_PREFIX), 2)
+            resume["detector_path"] = _snapshot(list_snapshots(train_folder, DETECTOR_SNAPSHOT_PREFIX), probed)
         api.train_network(
             config, shuffle=1, epochs=epochs, device=device, pytorch_cfg_updates=updates, **resume, **detector(epochs)
         )  # fmt: skip
