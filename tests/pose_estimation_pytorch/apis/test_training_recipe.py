@@ -179,7 +179,8 @@ def test_a_downscale_is_written_into_the_config_and_a_resumed_run_keeps_it(templ
 
 
 def _template_schedule(cfg: dict) -> None:
-    cfg["runner"]["scheduler"] = {"type": "LRListScheduler", "params": {"milestones": [90, 120], "lr_list": [[0.0001], [0.00001]]}}
+    params = {"milestones": [90, 120], "lr_list": [[0.0001], [0.00001]]}  # the template's (the tiny project has none)
+    cfg["runner"]["scheduler"] = {"type": "LRListScheduler", "params": params}
 
 
 def test_the_learning_rate_drops_late_in_the_run_and_a_resumed_run_drops_it_late_in_its_own(template_dekr: Path):

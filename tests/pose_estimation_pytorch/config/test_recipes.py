@@ -172,8 +172,14 @@ def test_a_schedule_of_the_user_is_kept(project_cfgs):
 
 def test_the_switch_turns_the_drop_off_and_a_bad_declaration_is_refused(project_cfgs):
     cfg = _with_epochs(make_pytorch_config(project_cfgs["multi"], "dekr_16", "x"), 60)
-    merged = with_values(choose_recipe(cfg, "dekr_16", {}, {}), choose_schedule(cfg, "dekr_16", DEKR_SCHEDULE, DEKR_SCHEDULE_DEFAULTS))
+    drops = choose_schedule(cfg, "dekr_16", DEKR_SCHEDULE, DEKR_SCHEDULE_DEFAULTS)
+    merged = with_values(choose_recipe(cfg, "dekr_16", DEKR_RECIPE, DEKR_DEFAULTS), drops)
+    # the run's rate already is the recipe's (_with_epochs): only the scaling and the drop apply
+    assert merged.applied == {"data.train.affine.scaling": [0.8, 1.2], MILESTONES: [51], LR_LIST: [[0.0001]]}
     assert merged.applied[MILESTONES] == [51] and merged.replaced[MILESTONES] == [90, 120]
+    del cfg["runner"]["optimizer"]["params"]["lr"]  # the optimizer's own default rate: nothing to scale
+    assert choose_schedule(cfg, "dekr_16", DEKR_SCHEDULE, DEKR_SCHEDULE_DEFAULTS).applied == {}
+    cfg["runner"]["optimizer"]["params"]["lr"] = 0.001
     cfg["train_settings"]["from_scratch_recipe"] = False
     assert choose_schedule(cfg, "dekr_16", DEKR_SCHEDULE, DEKR_SCHEDULE_DEFAULTS).applied == {}
     for declared in ({"at": [0.85], "factors": [0.1, 0.01]}, {"at": [1.2], "factors": [0.1]}):

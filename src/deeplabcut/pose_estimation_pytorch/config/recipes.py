@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -227,8 +227,9 @@ def choose_schedule(
     yours = {key: value for key, value in current.items() if key in chosen or not _same(value, defaults.get(key))}
     if yours:
         return RecipeChoice(net_type, kept=copy.deepcopy(yours))
-    epochs = int(_get(section, "train_settings.epochs") or 200)
-    lr = float(_get(section, "runner.optimizer.params.lr"))
+    epochs, lr = int(_get(section, "train_settings.epochs") or 200), _get(section, "runner.optimizer.params.lr")
+    if not isinstance(lr, int | float):  # no rate in the file: the optimizer's own default, nothing to scale
+        return RecipeChoice(net_type)
     drops = sorted({round(float(f) * epochs): float(factor) for f, factor in zip(at, factors)}.items())
     drops = [(epoch, factor) for epoch, factor in drops if 1 <= epoch < epochs]
     values = {
@@ -360,13 +361,8 @@ def with_downscale(choice: RecipeChoice, downscale: Downscale | None) -> RecipeC
     """``choice`` with the downscale's sizes applied as well."""
     if downscale is None:
         return choice
-    return RecipeChoice(
-        choice.net_type,
-        applied={**choice.applied, **copy.deepcopy(downscale.values)},
-        replaced={**choice.replaced, **copy.deepcopy(downscale.replaced)},
-        kept=choice.kept,
-        downscale=downscale,
-    )
+    sizes = RecipeChoice(choice.net_type, copy.deepcopy(downscale.values), copy.deepcopy(downscale.replaced))
+    return replace(with_values(choice, sizes), downscale=downscale)
 
 
 def apply_recipe(section: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
