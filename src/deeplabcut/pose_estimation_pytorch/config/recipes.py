@@ -184,11 +184,7 @@ def declared_schedule(net_type: str) -> tuple[dict[str, Any] | None, dict[str, A
 
     ``(None, {})`` when the template declares no schedule or the net type has no template of ours.
     """
-    try:
-        template, _ = resolve_net_type(net_type)
-    except ConfigError:
-        return None, {}
-    declared = load_template(template).get(SCHEDULE_KEY)
+    template, declared = _template_entry(net_type, SCHEDULE_KEY)
     if not declared:
         return None, {}
     defaults = merged_templates(template)
@@ -282,12 +278,17 @@ SIZE_KEYS = ("data.train.resize", "data.train.longest_max_size", "data.inference
 
 def declared_downscale(net_type: str) -> dict[str, Any] | None:
     """The ``from_scratch_downscale`` of ``net_type``'s template (None: the template declares none)."""
+    _, declared = _template_entry(net_type, DOWNSCALE_KEY)
+    return dict(declared) if declared else None
+
+
+def _template_entry(net_type: str, key: str) -> tuple[str, Any]:
+    """``(template name, its top-level key)`` of ``net_type``; ``("", None)`` for a net type without a template of ours."""
     try:
         template, _ = resolve_net_type(net_type)
     except ConfigError:
-        return None
-    declared = load_template(template).get(DOWNSCALE_KEY)
-    return dict(declared) if declared else None
+        return "", None
+    return template, load_template(template).get(key)
 
 
 def animal_size(keypoints: np.ndarray) -> float | None:
