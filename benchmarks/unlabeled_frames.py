@@ -8,7 +8,7 @@ measurements did not show a gain (``benchmarks/RESULTS.md``: on trio_k7_food at 
 minutes, test mAP 84.1 without it, 61.2 and 59.1 with weights 1 and 10, which cost
 30% of the epochs). Each arm runs
 ``benchmarks/accuracy.py``'s protocol (default settings, the budget turned into
-epochs by timing two epochs, evaluation, and tracking for multi-animal projects),
+epochs by timing a probe of three epochs, evaluation, and tracking for multi-animal projects),
 arms one after the other in this process; weight 0 is the baseline.
 
 The loss, in the spirit of Lightning Pose's temporal difference loss but without

@@ -204,8 +204,8 @@ def choose_schedule(
     (``train_settings.epochs``; ``runner.optimizer.params.lr``); drops that fall
     before the first epoch or at the last are left out, so a short run may have none.
     Nothing applies unless the section's schedule is DeepLabCut's ``LRListScheduler``
-    with the template's milestones and ``lr_list`` (else they are the user's, and kept),
-    or when ``train_settings.from_scratch_recipe`` is false.
+    with the template's milestones and ``lr_list`` (else they are the user's, and kept)
+    and its optimizer has an ``lr``; nor when ``train_settings.from_scratch_recipe`` is false.
 
     Raises:
         ConfigError: ``at`` and ``factors`` differ in length, or a fraction is not in (0, 1)
