@@ -132,6 +132,27 @@ def test_on_the_cpu_the_template_batch_is_halved_and_a_resumed_run_keeps_it(temp
     assert resumed.recipe.applied["train_settings.batch_size"] == 4 and resumed.train_loader.batch_size == 4
 
 
+def test_a_training_set_that_makes_enough_steps_keeps_the_batch_and_a_resumed_run_keeps_it(template_dekr: Path, monkeypatch):
+    _edit(template_dekr, lambda cfg: cfg["train_settings"].update(batch_size=8))
+    project = ShuffleData(template_dekr)
+    images = len(project.split_indices["train"])
+    assert images // 8 >= 1  # the tiny project's steps per epoch at 8 stand in for dekr's ten
+    monkeypatch.setattr(builder, "declared_cpu_batch", lambda net_type: {"min_steps_per_epoch": images // 8})
+    setup = _setup(template_dekr)
+    assert "train_settings.batch_size" not in setup.recipe.applied and setup.train_loader.batch_size == 8
+    assert setup.recipe.applied["runner.optimizer.params.lr"] == 0.001
+    train_network(template_dekr, epochs=1)
+    log = (project.train_folder / TRAINING_LOG_FILENAME).read_text()
+    assert f"train_settings.batch_size 8 kept: {images} training images make {images // 8} optimizer steps" in log
+    snapshot = list_snapshots(project.train_folder)[-1].path
+    assert "train_settings.batch_size" not in torch.load(snapshot, weights_only=True)["metadata"]["from_scratch_recipe"]
+    # The record decides on resuming, whatever the rule would say today.
+    monkeypatch.setattr(builder, "declared_cpu_batch", lambda net_type: {"min_steps_per_epoch": 1000})
+    resumed = build_shuffle_training(project, project.pytorch_config(), snapshot_path=snapshot)[0]
+    assert resumed.train_loader.batch_size == 8
+    assert _setup(template_dekr).train_loader.batch_size == 4  # a new run follows the rule
+
+
 def test_a_value_passed_to_train_network_is_kept_even_when_it_is_the_template_default(template_dekr: Path):
     _edit(template_dekr, lambda cfg: cfg["train_settings"].update(batch_size=8))
     project = ShuffleData(template_dekr)

@@ -19,9 +19,11 @@ from deeplabcut.pose_estimation_pytorch.config.recipes import (
     choose_downscale,
     choose_recipe,
     choose_schedule,
+    declared_cpu_batch,
     declared_downscale,
     declared_recipe,
     declared_schedule,
+    keep_large_batch,
     with_downscale,
     with_values,
 )
@@ -185,6 +187,47 @@ def test_the_switch_turns_the_drop_off_and_a_bad_declaration_is_refused(project_
     for declared in ({"at": [0.85], "factors": [0.1, 0.01]}, {"at": [1.2], "factors": [0.1]}):
         with pytest.raises(ConfigError, match="from_scratch_schedule of dekr_16"):
             choose_schedule(cfg, "dekr_16", declared, DEKR_SCHEDULE_DEFAULTS)
+
+
+BATCH = "train_settings.batch_size"
+CPU_RECIPE, CPU_DEFAULTS = {**DEKR_RECIPE, BATCH: 4}, {**DEKR_DEFAULTS, BATCH: 8}
+
+
+def test_dekr_keeps_its_batch_on_the_cpu_when_it_makes_ten_steps_per_epoch():
+    assert declared_cpu_batch("dekr_16") == {"min_steps_per_epoch": 10}
+    assert declared_cpu_batch("token_pose_w16") is None and declared_cpu_batch("resnet_50") is None
+
+
+@pytest.mark.parametrize(
+    ("images", "batch"),
+    [(48, 4), (79, 4), (80, 8), (110, 8)],  # the synthetic projects' 48 (6 steps at 8), openfield's 110 (13 at 8)
+)
+def test_a_large_training_set_keeps_the_configured_batch(project_cfgs, images, batch):
+    cfg = make_pytorch_config(project_cfgs["multi"], "dekr_16", "x")
+    choice = keep_large_batch(choose_recipe(cfg, "dekr_16", CPU_RECIPE, CPU_DEFAULTS), {"min_steps_per_epoch": 10}, images)
+    assert apply_recipe(cfg, choice.applied)["train_settings"]["batch_size"] == batch
+    assert choice.applied["runner.optimizer.params.lr"] == 0.001  # the rest of the recipe applies either way
+    if batch == 8:
+        assert BATCH not in choice.replaced
+        assert f"train_settings.batch_size 8 kept: {images} training images make {images // 8} optimizer steps" in (
+            choice.describe()
+        )
+    else:
+        assert choice.notes == () and choice.replaced[BATCH] == 8
+
+
+def test_a_batch_of_the_user_stays_whatever_the_training_set_and_a_bad_declaration_is_refused(project_cfgs):
+    cfg = make_pytorch_config(project_cfgs["multi"], "dekr_16", "x")
+    cfg["train_settings"]["batch_size"] = 2
+    choice = keep_large_batch(choose_recipe(cfg, "dekr_16", CPU_RECIPE, CPU_DEFAULTS), {"min_steps_per_epoch": 10}, 500)
+    assert BATCH not in choice.applied and choice.kept == {BATCH: 2} and choice.notes == ()
+    off_cpu = choose_recipe(cfg, "dekr_16", DEKR_RECIPE, DEKR_DEFAULTS)  # no CPU batch to keep or not
+    assert keep_large_batch(off_cpu, {"min_steps_per_epoch": 10}, 500) == off_cpu
+    cfg["train_settings"]["batch_size"] = 8
+    choice = choose_recipe(cfg, "dekr_16", CPU_RECIPE, CPU_DEFAULTS)
+    for bad in (0, 2.5, True, None):
+        with pytest.raises(ConfigError, match="from_scratch_cpu_batch of dekr_16: min_steps_per_epoch"):
+            keep_large_batch(choice, {"min_steps_per_epoch": bad}, 500)
 
 
 DEKR_DOWNSCALE = {"min_animal_px": 56, "factors": [0.25, 0.333, 0.5, 0.75]}

@@ -40,7 +40,9 @@ KEY_ORDER = (
 MAX_CROP_SIZE = 448
 #: Keys of architecture templates that are not ``pytorch_config.yaml`` settings: the from-scratch
 #: recipe, its CPU values and the downscale (:mod:`.recipes`).
-TEMPLATE_ONLY_KEYS = ("from_scratch", "from_scratch_cpu", "from_scratch_downscale", "from_scratch_schedule")
+TEMPLATE_ONLY_KEYS = (
+    "from_scratch", "from_scratch_cpu", "from_scratch_cpu_batch", "from_scratch_downscale", "from_scratch_schedule",
+)
 #: Longest side of the detector's input images, at most (CPU-friendly; ``detector.data.*.longest_max_size``).
 MAX_DETECTOR_SIZE = 256
 

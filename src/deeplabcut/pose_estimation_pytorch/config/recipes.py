@@ -13,7 +13,10 @@ mapping of dotted keys (relative to the model's section of
 
 A ``from_scratch_cpu:`` mapping of the same form adds the values of runs on the
 CPU, where a step's time grows with the batch: e.g. a smaller batch, for more
-optimizer steps in the same minutes.
+optimizer steps in the same minutes. ``from_scratch_cpu_batch: {min_steps_per_epoch: N}``
+keeps the configured batch instead when it already makes ``N`` steps per epoch
+(:func:`keep_large_batch`): a large training set needs no more steps, and pays for
+them in time.
 
 The mappings are declared once, in the template; they are not written into
 ``pytorch_config.yaml`` (DeepLabCut 3 would refuse an unknown key there). The
@@ -59,6 +62,10 @@ SWITCH_KEY = "train_settings.from_scratch_recipe"
 RECIPE_KEY = "from_scratch"
 #: The recipe's further values for runs on the CPU (same form, same rules).
 CPU_RECIPE_KEY = "from_scratch_cpu"
+#: A template's bound on the CPU batch: ``{min_steps_per_epoch: N}`` (:func:`keep_large_batch`).
+CPU_BATCH_KEY = "from_scratch_cpu_batch"
+#: The batch size, relative to a model's section.
+BATCH_KEY = "train_settings.batch_size"
 #: A template's downscale of from-scratch CPU runs: ``{min_animal_px: P, factors: [f, ...]}``.
 DOWNSCALE_KEY = "from_scratch_downscale"
 #: A template's learning-rate drops of from-scratch runs: ``{at: [fraction of the epochs, ...], factors: [...]}``.
@@ -76,6 +83,8 @@ class RecipeChoice:
         applied: ``{dotted key: value}`` the run trains with instead of the config's value.
         replaced: ``{dotted key: value}`` the config held (the template's defaults) for the applied keys.
         kept: ``{dotted key: value}`` the user set (different from the template's default): left alone.
+        downscale: the frames' downscale (:func:`choose_downscale`), None when they keep their size.
+        notes: why a declared value did not apply (:func:`keep_large_batch`), a clause each.
     """
 
     net_type: str
@@ -83,6 +92,7 @@ class RecipeChoice:
     replaced: dict[str, Any] = field(default_factory=dict)
     kept: dict[str, Any] = field(default_factory=dict)
     downscale: Downscale | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def written(self) -> dict[str, Any]:
@@ -97,6 +107,8 @@ class RecipeChoice:
             text += f" ({self.downscale.describe()})"
         if self.kept:
             text += "; kept your " + ", ".join(f"{key} {value!r}" for key, value in self.kept.items())
+        if self.notes:
+            text += "; " + "; ".join(self.notes)
         return text + (
             f". To train with pytorch_config.yaml's values instead, set {SWITCH_KEY}: false "
             "(pytorch_config_extras.yaml) or pass train_settings__from_scratch_recipe=False to train_network."
@@ -245,6 +257,45 @@ def with_values(choice: RecipeChoice, more: RecipeChoice) -> RecipeChoice:
         replaced={**choice.replaced, **more.replaced},
         kept={**choice.kept, **more.kept},
         downscale=choice.downscale,
+        notes=choice.notes + more.notes,
+    )
+
+
+def declared_cpu_batch(net_type: str) -> dict[str, Any] | None:
+    """The ``from_scratch_cpu_batch`` of ``net_type``'s template (None: the template declares none)."""
+    _, declared = _template_entry(net_type, CPU_BATCH_KEY)
+    return dict(declared) if declared else None
+
+
+def keep_large_batch(choice: RecipeChoice, declared: dict[str, Any] | None, train_images: int) -> RecipeChoice:
+    """``choice`` without its smaller CPU batch when the batch it replaces makes enough optimizer steps per epoch.
+
+    The recipe's batch (``from_scratch_cpu``) buys more steps per epoch at some more time per
+    epoch; a training set of ``train_images`` (per process) that already makes
+    ``declared["min_steps_per_epoch"]`` steps at the configured batch keeps that batch, and
+    the returned choice says so in a note. A batch the user set is never applied by the
+    recipe, so it is not in ``choice.applied`` and stays as it is.
+
+    Raises:
+        ConfigError: ``min_steps_per_epoch`` is not a positive integer (a template bug).
+    """
+    if not declared or BATCH_KEY not in choice.applied:
+        return choice
+    min_steps = declared.get("min_steps_per_epoch")
+    if not isinstance(min_steps, int) or isinstance(min_steps, bool) or min_steps < 1:
+        raise ConfigError(f"{CPU_BATCH_KEY} of {choice.net_type}: min_steps_per_epoch must be a positive integer, not {min_steps!r}.")
+    batch = choice.replaced.get(BATCH_KEY)
+    if not isinstance(batch, int) or batch < 1 or train_images // batch < min_steps:
+        return choice
+    note = (
+        f"{BATCH_KEY} {batch} kept: {train_images} training images make {train_images // batch} optimizer steps "
+        f"per epoch (the CPU's smaller batch {choice.applied[BATCH_KEY]!r} is for fewer than {min_steps})"
+    )
+    return replace(
+        choice,
+        applied={key: value for key, value in choice.applied.items() if key != BATCH_KEY},
+        replaced={key: value for key, value in choice.replaced.items() if key != BATCH_KEY},
+        notes=choice.notes + (note,),
     )
 
 

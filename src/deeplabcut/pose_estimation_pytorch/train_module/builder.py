@@ -34,9 +34,11 @@ from deeplabcut.pose_estimation_pytorch.config.recipes import (
     choose_downscale,
     choose_recipe,
     choose_schedule,
+    declared_cpu_batch,
     declared_downscale,
     declared_recipe,
     declared_schedule,
+    keep_large_batch,
     recipe_enabled,
     with_downscale,
     with_values,
@@ -245,7 +247,9 @@ def build_training(
     checkpoint = None
     if resume is not None:
         checkpoint = load_snapshot(model, resume, load_head_weights, map_location=device)
-    recipe = _choose_recipe(task, pytorch_config, section, model, checkpoint, load_head_weights, shuffle, device, chosen)
+    recipe = _choose_recipe(
+        task, pytorch_config, section, model, checkpoint, load_head_weights, shuffle, device, chosen, distributed.world_size
+    )
     if recipe is not None and recipe.applied:
         pytorch_config = _with_recipe(task, pytorch_config, recipe.applied)
         section = task.section(pytorch_config)
@@ -367,13 +371,16 @@ def _choose_recipe(
     shuffle: ShuffleData,
     device: torch.device,
     chosen: Collection[str] = (),
+    processes: int = 1,
 ) -> RecipeChoice | None:
     """The from-scratch recipe of this run, or None when its backbone starts from trained weights.
 
     A resumed run takes the values its snapshot records (so that it trains as it
     started, whatever weights could be had today or wherever it resumes); older snapshots
     without the record, and new runs, decide from the backbone's pretrained-weights report.
-    A run on the CPU also gets the template's ``from_scratch_cpu`` values. A pose model's
+    A run on the CPU also gets the template's ``from_scratch_cpu`` values; a new pose-model run
+    keeps its configured batch when each of the ``processes`` already makes enough steps per
+    epoch with it (``recipes.keep_large_batch``). A pose model's
     learning-rate drops (``recipes.choose_schedule``) follow the epochs of this run. A new pose-model
     run on the CPU also gets its template's downscale (``recipes.choose_downscale``),
     which the caller writes into ``pytorch_config.yaml`` (``RecipeChoice.written``).
@@ -391,6 +398,9 @@ def _choose_recipe(
     prefix = f"{task.config_key}." if task.config_key is not None else ""
     yours = {key[len(prefix) :] for key in chosen if key.startswith(prefix)}  # relative to the section
     choice = choose_recipe(section, net_type, recipe, defaults, chosen=yours)
+    if task is POSE and not isinstance(recorded, dict):  # a resumed run's record already holds its batch, or not
+        train_images = -(-len(shuffle.split_indices["train"]) // max(processes, 1))  # per process, as the sampler splits
+        choice = keep_large_batch(choice, declared_cpu_batch(net_type), train_images)
     schedule, schedule_defaults = declared_schedule(net_type) if task is POSE else (None, {})
     # recomputed from this run's epochs, a resumed run's too; a snapshot that records no values may
     # come from a pretrained backbone (its record is empty as well), so it resumes without drops
