@@ -5,6 +5,7 @@
     PYTHONPATH=src python benchmarks/accuracy.py --device cuda --net-types dekr_16 dekr_32
     PYTHONPATH=src python benchmarks/accuracy.py --projects pair_k5 --budget-min 1    # a smoke test
     PYTHONPATH=src python benchmarks/accuracy.py --projects four_k8_two_objects --epochs 47 --set train_settings.seed=7
+    PYTHONPATH=src python benchmarks/accuracy.py --projects pair_k5 --labeled-frames 150   # a larger training set
 
 Each project of :data:`PROJECTS` (synthetic projects from ``deeplabcut.synthetic``
 with seeds, frame sizes, animal and bodypart counts that the tests and the demo
@@ -83,6 +84,10 @@ def main() -> None:
         "--epochs", type=int, default=None,
         help="train this many epochs instead of the budget's (the results then do not depend on the machine's speed)",
     )  # fmt: skip
+    parser.add_argument(
+        "--labeled-frames", type=int, default=NUM_LABELED_FRAMES,
+        help=f"labeled frames of each synthetic project (of {NUM_FRAMES}; 80%% train), e.g. for a larger training set",
+    )  # fmt: skip
     parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: a GPU when there is one)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--output", default="accuracy-output", help="folder of the projects and the results")
@@ -113,7 +118,8 @@ def main() -> None:
         for net_type in args.net_types:
             for recipe in args.recipe:
                 row = run(
-                    project, net_type, recipe == "on", args.budget_min * 60, args.device, output, overrides, args.epochs
+                    project, net_type, recipe == "on", args.budget_min * 60, args.device, output, overrides, args.epochs,
+                    args.labeled_frames,
                 )  # fmt: skip
                 rows.append(row)
                 print(json.dumps(_no_nan(row)), flush=True)
@@ -131,9 +137,12 @@ def main() -> None:
 
 def run(
     project: str, net_type: str, recipe: bool, budget_s: float, device: str | None, output: Path,
-    overrides: dict[str, Any] | None = None, epochs: int | None = None,
+    overrides: dict[str, Any] | None = None, epochs: int | None = None, labeled_frames: int = NUM_LABELED_FRAMES,
 ) -> dict[str, Any]:
-    """Create the project, train it for the budget (or ``epochs``), evaluate it (and track its video); one result row."""
+    """Create the project, train it for the budget (or ``epochs``), evaluate it (and track its video); one result row.
+
+    A synthetic project has ``labeled_frames`` labeled frames of its video's :data:`NUM_FRAMES`.
+    """
     import deeplabcut
     from deeplabcut.errors import ConfigError
 
@@ -151,8 +160,8 @@ def run(
         from deeplabcut.synthetic import create_synthetic_project
 
         spec = PROJECTS[project]
-        config = create_synthetic_project(folder, num_frames=NUM_FRAMES, num_labeled_frames=NUM_LABELED_FRAMES, **spec)
-        row.update(kind=_describe(spec))
+        config = create_synthetic_project(folder, num_frames=NUM_FRAMES, num_labeled_frames=labeled_frames, **spec)
+        row.update(kind=_describe(spec) + (f", {labeled_frames} labeled frames" if labeled_frames != NUM_LABELED_FRAMES else ""))
         split = {}
     try:
         deeplabcut.create_training_dataset(config, net_type=net_type, Shuffles=[1], **split)

@@ -283,7 +283,9 @@ def keep_large_batch(choice: RecipeChoice, declared: dict[str, Any] | None, trai
         return choice
     min_steps = declared.get("min_steps_per_epoch")
     if not isinstance(min_steps, int) or isinstance(min_steps, bool) or min_steps < 1:
-        raise ConfigError(f"{CPU_BATCH_KEY} of {choice.net_type}: min_steps_per_epoch must be a positive integer, not {min_steps!r}.")
+        raise ConfigError(
+            f"{CPU_BATCH_KEY} of {choice.net_type}: min_steps_per_epoch must be a positive integer, not {min_steps!r}."
+        )
     batch = choice.replaced.get(BATCH_KEY)
     if not isinstance(batch, int) or batch < 1 or train_images // batch < min_steps:
         return choice
