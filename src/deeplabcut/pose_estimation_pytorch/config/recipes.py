@@ -263,8 +263,7 @@ def with_values(choice: RecipeChoice, more: RecipeChoice) -> RecipeChoice:
 
 def declared_cpu_batch(net_type: str) -> dict[str, Any] | None:
     """The ``from_scratch_cpu_batch`` of ``net_type``'s template (None: the template declares none)."""
-    _, declared = _template_entry(net_type, CPU_BATCH_KEY)
-    return dict(declared) if declared else None
+    return _declared_mapping(net_type, CPU_BATCH_KEY)
 
 
 def keep_large_batch(choice: RecipeChoice, declared: dict[str, Any] | None, train_images: int) -> RecipeChoice:
@@ -331,7 +330,12 @@ SIZE_KEYS = ("data.train.resize", "data.train.longest_max_size", "data.inference
 
 def declared_downscale(net_type: str) -> dict[str, Any] | None:
     """The ``from_scratch_downscale`` of ``net_type``'s template (None: the template declares none)."""
-    _, declared = _template_entry(net_type, DOWNSCALE_KEY)
+    return _declared_mapping(net_type, DOWNSCALE_KEY)
+
+
+def _declared_mapping(net_type: str, key: str) -> dict[str, Any] | None:
+    """A copy of the mapping under ``key`` in ``net_type``'s template (None: absent, empty, or no template of ours)."""
+    _, declared = _template_entry(net_type, key)
     return dict(declared) if declared else None
 
 
