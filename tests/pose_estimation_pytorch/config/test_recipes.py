@@ -230,7 +230,7 @@ def test_a_batch_of_the_user_stays_whatever_the_training_set_and_a_bad_declarati
             keep_large_batch(choice, {"min_steps_per_epoch": bad}, 500)
 
 
-DEKR_DOWNSCALE = {"min_animal_px": 56, "factors": [0.25, 0.333, 0.5, 0.75]}
+DEKR_DOWNSCALE = {"min_animal_px": 56, "factors": [0.25, 0.333, 0.5, 0.75], "crop_animals": 2.5}
 
 
 def _animals(length: float, images: int = 5, individuals: int = 2) -> np.ndarray:
@@ -259,28 +259,54 @@ def test_the_openfield_mouse_is_trained_at_half_size_and_small_animals_at_full_s
     downscale = choose_downscale(cfg, DEKR_DOWNSCALE, _animals(119.0), [(640, 480)], crop_size_for_side)
     assert downscale.factor == 0.5 and downscale.animal_px == pytest.approx(119.0)
     box = {"height": 240, "width": 320, "keep_ratio": True}
+    # The crop: 2.5 times the 59.5 px animal, 148.75 px, rounded up to 160 (the 240 px side alone would give 224).
     assert downscale.values == {
         "data.train.resize": box, "data.inference.resize": box,
-        "data.train.crop_sampling.width": 224, "data.train.crop_sampling.height": 224,
+        "data.train.crop_sampling.width": 160, "data.train.crop_sampling.height": 160,
     }  # fmt: skip
     assert downscale.replaced == {
         "data.train.resize": None, "data.inference.resize": None,
         "data.train.crop_sampling.width": 448, "data.train.crop_sampling.height": 448,
     }  # fmt: skip
+    assert downscale.crop_animals == 2.5
     choice = with_downscale(choose_recipe(cfg, "dekr_16", DEKR_RECIPE, DEKR_DEFAULTS), downscale)
     assert choice.applied == {**DEKR_RECIPE, **downscale.values} and choice.written == downscale.values
     line = choice.describe()
     assert "data.inference.resize None -> {'height': 240, 'width': 320, 'keep_ratio': True}" in line
-    assert "median animal spans 119 px, 60 px after" in line and "written into pytorch_config.yaml" in line
+    assert "median animal spans 119 px, 60 px after, and training crops of 160 px, 2.5 times that" in line
+    assert "written into pytorch_config.yaml" in line
+    # Without crop_animals the crop follows the smaller frames' side, as for any project.
+    without = {key: value for key, value in DEKR_DOWNSCALE.items() if key != "crop_animals"}
+    downscale = choose_downscale(cfg, without, _animals(119.0), [(640, 480)], crop_size_for_side)
+    assert downscale.values["data.train.crop_sampling.width"] == 224 and downscale.crop_animals is None
+    assert "training crops" not in downscale.describe()
     assert choose_recipe(cfg, "dekr_16", DEKR_RECIPE, DEKR_DEFAULTS).written == {}  # lr and scaling stay out of the file
 
-    # A 1080p video of a large animal: a quarter; an animal of 70 px: none of the factors keeps 56 px.
-    assert choose_downscale(cfg, DEKR_DOWNSCALE, _animals(240.0), [(1920, 1080)], crop_size_for_side).factor == 0.25
+    # A 1080p video of a large animal: a quarter, 480x270 frames, crops of 2.5 x 60 px -> 160 (not 256);
+    # an animal of 70 px: none of the factors keeps 56 px.
+    downscale = choose_downscale(cfg, DEKR_DOWNSCALE, _animals(240.0), [(1920, 1080)], crop_size_for_side)
+    assert downscale.factor == 0.25 and downscale.values["data.train.crop_sampling.height"] == 160
     assert choose_downscale(cfg, DEKR_DOWNSCALE, _animals(70.0), [(640, 480)], crop_size_for_side) is None
     # A crop the user chose (not the crop create_training_dataset gives 640x480 frames) is kept.
     cfg["data"]["train"]["crop_sampling"].update(width=128, height=128)
     downscale = choose_downscale(cfg, DEKR_DOWNSCALE, _animals(119.0), [(640, 480)], crop_size_for_side)
     assert set(downscale.values) == {"data.train.resize", "data.inference.resize"}
+
+
+def test_the_crop_by_animal_never_exceeds_the_frames_crop(project_cfgs):
+    # A 90 px animal in 200x150 frames: 0.75, 150x112 frames, whose crop (96) is below 2.5 x 67.5 px (192).
+    cfg = make_pytorch_config(project_cfgs["multi"], "dekr_16", "x")
+    cfg["data"]["train"]["crop_sampling"].update(width=128, height=128)  # the crop of 200x150 frames
+    downscale = choose_downscale(cfg, DEKR_DOWNSCALE, _animals(90.0), [(200, 150)], crop_size_for_side)
+    assert downscale.factor == 0.75 and downscale.values["data.train.crop_sampling.width"] == 96
+    assert downscale.crop_animals is None and "training crops" not in downscale.describe()
+
+
+@pytest.mark.parametrize("bad", [1, 0.5, True, "2.5", [2.5]])
+def test_a_bad_crop_animals_is_refused_naming_the_template_key(project_cfgs, bad):
+    cfg = make_pytorch_config(project_cfgs["multi"], "dekr_16", "x")
+    with pytest.raises(ConfigError, match="from_scratch_downscale: crop_animals must be a number above 1"):
+        choose_downscale(cfg, {**DEKR_DOWNSCALE, "crop_animals": bad}, _animals(119.0), [(640, 480)], crop_size_for_side)
 
 
 @pytest.mark.parametrize(

@@ -34,9 +34,11 @@ drops are computed again for every run, a resumed one included, from the
 epochs it trains to.
 
 A template may also declare a frame downscale for from-scratch runs on a CPU
-(``from_scratch_downscale: {min_animal_px, factors}``, :func:`choose_downscale`):
+(``from_scratch_downscale: {min_animal_px, factors, crop_animals}``, :func:`choose_downscale`):
 when the labeled animals are large, frames are trained on and predicted at a
-smaller size, which buys several times the epochs of a CPU budget. Unlike the
+smaller size, which buys several times the epochs of a CPU budget; with
+``crop_animals``, the training crop of those frames also shrinks to that many
+times the animal's size. Unlike the
 values above, the sizes it sets (``data.train.resize``, ``data.inference.resize``
 and the crop) are DeepLabCut keys and are written into ``pytorch_config.yaml``:
 evaluation and video analysis must see the pixels the model learned on.
@@ -45,6 +47,7 @@ evaluation and video analysis must see the pixels the model learned on.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -66,7 +69,7 @@ CPU_RECIPE_KEY = "from_scratch_cpu"
 CPU_BATCH_KEY = "from_scratch_cpu_batch"
 #: The batch size, relative to a model's section.
 BATCH_KEY = "train_settings.batch_size"
-#: A template's downscale of from-scratch CPU runs: ``{min_animal_px: P, factors: [f, ...]}``.
+#: A template's downscale of from-scratch CPU runs: ``{min_animal_px: P, factors: [f, ...], crop_animals: C}``.
 DOWNSCALE_KEY = "from_scratch_downscale"
 #: A template's learning-rate drops of from-scratch runs: ``{at: [fraction of the epochs, ...], factors: [...]}``.
 SCHEDULE_KEY = "from_scratch_schedule"
@@ -309,21 +312,30 @@ class Downscale:
         animal_px: the median animal's size in the original frames (its keypoints' box diagonal).
         values: ``{dotted key: value}`` of the model's section: both resizes and the crop.
         replaced: the section's values of those keys before (None where absent).
+        crop_animals: the template's ``crop_animals`` when it set the crop, else None.
     """
 
     factor: float
     animal_px: float
     values: dict[str, Any]
     replaced: dict[str, Any]
+    crop_animals: float | None = None
 
     def describe(self) -> str:
-        return (
+        text = (
             f"frames at {self.factor:.3g} of their size: the median animal spans {self.animal_px:.0f} px, "
-            f"{self.animal_px * self.factor:.0f} px after; the sizes are written into pytorch_config.yaml, so that "
-            "evaluation and video analysis see the same pixels"
+            f"{self.animal_px * self.factor:.0f} px after"
+        )
+        if self.crop_animals is not None:
+            crop = self.values[CROP_KEYS[0]]
+            text += f", and training crops of {crop} px, {self.crop_animals:g} times that rounded up to 32"
+        return text + (
+            "; the sizes are written into pytorch_config.yaml, so that evaluation and video analysis see the same pixels"
         )
 
 
+#: The training crop's keys (relative to a model's section).
+CROP_KEYS = ("data.train.crop_sampling.width", "data.train.crop_sampling.height")
 #: The keys a user sets to choose the training and inference size themselves (the downscale then stays off).
 SIZE_KEYS = ("data.train.resize", "data.train.longest_max_size", "data.inference.resize", "data.inference.longest_max_size")
 
@@ -381,8 +393,9 @@ def choose_downscale(
     downscaled when the user chose a size (:data:`SIZE_KEYS`), when the videos
     differ in size (one size must fit all frames), or when the animals are
     too small for any factor. The training crop becomes the crop rule's for the
-    smaller frames, unless the user chose the crop (it differs from the rule's
-    for the full frames).
+    smaller frames, or, with ``declared["crop_animals"]``, that many times the
+    animal's size in them rounded up to 32 pixels when that is smaller; unless
+    the user chose the crop (it differs from the rule's for the full frames).
 
     Args:
         section: the model's section of ``pytorch_config`` (the recipe's switch on).
@@ -390,7 +403,15 @@ def choose_downscale(
         keypoints: the training labels, ``(images, individuals, bodyparts, 2)``.
         frame_sizes: ``(width, height)`` of every video's frames.
         crop_rule: ``side -> crop side``, the crop the project's config would get for frames of that smaller side.
+
+    Raises:
+        ConfigError: ``crop_animals`` is not a number above 1 (a template bug).
     """
+    per_animal = declared.get("crop_animals")
+    if per_animal is not None and (
+        isinstance(per_animal, bool) or not isinstance(per_animal, int | float) or not per_animal > 1
+    ):
+        raise ConfigError(f"{DOWNSCALE_KEY}: crop_animals must be a number above 1, not {per_animal!r}.")
     if any(_get(section, key) not in (_MISSING, None) for key in SIZE_KEYS):
         return None
     if not frame_sizes or len(set(frame_sizes)) != 1:
@@ -407,12 +428,14 @@ def choose_downscale(
     box = {"height": max(1, round(height * factor)), "width": max(1, round(width * factor)), "keep_ratio": True}
     values: dict[str, Any] = {"data.train.resize": box, "data.inference.resize": dict(box)}
     crop, full_crop = crop_rule(min(box["height"], box["width"])), crop_rule(min(width, height))
-    for axis in ("width", "height"):
-        key = f"data.train.crop_sampling.{axis}"
+    animal_crop = 32 * math.ceil(per_animal * size * factor / 32) if per_animal is not None else crop
+    by_animal = float(per_animal) if animal_crop < crop else None
+    crop = min(crop, animal_crop)
+    for key in CROP_KEYS:
         if _get(section, key) == full_crop and crop != full_crop:
             values[key] = crop
     replaced = {key: (None if _get(section, key) is _MISSING else copy.deepcopy(_get(section, key))) for key in values}
-    return Downscale(factor, size, values, replaced)
+    return Downscale(factor, size, values, replaced, by_animal if CROP_KEYS[0] in values else None)
 
 
 def with_downscale(choice: RecipeChoice, downscale: Downscale | None) -> RecipeChoice:
