@@ -38,6 +38,8 @@ KEY_ORDER = (
     "resume_training_from",
 )
 MAX_CROP_SIZE = 448
+#: Training crop sides are multiples of this (``crop_size_for_side``, the from-scratch recipe's crops).
+CROP_MULTIPLE = 32
 #: Keys of architecture templates that are not ``pytorch_config.yaml`` settings: the from-scratch
 #: recipe, its CPU values and the downscale (:mod:`.recipes`).
 TEMPLATE_ONLY_KEYS = (
@@ -82,7 +84,7 @@ def default_crop_size(project_cfg: dict[str, Any]) -> int:
 
 def crop_size_for_side(side: int) -> int:
     """Training crop side for frames whose smaller side is ``side``: rounded down to 32, within 64..448."""
-    return int(max(64, min(MAX_CROP_SIZE, side // 32 * 32)))
+    return int(max(64, min(MAX_CROP_SIZE, side // CROP_MULTIPLE * CROP_MULTIPLE)))
 
 
 def video_sizes(project_cfg: dict[str, Any]) -> list[tuple[int, int]]:

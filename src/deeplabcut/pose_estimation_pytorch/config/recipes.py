@@ -55,7 +55,12 @@ from typing import Any
 import numpy as np
 
 from deeplabcut.errors import ConfigError
-from deeplabcut.pose_estimation_pytorch.config.make_config import TEMPLATE_ONLY_KEYS, merged_templates, resolve_net_type
+from deeplabcut.pose_estimation_pytorch.config.make_config import (
+    CROP_MULTIPLE,
+    TEMPLATE_ONLY_KEYS,
+    merged_templates,
+    resolve_net_type,
+)
 from deeplabcut.pose_estimation_pytorch.config.templates import load_template
 
 #: The switch, a key of ``train_settings`` (default true).
@@ -428,7 +433,7 @@ def choose_downscale(
     box = {"height": max(1, round(height * factor)), "width": max(1, round(width * factor)), "keep_ratio": True}
     values: dict[str, Any] = {"data.train.resize": box, "data.inference.resize": dict(box)}
     crop, full_crop = crop_rule(min(box["height"], box["width"])), crop_rule(min(width, height))
-    animal_crop = 32 * math.ceil(per_animal * size * factor / 32) if per_animal is not None else crop
+    animal_crop = CROP_MULTIPLE * math.ceil(per_animal * size * factor / CROP_MULTIPLE) if per_animal is not None else crop
     by_animal = float(per_animal) if animal_crop < crop else None
     crop = min(crop, animal_crop)
     for key in CROP_KEYS:
